@@ -1,0 +1,57 @@
+//! Errors that reach the user.
+//!
+//! Every failure the user can cause (a malformed answers file, an unknown
+//! option, a bad project name, a non-empty target) is an [`InputError`]: one
+//! line that names the file, field or line and says what was expected. The
+//! binary prints it and exits with code 2; nothing has been written by then,
+//! because every command validates and plans before it writes.
+
+use std::fmt;
+
+/// A problem with what the user gave us, reported as one line, exit code 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    message: String,
+}
+
+impl InputError {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// Shorthand for returning an [`InputError`] from a function that returns
+/// `anyhow::Result`.
+#[macro_export]
+macro_rules! input_error {
+    ($($arg:tt)*) => {
+        ::anyhow::Error::new($crate::error::InputError::new(format!($($arg)*)))
+    };
+}
+
+/// One line for the terminal: an input error as it is, anything else with its
+/// chain of causes joined by `: `.
+pub fn render(error: &anyhow::Error) -> String {
+    if let Some(input) = error.downcast_ref::<InputError>() {
+        return input.to_string();
+    }
+    error
+        .chain()
+        .map(|cause| cause.to_string())
+        .collect::<Vec<_>>()
+        .join(": ")
+}

@@ -1,0 +1,41 @@
+//! `do-wizard` scaffolds and reviews Cloudflare Durable Objects projects.
+//!
+//! Two pipelines make up the crate:
+//!
+//! - `new`: [`flow`] (questions → answers) → [`recommend`] (answers →
+//!   recommendation) → [`render`] (recommendation → an in-memory plan of files)
+//!   → an atomic write of that plan.
+//! - `optimize`: discover → parse → project model → rules → findings → report.
+//!
+//! The binary in `main.rs` only parses the command line and calls [`run`].
+
+pub mod cli;
+pub mod error;
+
+/// What a successful run asks the process to exit with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything went as asked.
+    Success,
+    /// The run worked, and found problems at or above the failure threshold.
+    Findings,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::Success => 0,
+            Outcome::Findings => 1,
+        }
+    }
+}
+
+/// Run one command line.
+pub fn run(cli: cli::Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        cli::Command::New(args) => {
+            let _ = args;
+            anyhow::bail!("not yet wired")
+        }
+    }
+}
