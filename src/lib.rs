@@ -11,6 +11,7 @@
 
 pub mod cli;
 pub mod error;
+pub mod flow;
 
 /// What a successful run asks the process to exit with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
