@@ -12,6 +12,7 @@
 pub mod cli;
 pub mod error;
 pub mod flow;
+pub mod recommend;
 
 /// What a successful run asks the process to exit with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
