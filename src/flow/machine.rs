@@ -303,6 +303,39 @@ impl NewFlow {
         }
     }
 
+    /// The questions answered in this session, in the order they were
+    /// asked, with their answers: what a review offers to change.
+    pub fn answered(&self) -> Vec<(&'static Question, &Answer)> {
+        self.history
+            .iter()
+            .filter_map(|id| Some((question(id), self.answers.get(id)?)))
+            .collect()
+    }
+
+    /// Ask `id` again: forget its answer and the answers that were offered
+    /// because of it (`storage` and `patterns` depend on the pattern the use
+    /// case points at; `storage` also on the queries). Returns false when `id`
+    /// was not answered in this session.
+    pub fn reopen(&mut self, id: &str) -> bool {
+        let Some(position) = self.history.iter().position(|asked| *asked == id) else {
+            return false;
+        };
+        let dependents: &[&str] = match id {
+            "use_case" => &["storage", "patterns"],
+            "queries" => &["storage"],
+            _ => &[],
+        };
+        let id = self.history.remove(position);
+        self.answers.remove(id);
+        for dependent in dependents {
+            if let Some(index) = self.history.iter().position(|asked| asked == dependent) {
+                let dependent = self.history.remove(index);
+                self.answers.remove(dependent);
+            }
+        }
+        true
+    }
+
     /// Answer every open question with its default (`--yes`, or no terminal).
     pub fn fill_defaults(&mut self) {
         while let Some(step) = self.next_step() {
@@ -471,6 +504,50 @@ mod tests {
         assert_eq!(flow.answers().get("use_case"), Some(&one("aggregation")));
         assert!(flow.back());
         assert!(!flow.back());
+    }
+
+    #[test]
+    fn reopen_asks_one_answer_again_with_its_dependents() {
+        let mut flow = NewFlow::new();
+        for value in ["rate-limiting", "small", "session", "key-value", "kv"] {
+            flow.answer(one(value)).unwrap();
+        }
+        flow.answer(Answer::Many(vec!["analytics".into()])).unwrap();
+        flow.answer(Answer::Text("limits".into())).unwrap();
+        assert!(flow.next_step().is_none());
+
+        assert!(flow.reopen("scale"));
+        assert_eq!(flow.next_step().unwrap().question.id, "scale");
+        flow.answer(one("large")).unwrap();
+        assert!(flow.next_step().is_none(), "nothing depends on the scale");
+
+        assert!(flow.reopen("use_case"));
+        flow.answer(one("aggregation")).unwrap();
+        // Analytics has no key-value variant: storage is no longer asked, and
+        // the companions are offered again for the new primary.
+        let step = flow.next_step().unwrap();
+        assert_eq!(step.question.id, "patterns");
+        assert!(
+            step.choices
+                .iter()
+                .all(|choice| choice.value != "analytics")
+        );
+        let asked: Vec<&str> = flow
+            .answered()
+            .iter()
+            .map(|(question, _)| question.id)
+            .collect();
+        assert_eq!(
+            asked,
+            [
+                "persistence",
+                "queries",
+                "project_name",
+                "scale",
+                "use_case"
+            ]
+        );
+        assert!(!flow.reopen("storage"));
     }
 
     #[test]
