@@ -15,6 +15,7 @@ pub mod error;
 pub mod flow;
 pub mod recommend;
 pub mod render;
+pub mod tui;
 
 /// What a successful run asks the process to exit with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

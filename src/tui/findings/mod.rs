@@ -1,0 +1,1 @@
+//! The findings browser of `do-wizard optimize` (see `app.rs`).
