@@ -35,4 +35,8 @@ pub struct NewArgs {
     /// Print the files that would be written, and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Plain text: numbered questions and a text review instead of the
+    /// full-screen one (also when NO_COLOR is set or output is not a terminal).
+    #[arg(long)]
+    pub plain: bool,
 }

@@ -24,6 +24,9 @@ pub enum Outcome {
     Success,
     /// The run worked, and found problems at or above the failure threshold.
     Findings,
+    /// A signal (SIGINT, SIGTERM, SIGHUP) stopped an interactive run; the
+    /// terminal was restored and nothing was written.
+    Interrupted,
 }
 
 impl Outcome {
@@ -31,6 +34,7 @@ impl Outcome {
         match self {
             Outcome::Success => 0,
             Outcome::Findings => 1,
+            Outcome::Interrupted => 130,
         }
     }
 }

@@ -31,6 +31,12 @@ impl<R: BufRead, W: Write> PlainPrompter<R, W> {
         }
     }
 
+    /// The input and output, for a later plain screen (the review) that
+    /// must read from the same buffered input.
+    pub fn streams(&mut self) -> (&mut R, &mut W) {
+        (&mut self.input, &mut self.output)
+    }
+
     /// One line of input without its line ending; `None` at end of input.
     fn read_line(&mut self) -> anyhow::Result<Option<String>> {
         let mut line = String::new();

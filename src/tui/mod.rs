@@ -20,6 +20,7 @@ pub mod event;
 pub mod findings;
 pub mod highlight;
 pub mod keys;
+pub mod plain;
 pub mod review;
 pub mod terminal;
 pub mod theme;

@@ -31,8 +31,10 @@ use ratatui::crossterm::{cursor, execute, terminal};
 static SCREEN_ACTIVE: AtomicBool = AtomicBool::new(false);
 /// A full-screen loop is polling [`take_interrupt`].
 static LOOP_RUNNING: AtomicBool = AtomicBool::new(false);
-/// A signal arrived while a loop was running.
+/// A signal arrived while a loop was running, not yet delivered.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// A signal was delivered to a loop during this run.
+static WAS_INTERRUPTED: AtomicBool = AtomicBool::new(false);
 /// The interactive session may have changed the terminal (our screen, or an
 /// inquire prompt in raw mode): restoring means writing escape codes.
 static INTERACTIVE: AtomicBool = AtomicBool::new(false);
@@ -103,7 +105,17 @@ pub fn restore() {
 
 /// Whether a signal asked the running loop to stop (and forget it).
 pub fn take_interrupt() -> bool {
-    INTERRUPTED.swap(false, Ordering::SeqCst)
+    let interrupted = INTERRUPTED.swap(false, Ordering::SeqCst);
+    if interrupted {
+        WAS_INTERRUPTED.store(true, Ordering::SeqCst);
+    }
+    interrupted
+}
+
+/// Whether a loop was stopped by a signal during this run (so the command
+/// exits with 130 rather than 0).
+pub fn was_interrupted() -> bool {
+    WAS_INTERRUPTED.load(Ordering::SeqCst)
 }
 
 /// Hold this while writing files: a signal waits for it before exiting.
