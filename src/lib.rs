@@ -10,8 +10,11 @@
 //! The binary in `main.rs` only parses the command line and calls [`run`].
 
 pub mod cli;
+pub mod commands;
 pub mod error;
 pub mod flow;
+pub mod recommend;
+pub mod render;
 
 /// What a successful run asks the process to exit with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,9 +37,6 @@ impl Outcome {
 /// Run one command line.
 pub fn run(cli: cli::Cli) -> anyhow::Result<Outcome> {
     match cli.command {
-        cli::Command::New(args) => {
-            let _ = args;
-            anyhow::bail!("not yet wired")
-        }
+        cli::Command::New(args) => commands::new::run(&args),
     }
 }
