@@ -54,7 +54,10 @@ fn fixture_plan() -> Plan {
                 if relative == Path::new("gitignore") {
                     relative = PathBuf::from(".gitignore");
                 }
-                files.push(PlannedFile { path: relative, contents: std::fs::read_to_string(&path).unwrap() });
+                files.push(PlannedFile {
+                    path: relative,
+                    contents: std::fs::read_to_string(&path).unwrap(),
+                });
             }
         }
     }
@@ -72,7 +75,8 @@ fn review() -> Review {
     for value in ["realtime", "large", "hybrid", "filtering"] {
         flow.answer(Answer::One(value.into())).unwrap();
     }
-    flow.answer(Answer::Many(vec!["rate-limiter".into()])).unwrap();
+    flow.answer(Answer::Many(vec!["rate-limiter".into()]))
+        .unwrap();
     flow.answer(Answer::Text("my-chat".into())).unwrap();
     let recommendation = flow.recommendation().unwrap();
     let answered = flow
@@ -80,7 +84,13 @@ fn review() -> Review {
         .into_iter()
         .map(|(question, answer)| AnsweredQuestion::new(question, answer))
         .collect();
-    Review::new("my-chat", Path::new("./my-chat"), recommendation, answered, fixture_plan())
+    Review::new(
+        "my-chat",
+        Path::new("./my-chat"),
+        recommendation,
+        answered,
+        fixture_plan(),
+    )
 }
 
 #[test]
@@ -101,7 +111,10 @@ fn review_after_moving_to_another_file_and_scrolling() {
     assert!(text.contains("src/index.ts"), "{text}");
     assert_screen!("review_next_file_scrolled_80x24", text);
     press(&mut review, &["tab", "tab"], 120, 40);
-    assert_screen!("review_recommendation_focused_120x40", screen_text(&review, 120, 40));
+    assert_screen!(
+        "review_recommendation_focused_120x40",
+        screen_text(&review, 120, 40)
+    );
 }
 
 #[test]
@@ -111,7 +124,10 @@ fn review_help_and_change_answer_overlays() {
     assert_screen!("review_keys_80x24", screen_text(&review, 80, 24));
     press(&mut review, &["x", "c", "k", "k"], 80, 24);
     let text = screen_text(&review, 80, 24);
-    assert!(text.contains("Which answer do you want to change?"), "{text}");
+    assert!(
+        text.contains("Which answer do you want to change?"),
+        "{text}"
+    );
     assert_screen!("review_change_answer_80x24", text);
     let outcome = review.update(Event::Key(key("enter")), Size::new(80, 24));
     assert_eq!(outcome, Some(ReviewOutcome::Change("queries")));
@@ -144,7 +160,8 @@ fn the_loop_ends_on_each_review_decision() {
     for (keys, expected) in cases {
         let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
         let mut review = review();
-        let outcome = tui::run(&mut terminal, &mut review, &mut ScriptedEvents::keys(keys)).unwrap();
+        let outcome =
+            tui::run(&mut terminal, &mut review, &mut ScriptedEvents::keys(keys)).unwrap();
         assert_eq!(outcome, expected, "keys {keys:?}");
     }
 }
@@ -154,7 +171,10 @@ fn a_signal_quits_the_loop() {
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     let mut review = review();
     let mut events = ScriptedEvents::new([Event::Key(key("j")), Event::Interrupt]);
-    assert_eq!(tui::run(&mut terminal, &mut review, &mut events).unwrap(), ReviewOutcome::Quit);
+    assert_eq!(
+        tui::run(&mut terminal, &mut review, &mut events).unwrap(),
+        ReviewOutcome::Quit
+    );
 }
 
 #[test]
@@ -162,12 +182,20 @@ fn resizing_redraws_at_the_new_size() {
     let mut terminal = Terminal::new(TestBackend::new(60, 20)).unwrap();
     let mut review = review();
     tui::draw(&mut terminal, &review).unwrap();
-    assert!(terminal.backend().to_string().contains("Terminal too small"));
+    assert!(
+        terminal
+            .backend()
+            .to_string()
+            .contains("Terminal too small")
+    );
     terminal.backend_mut().resize(80, 24);
     let mut events = ScriptedEvents::new([Event::Resize, Event::Key(key("q"))]);
     tui::run(&mut terminal, &mut review, &mut events).unwrap();
     let text = terminal.backend().to_string();
-    assert!(!text.contains("Terminal too small") && text.contains("Recommendation"), "{text}");
+    assert!(
+        !text.contains("Terminal too small") && text.contains("Recommendation"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -187,7 +215,9 @@ fn the_preview_is_coloured_by_the_highlighter() {
     let buffer = terminal.backend().buffer();
     let find = |text: &str| -> (u16, u16) {
         for y in 0..buffer.area.height {
-            let row: String = (0..buffer.area.width).map(|x| buffer[(x, y)].symbol().to_string()).collect();
+            let row: String = (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol().to_string())
+                .collect();
             if let Some(x) = row.find(text) {
                 let column = row[..x].chars().count() as u16;
                 return (column, y);

@@ -84,7 +84,10 @@ pub fn run(args: &NewArgs) -> anyhow::Result<Outcome> {
     }
     let mut front = match mode {
         Mode::FullScreen => Front::FullScreen(TerminalPrompter::new(false)),
-        _ => Front::Plain(PlainPrompter::new(std::io::stdin().lock(), std::io::stderr())),
+        _ => Front::Plain(PlainPrompter::new(
+            std::io::stdin().lock(),
+            std::io::stderr(),
+        )),
     };
     loop {
         if drive(&mut flow, front.prompter())? == Completion::Quit {
@@ -178,7 +181,9 @@ struct Decided {
 
 /// Typed answers, recommendation, a target that may be written, the plan.
 fn decide(args: &NewArgs, file: Option<&AnswersFile>, flow: &NewFlow) -> anyhow::Result<Decided> {
-    let answers = flow.finish().map_err(|(id, message)| place(file, id, message))?;
+    let answers = flow
+        .finish()
+        .map_err(|(id, message)| place(file, id, message))?;
     let recommendation = recommend::recommend(&answers.requirements, &answers.overrides)
         .map_err(|(id, message)| place(file, id, message))?;
     let target = target_dir(args, &answers);
@@ -202,7 +207,11 @@ fn finish(args: &NewArgs, decided: Decided) -> anyhow::Result<Outcome> {
     } = decided;
     if args.dry_run {
         print!("{}", recommendation_text(&recommendation));
-        println!("\nWould write {} files into {}:", plan.files.len(), target.display());
+        println!(
+            "\nWould write {} files into {}:",
+            plan.files.len(),
+            target.display()
+        );
         for file in &plan.files {
             println!("  {}", file.path.display());
         }
@@ -214,7 +223,10 @@ fn finish(args: &NewArgs, decided: Decided) -> anyhow::Result<Outcome> {
         write::write_plan(&plan, &target, args.force)?;
     }
     after_write(&answers, &target);
-    print!("{}", next_steps(&answers, &recommendation, &target, plan.files.len()));
+    print!(
+        "{}",
+        next_steps(&answers, &recommendation, &target, plan.files.len())
+    );
     Ok(Outcome::Success)
 }
 
@@ -290,16 +302,46 @@ pub fn next_steps(
         classes.join(", "),
         target.display()
     );
+    let run = pm.run();
+    let mut steps: Vec<(String, &str)> = Vec::new();
     if !answers.install {
-        text.push_str(&format!("  {} install\n", pm.name()));
+        steps.push((format!("{} install", pm.name()), ""));
     }
-    text.push_str(&format!(
-        "  {run} test                       # Vitest inside the Workers runtime (workerd)\n  \
-         {run} dev                        # local server on http://localhost:8787\n  \
-         {exec} wrangler deploy --dry-run   # check the bundle and config\n  \
-         {exec} wrangler deploy             # deploy; migrations apply automatically\n  \
-         {exec} wrangler tail --format json # live logs: CPU time, duration, errors\n",
-        run = pm.run(),
-    ));
+    steps.extend([
+        (
+            format!("{run} test"),
+            "Vitest inside the Workers runtime (workerd)",
+        ),
+        (
+            format!("{run} dev"),
+            "local server on http://localhost:8787",
+        ),
+        (
+            format!("{exec} wrangler deploy --dry-run"),
+            "check the bundle and config",
+        ),
+        (
+            format!("{exec} wrangler deploy"),
+            "deploy; migrations apply automatically",
+        ),
+        (
+            format!("{exec} wrangler tail --format json"),
+            "live logs: CPU time, duration, errors",
+        ),
+    ]);
+    let width = steps
+        .iter()
+        .map(|(command, _)| command.len())
+        .max()
+        .unwrap_or(0);
+    for (command, comment) in steps {
+        let line = if comment.is_empty() {
+            format!("  {command}")
+        } else {
+            format!("  {command:<width$}  # {comment}")
+        };
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
     text
 }

@@ -5,7 +5,8 @@
 //! question that depends on it.
 
 use inquire::error::InquireError;
-use inquire::ui::RenderConfig;
+use inquire::list_option::ListOption;
+use inquire::ui::{RenderConfig, Styled};
 use inquire::{Confirm, MultiSelect, Select, Text};
 
 use super::answers::Answer;
@@ -43,18 +44,40 @@ impl Prompter for TerminalPrompter {
             && self.shown.as_ref() != Some(recommendation)
         {
             if self.shown.as_ref().map(|shown| shown.primary) != Some(recommendation.primary) {
-                eprintln!("\n{}", super::summary::recommendation_text(recommendation));
+                let width =
+                    crossterm::terminal::size().map_or(80, |(columns, _)| usize::from(columns));
+                eprintln!(
+                    "\n{}",
+                    wrap_block(&super::summary::recommendation_text(recommendation), width)
+                );
             }
             self.shown = Some(recommendation.clone());
         }
+        // The prompt already names the topic; the header would make the
+        // answered line wrap at 80 columns.
         let title = format!(
-            "Step {} of {} · {} — {}",
-            step.number, step.total, step.question.header, step.question.prompt
+            "Step {} of {} · {}",
+            step.number, step.total, step.question.prompt
         );
         let config = if self.plain {
             RenderConfig::empty()
         } else {
             RenderConfig::default_colored()
+        }
+        // Esc goes back: say so on the abandoned prompt, not "<canceled>".
+        .with_canceled_prompt_indicator(Styled::new("← back"));
+        // Once answered, a question shows the chosen label only.
+        let label = |option: ListOption<&Option_<'_>>| option.value.0.label.to_string();
+        let labels = |options: &[ListOption<&Option_<'_>>]| {
+            if options.is_empty() {
+                "none".to_string()
+            } else {
+                options
+                    .iter()
+                    .map(|option| option.value.0.label)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
         };
         let result = match step.question.kind {
             Kind::Select => {
@@ -66,6 +89,7 @@ impl Prompter for TerminalPrompter {
                     .unwrap_or(0);
                 Select::new(&title, options)
                     .with_starting_cursor(start)
+                    .with_formatter(&label)
                     .with_help_message(HELP)
                     .with_render_config(config)
                     .prompt()
@@ -74,6 +98,7 @@ impl Prompter for TerminalPrompter {
             Kind::MultiSelect => {
                 let options: Vec<Option_<'_>> = step.choices.iter().map(Option_).collect();
                 MultiSelect::new(&title, options)
+                    .with_formatter(&labels)
                     .with_help_message("↑↓ move · space toggle · enter confirm (none is fine) · esc back · ctrl-c quit")
                     .with_render_config(config)
                     .prompt()
@@ -110,4 +135,26 @@ impl Prompter for TerminalPrompter {
             Err(error) => Err(error.into()),
         }
     }
+}
+
+/// Word-wrap each line of `text` to `width`, continuing a wrapped line under
+/// its text (after its indent and any `- ` bullet).
+fn wrap_block(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let indent = line.len() - line.trim_start().len();
+        let hanging = indent
+            + if line.trim_start().starts_with("- ") {
+                2
+            } else {
+                0
+            };
+        for piece in
+            crate::tui::widgets::wrap_hanging(line, width.saturating_sub(1).max(20), hanging)
+        {
+            out.push_str(&piece);
+            out.push('\n');
+        }
+    }
+    out
 }

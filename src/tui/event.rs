@@ -74,9 +74,9 @@ impl ScriptedEvents {
 
 impl EventSource for ScriptedEvents {
     fn next(&mut self) -> anyhow::Result<Event> {
-        self.events
-            .pop_front()
-            .ok_or_else(|| anyhow::anyhow!("the scripted events ran out before the screen finished"))
+        self.events.pop_front().ok_or_else(|| {
+            anyhow::anyhow!("the scripted events ran out before the screen finished")
+        })
     }
 }
 
@@ -103,7 +103,9 @@ pub fn key(name: &str) -> KeyEvent {
         "home" => KeyCode::Home,
         "end" => KeyCode::End,
         "space" => KeyCode::Char(' '),
-        single if single.chars().count() == 1 => KeyCode::Char(single.chars().next().unwrap_or(' ')),
+        single if single.chars().count() == 1 => {
+            KeyCode::Char(single.chars().next().unwrap_or(' '))
+        }
         other => panic!("unknown key name `{other}`"),
     };
     KeyEvent::new(code, modifiers)

@@ -29,7 +29,10 @@ pub enum Language {
 
 impl Language {
     pub fn for_path(path: &Path) -> Self {
-        let name = path.file_name().and_then(|name| name.to_str()).unwrap_or("");
+        let name = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .unwrap_or("");
         let extension = path.extension().and_then(|ext| ext.to_str()).unwrap_or("");
         match extension {
             "ts" | "tsx" | "mts" | "cts" | "js" | "jsx" | "mjs" | "cjs" => Self::TypeScript,
@@ -70,24 +73,78 @@ impl Token {
             Token::Type => Style::new().fg(Color::Cyan),
             Token::String => Style::new().fg(Color::Green),
             Token::Key => Style::new().fg(Color::Blue),
-            Token::Comment => Style::new().fg(Color::DarkGray).add_modifier(Modifier::ITALIC),
+            Token::Comment => Style::new()
+                .fg(Color::DarkGray)
+                .add_modifier(Modifier::ITALIC),
             Token::Number => Style::new().fg(Color::Yellow),
             Token::Heading => Style::new().fg(Color::Blue).add_modifier(Modifier::BOLD),
             Token::Code => Style::new().fg(Color::Yellow),
             Token::Emphasis => Style::new().add_modifier(Modifier::BOLD),
-            Token::Link => Style::new().fg(Color::Cyan).add_modifier(Modifier::UNDERLINED),
+            Token::Link => Style::new()
+                .fg(Color::Cyan)
+                .add_modifier(Modifier::UNDERLINED),
             Token::Marker => Style::new().fg(Color::Magenta),
         }
     }
 }
 
 const TS_KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "break", "case", "catch", "class", "const", "constructor",
-    "continue", "declare", "default", "delete", "do", "else", "enum", "export", "extends", "false",
-    "finally", "for", "from", "function", "get", "if", "implements", "import", "in", "instanceof",
-    "interface", "let", "new", "null", "of", "private", "protected", "public", "readonly",
-    "return", "satisfies", "set", "static", "super", "switch", "this", "throw", "true", "try",
-    "type", "typeof", "undefined", "var", "void", "while", "yield",
+    "abstract",
+    "as",
+    "async",
+    "await",
+    "break",
+    "case",
+    "catch",
+    "class",
+    "const",
+    "constructor",
+    "continue",
+    "declare",
+    "default",
+    "delete",
+    "do",
+    "else",
+    "enum",
+    "export",
+    "extends",
+    "false",
+    "finally",
+    "for",
+    "from",
+    "function",
+    "get",
+    "if",
+    "implements",
+    "import",
+    "in",
+    "instanceof",
+    "interface",
+    "let",
+    "new",
+    "null",
+    "of",
+    "private",
+    "protected",
+    "public",
+    "readonly",
+    "return",
+    "satisfies",
+    "set",
+    "static",
+    "super",
+    "switch",
+    "this",
+    "throw",
+    "true",
+    "try",
+    "type",
+    "typeof",
+    "undefined",
+    "var",
+    "void",
+    "while",
+    "yield",
 ];
 
 /// A highlighted line: pieces of text with their kind.
@@ -227,7 +284,10 @@ fn code_line(line: &str, state: &mut State, out: &mut Output, json: bool) {
             match closing_quote(line, at + 1, c) {
                 Some(end) => {
                     let is_key = json && line[end..].trim_start().starts_with(':');
-                    out.push(if is_key { Token::Key } else { Token::String }, &line[at..end]);
+                    out.push(
+                        if is_key { Token::Key } else { Token::String },
+                        &line[at..end],
+                    );
                     at = end;
                 }
                 None => {
@@ -238,7 +298,10 @@ fn code_line(line: &str, state: &mut State, out: &mut Output, json: bool) {
             }
             continue;
         }
-        let previous_is_word = line[..at].chars().next_back().is_some_and(is_identifier_part);
+        let previous_is_word = line[..at]
+            .chars()
+            .next_back()
+            .is_some_and(is_identifier_part);
         if c.is_ascii_digit() && !previous_is_word {
             let length = rest
                 .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '_'))
@@ -292,12 +355,17 @@ fn markdown_line(line: &str, state: &mut State, out: &mut Output) {
     }
     let indent = &line[..line.len() - trimmed.len()];
     out.push(Token::Plain, indent);
-    let marker_length = if trimmed.starts_with("- ") || trimmed.starts_with("* ") || trimmed.starts_with("> ") {
-        2
-    } else {
-        let digits = trimmed.find(|c: char| !c.is_ascii_digit()).unwrap_or(0);
-        if digits > 0 && trimmed[digits..].starts_with(". ") { digits + 2 } else { 0 }
-    };
+    let marker_length =
+        if trimmed.starts_with("- ") || trimmed.starts_with("* ") || trimmed.starts_with("> ") {
+            2
+        } else {
+            let digits = trimmed.find(|c: char| !c.is_ascii_digit()).unwrap_or(0);
+            if digits > 0 && trimmed[digits..].starts_with(". ") {
+                digits + 2
+            } else {
+                0
+            }
+        };
     out.push(Token::Marker, &trimmed[..marker_length]);
     markdown_inline(&trimmed[marker_length..], out);
 }
@@ -354,25 +422,53 @@ mod tests {
     fn typescript_keywords_strings_numbers_types_and_comments() {
         let source = "export class ChatRoom extends DurableObject<Env> {\n  const limit = 200; // max\n  const q = `SELECT *\n    FROM messages`;\n  /* a\n  b */ return 'ok';\n}";
         let lines = kinds(Language::TypeScript, source);
-        assert_eq!(lines[0], ["Keyword:export", "Keyword:class", "Type:ChatRoom", "Keyword:extends", "Type:DurableObject", "Type:Env"]);
+        assert_eq!(
+            lines[0],
+            [
+                "Keyword:export",
+                "Keyword:class",
+                "Type:ChatRoom",
+                "Keyword:extends",
+                "Type:DurableObject",
+                "Type:Env"
+            ]
+        );
         assert_eq!(lines[1], ["Keyword:const", "Number:200", "Comment:// max"]);
         assert_eq!(lines[2], ["Keyword:const", "String:`SELECT *"]);
         assert_eq!(lines[3], ["String:    FROM messages`"]);
         assert_eq!(lines[4], ["Comment:/* a"]);
-        assert_eq!(lines[5], ["Comment:  b */", "Keyword:return", "String:'ok'"]);
+        assert_eq!(
+            lines[5],
+            ["Comment:  b */", "Keyword:return", "String:'ok'"]
+        );
     }
 
     #[test]
     fn identifiers_with_digits_are_not_numbers() {
-        assert_eq!(kinds(Language::TypeScript, "let v2 = x1;")[0], ["Keyword:let"]);
+        assert_eq!(
+            kinds(Language::TypeScript, "let v2 = x1;")[0],
+            ["Keyword:let"]
+        );
     }
 
     #[test]
     fn jsonc_keys_values_and_comments() {
-        let source = "{\n  // the worker\n  \"name\": \"chat\", \"n\": -1.5, \"on\": true /* x */\n}";
+        let source =
+            "{\n  // the worker\n  \"name\": \"chat\", \"n\": -1.5, \"on\": true /* x */\n}";
         let lines = kinds(Language::Json, source);
         assert_eq!(lines[1], ["Comment:// the worker"]);
-        assert_eq!(lines[2], ["Key:\"name\"", "String:\"chat\"", "Key:\"n\"", "Number:-1.5", "Key:\"on\"", "Keyword:true", "Comment:/* x */"]);
+        assert_eq!(
+            lines[2],
+            [
+                "Key:\"name\"",
+                "String:\"chat\"",
+                "Key:\"n\"",
+                "Number:-1.5",
+                "Key:\"on\"",
+                "Keyword:true",
+                "Comment:/* x */"
+            ]
+        );
     }
 
     #[test]
@@ -380,7 +476,15 @@ mod tests {
         let source = "# Chat\n- run `npm test` **now**, see [docs](https://x)\n```sh\n# not a heading\n```\n1. one";
         let lines = kinds(Language::Markdown, source);
         assert_eq!(lines[0], ["Heading:# Chat"]);
-        assert_eq!(lines[1], ["Marker:- ", "Code:`npm test`", "Emphasis:**now**", "Link:[docs](https://x)"]);
+        assert_eq!(
+            lines[1],
+            [
+                "Marker:- ",
+                "Code:`npm test`",
+                "Emphasis:**now**",
+                "Link:[docs](https://x)"
+            ]
+        );
         assert_eq!(lines[2], ["Code:```sh"]);
         assert_eq!(lines[3], ["Code:# not a heading"]);
         assert_eq!(lines[5], ["Marker:1. "]);
@@ -388,11 +492,26 @@ mod tests {
 
     #[test]
     fn languages_by_name_and_tabs() {
-        assert_eq!(Language::for_path(Path::new("src/index.ts")), Language::TypeScript);
-        assert_eq!(Language::for_path(Path::new("wrangler.jsonc")), Language::Json);
-        assert_eq!(Language::for_path(Path::new("README.md")), Language::Markdown);
-        assert_eq!(Language::for_path(Path::new(".gitignore")), Language::HashComments);
+        assert_eq!(
+            Language::for_path(Path::new("src/index.ts")),
+            Language::TypeScript
+        );
+        assert_eq!(
+            Language::for_path(Path::new("wrangler.jsonc")),
+            Language::Json
+        );
+        assert_eq!(
+            Language::for_path(Path::new("README.md")),
+            Language::Markdown
+        );
+        assert_eq!(
+            Language::for_path(Path::new(".gitignore")),
+            Language::HashComments
+        );
         assert_eq!(Language::for_path(Path::new("LICENSE")), Language::Plain);
-        assert_eq!(tokenize(Language::Plain, "\tx")[0], [(Token::Plain, "  x".to_string())]);
+        assert_eq!(
+            tokenize(Language::Plain, "\tx")[0],
+            [(Token::Plain, "  x".to_string())]
+        );
     }
 }

@@ -23,7 +23,10 @@ pub fn lookup<A: Copy>(bindings: &[Binding<A>], key: &KeyEvent, quit: A) -> Opti
     if is_ctrl_c(key) {
         return Some(quit);
     }
-    if key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) {
+    if key
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+    {
         return None;
     }
     bindings
@@ -37,6 +40,5 @@ pub fn overlay_lines<A>(bindings: &[Binding<A>]) -> Vec<(String, String)> {
     bindings
         .iter()
         .map(|binding| (binding.keys.to_string(), binding.description.to_string()))
-        .chain(std::iter::once(("ctrl-c".to_string(), "quit without writing".to_string())))
         .collect()
 }

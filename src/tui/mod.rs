@@ -69,10 +69,11 @@ where
     S: Screen,
 {
     loop {
-        draw(terminal, screen)?;
+        // Keys act on the screen as last drawn (what the user saw), not on
+        // a size the terminal changed to since.
+        let size = draw(terminal, screen)?;
         panic_when_asked();
         let event = events.next()?;
-        let size = terminal.size()?;
         let small = size.width < MIN_WIDTH || size.height < MIN_HEIGHT;
         match event {
             Event::Interrupt => return Ok(screen.quit()),
@@ -91,21 +92,22 @@ where
     }
 }
 
-/// Draw one frame: the screen, or the too-small message.
-pub fn draw<B, S>(terminal: &mut Terminal<B>, screen: &S) -> anyhow::Result<()>
+/// Draw one frame: the screen, or the too-small message. Returns the size
+/// drawn at.
+pub fn draw<B, S>(terminal: &mut Terminal<B>, screen: &S) -> anyhow::Result<Size>
 where
     B: Backend,
     B::Error: Send + Sync + 'static,
     S: Screen,
 {
-    terminal.draw(|frame| {
+    let frame = terminal.draw(|frame| {
         if widgets::too_small(frame.area()) {
             widgets::draw_too_small(frame);
         } else {
             screen.draw(frame);
         }
     })?;
-    Ok(())
+    Ok(frame.area.as_size())
 }
 
 /// The end-to-end tests check that a panic inside the full-screen UI leaves

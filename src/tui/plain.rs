@@ -23,7 +23,11 @@ pub fn review_text(review: &Review) -> String {
 
 /// Show the review and ask what to do: write, go back, change an answer,
 /// or quit. End of input quits.
-pub fn review(review: &Review, input: &mut impl BufRead, output: &mut impl Write) -> anyhow::Result<ReviewOutcome> {
+pub fn review(
+    review: &Review,
+    input: &mut impl BufRead,
+    output: &mut impl Write,
+) -> anyhow::Result<ReviewOutcome> {
     writeln!(output, "\n{}", review_text(review).trim_end())?;
     loop {
         write!(
@@ -41,16 +45,28 @@ pub fn review(review: &Review, input: &mut impl BufRead, output: &mut impl Write
             "" | "y" | "yes" => return Ok(ReviewOutcome::Accept),
             "n" | "no" | "q" | "quit" => return Ok(ReviewOutcome::Quit),
             "<" | "b" | "back" if review.answered.is_empty() => {
-                writeln!(output, "Nothing to go back to: every answer came from the answers file.")?;
+                writeln!(
+                    output,
+                    "Nothing to go back to: every answer came from the answers file."
+                )?;
             }
             "<" | "b" | "back" => return Ok(ReviewOutcome::Back),
             "c" if review.answered.is_empty() => {
-                writeln!(output, "Nothing to change: every answer came from the answers file.")?;
+                writeln!(
+                    output,
+                    "Nothing to change: every answer came from the answers file."
+                )?;
             }
             "c" => {
                 writeln!(output, "Which answer do you want to change?")?;
                 for (index, answered) in review.answered.iter().enumerate() {
-                    writeln!(output, "  {}. {:<12}{}", index + 1, answered.header, answered.answer)?;
+                    writeln!(
+                        output,
+                        "  {}. {:<12}{}",
+                        index + 1,
+                        answered.header,
+                        answered.answer
+                    )?;
                 }
                 write!(output, "Number (enter: cancel): ")?;
                 output.flush()?;
@@ -61,9 +77,17 @@ pub fn review(review: &Review, input: &mut impl BufRead, output: &mut impl Write
                 if choice.is_empty() {
                     continue;
                 }
-                match choice.parse::<usize>().ok().and_then(|number| review.answered.get(number.wrapping_sub(1))) {
+                match choice
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|number| review.answered.get(number.wrapping_sub(1)))
+                {
                     Some(answered) => return Ok(ReviewOutcome::Change(answered.id)),
-                    None => writeln!(output, "`{choice}` is not a number from 1 to {}", review.answered.len())?,
+                    None => writeln!(
+                        output,
+                        "`{choice}` is not a number from 1 to {}",
+                        review.answered.len()
+                    )?,
                 }
             }
             other => writeln!(output, "`{other}`: answer y, n, <, c or q")?,

@@ -120,7 +120,9 @@ pub fn was_interrupted() -> bool {
 
 /// Hold this while writing files: a signal waits for it before exiting.
 pub fn critical_section() -> MutexGuard<'static, ()> {
-    CRITICAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    CRITICAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn install_hooks() {
@@ -145,7 +147,8 @@ fn install_signal_thread() {
         .name("do-wizard-signals".into())
         .spawn(move || {
             for signal in signals.forever() {
-                if LOOP_RUNNING.load(Ordering::SeqCst) && !INTERRUPTED.swap(true, Ordering::SeqCst) {
+                if LOOP_RUNNING.load(Ordering::SeqCst) && !INTERRUPTED.swap(true, Ordering::SeqCst)
+                {
                     // The loop quits at its next poll; a second signal
                     // before that falls through and exits here.
                     continue;

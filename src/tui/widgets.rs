@@ -58,7 +58,10 @@ pub fn title_bar(frame: &mut Frame, area: Rect, title: &str, note: &str) {
     // do not fit: it is the part that changes.
     let width = usize::from(area.width);
     let right = truncate(&format!("{note} "), width.saturating_sub(12));
-    let left = truncate(&format!(" {title}"), width.saturating_sub(right.chars().count() + 1));
+    let left = truncate(
+        &format!(" {title}"),
+        width.saturating_sub(right.chars().count() + 1),
+    );
     let gap = width.saturating_sub(left.chars().count() + right.chars().count());
     let text = format!("{left}{}{right}", " ".repeat(gap));
     frame.render_widget(Paragraph::new(text).style(theme::title_bar()), area);
@@ -74,13 +77,20 @@ pub fn draw_too_small(frame: &mut Frame) {
     let area = frame.area();
     let text = Text::from(vec![
         Line::from(Span::styled("Terminal too small", theme::heading())),
-        Line::from(format!("{}×{} here; do-wizard needs at least {MIN_WIDTH}×{MIN_HEIGHT}.", area.width, area.height)),
+        Line::from(format!(
+            "{}×{} here; do-wizard needs at least {MIN_WIDTH}×{MIN_HEIGHT}.",
+            area.width, area.height
+        )),
         Line::from("Make the window larger, or press q to quit."),
     ]);
     let height = 3.min(area.height);
-    let [middle] = Layout::vertical([Constraint::Length(height)]).flex(Flex::Center).areas(area);
+    let [middle] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(area);
     frame.render_widget(
-        Paragraph::new(text).alignment(Alignment::Center).wrap(Wrap { trim: true }),
+        Paragraph::new(text)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
         middle,
     );
 }
@@ -99,9 +109,24 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
 /// A bordered pane; `focused` picks the border colour.
 pub fn pane(title: &str, focused: bool) -> Block<'static> {
     Block::bordered()
-        .border_type(if focused { BorderType::Thick } else { BorderType::Plain })
-        .border_style(if focused { theme::focused_border() } else { theme::border() })
-        .title(Span::styled(format!(" {title} "), if focused { theme::focused_border() } else { Style::new() }))
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
+        .border_style(if focused {
+            theme::focused_border()
+        } else {
+            theme::border()
+        })
+        .title(Span::styled(
+            format!(" {title} "),
+            if focused {
+                theme::focused_border()
+            } else {
+                Style::new()
+            },
+        ))
 }
 
 /// Draw a pop-up: cleared background, a bordered box, the text inside.
@@ -111,20 +136,29 @@ pub fn popup(frame: &mut Frame, title: &str, text: Text<'static>, width: u16) {
     let height = text
         .lines
         .iter()
-        .map(|line| wrap(&line_text(line), usize::from(inner_width)).len().max(1))
+        .map(|line| {
+            wrap(&line_text(line), usize::from(inner_width))
+                .len()
+                .max(1)
+        })
         .sum::<usize>() as u16
         + 2;
     let rect = centered(area, width, height);
     frame.render_widget(Clear, rect);
     frame.render_widget(
-        Paragraph::new(text).wrap(Wrap { trim: false }).block(pane(title, true)),
+        Paragraph::new(text)
+            .wrap(Wrap { trim: false })
+            .block(pane(title, true)),
         rect,
     );
 }
 
 /// The plain text of a line.
 pub fn line_text(line: &Line<'_>) -> String {
-    line.spans.iter().map(|span| span.content.as_ref()).collect()
+    line.spans
+        .iter()
+        .map(|span| span.content.as_ref())
+        .collect()
 }
 
 /// Word-wrap `text` to `width` columns; words longer than a line are cut.
@@ -135,7 +169,11 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut current = String::new();
     let indent: String = text.chars().take_while(|c| *c == ' ').collect();
     for word in text.split(' ').filter(|word| !word.is_empty()) {
-        let needed = if current.is_empty() { word.chars().count() } else { current.chars().count() + 1 + word.chars().count() };
+        let needed = if current.is_empty() {
+            word.chars().count()
+        } else {
+            current.chars().count() + 1 + word.chars().count()
+        };
         if needed > width && !current.is_empty() {
             lines.push(std::mem::take(&mut current));
         }
@@ -164,6 +202,30 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// Word-wrap `text` to `width`, indenting every line after the first by
+/// `hanging` spaces (for bullets and `label: value` lists).
+pub fn wrap_hanging(text: &str, width: usize, hanging: usize) -> Vec<String> {
+    let first = wrap(text, width);
+    let Some(head) = first.first() else {
+        return first;
+    };
+    // The words the first line took, counted, so spacing in `text` does
+    // not matter.
+    let taken = head.split(' ').filter(|word| !word.is_empty()).count();
+    let words: Vec<&str> = text.split(' ').filter(|word| !word.is_empty()).collect();
+    let rest = words.get(taken..).unwrap_or_default().join(" ");
+    let mut lines = vec![head.clone()];
+    if !rest.is_empty() {
+        let narrower = width.saturating_sub(hanging).max(1);
+        lines.extend(
+            wrap(&rest, narrower)
+                .into_iter()
+                .map(|line| format!("{}{line}", " ".repeat(hanging))),
+        );
+    }
+    lines
+}
+
 /// `text` cut to `width` characters, with `…` when cut.
 pub fn truncate(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
@@ -187,8 +249,21 @@ mod tests {
     }
 
     #[test]
+    fn wrap_hanging_indents_continuations() {
+        assert_eq!(
+            wrap_hanging("  - one two three four", 12, 4),
+            ["  - one two", "    three", "    four"]
+        );
+        assert_eq!(wrap_hanging("a  b", 80, 2), ["a  b".replace("  ", " ")]);
+    }
+
+    #[test]
     fn help_line_keeps_quit_when_short_of_room() {
-        let entries = [key_help("enter", "write"), key_help("tab", "switch pane"), key_help("q", "quit")];
+        let entries = [
+            key_help("enter", "write"),
+            key_help("tab", "switch pane"),
+            key_help("q", "quit"),
+        ];
         let text = |width| line_text(&help_line(&entries, width));
         assert_eq!(text(80), " enter write  tab switch pane  q quit");
         assert_eq!(text(20), " enter write  q quit");

@@ -70,25 +70,104 @@ pub enum Action {
     Bottom,
     NextPane,
     PreviousPane,
+    Left,
+    Right,
     Help,
     Close,
     Quit,
 }
 
 pub const BINDINGS: &[Binding<Action>] = &[
-    Binding { codes: &[KeyCode::Enter], action: Action::Accept, keys: "enter", description: "write the project" },
-    Binding { codes: &[KeyCode::Up, KeyCode::Char('k')], action: Action::Up, keys: "↑/k", description: "previous file (or scroll the focused pane)" },
-    Binding { codes: &[KeyCode::Down, KeyCode::Char('j')], action: Action::Down, keys: "↓/j", description: "next file (or scroll the focused pane)" },
-    Binding { codes: &[KeyCode::Tab], action: Action::NextPane, keys: "tab", description: "next pane: files, preview, recommendation" },
-    Binding { codes: &[KeyCode::BackTab], action: Action::PreviousPane, keys: "shift-tab", description: "previous pane" },
-    Binding { codes: &[KeyCode::PageDown, KeyCode::Char(' ')], action: Action::PageDown, keys: "pgdn/space", description: "scroll the preview (or the focused recommendation) down" },
-    Binding { codes: &[KeyCode::PageUp], action: Action::PageUp, keys: "pgup", description: "scroll it up" },
-    Binding { codes: &[KeyCode::Home, KeyCode::Char('g')], action: Action::Top, keys: "home/g", description: "top of the preview" },
-    Binding { codes: &[KeyCode::End, KeyCode::Char('G')], action: Action::Bottom, keys: "end/G", description: "end of the preview" },
-    Binding { codes: &[KeyCode::Char('b'), KeyCode::Esc], action: Action::Back, keys: "b/esc", description: "back to the last question" },
-    Binding { codes: &[KeyCode::Char('c')], action: Action::ChangeAnswer, keys: "c", description: "pick an answer to change" },
-    Binding { codes: &[KeyCode::Char('?')], action: Action::Help, keys: "?", description: "show these keys" },
-    Binding { codes: &[KeyCode::Char('q')], action: Action::Quit, keys: "q", description: "quit without writing" },
+    Binding {
+        codes: &[KeyCode::Enter],
+        action: Action::Accept,
+        keys: "enter",
+        description: "write the project",
+    },
+    Binding {
+        codes: &[KeyCode::Up, KeyCode::Char('k')],
+        action: Action::Up,
+        keys: "↑/k",
+        description: "previous file (or scroll the focused pane)",
+    },
+    Binding {
+        codes: &[KeyCode::Down, KeyCode::Char('j')],
+        action: Action::Down,
+        keys: "↓/j",
+        description: "next file (or scroll the focused pane)",
+    },
+    Binding {
+        codes: &[KeyCode::Tab],
+        action: Action::NextPane,
+        keys: "tab",
+        description: "next pane: files, preview, recommendation",
+    },
+    Binding {
+        codes: &[KeyCode::BackTab],
+        action: Action::PreviousPane,
+        keys: "shift-tab",
+        description: "previous pane",
+    },
+    Binding {
+        codes: &[KeyCode::PageDown, KeyCode::Char(' ')],
+        action: Action::PageDown,
+        keys: "pgdn/space",
+        description: "page down (preview, or the focused pane)",
+    },
+    Binding {
+        codes: &[KeyCode::PageUp],
+        action: Action::PageUp,
+        keys: "pgup",
+        description: "page up",
+    },
+    Binding {
+        codes: &[KeyCode::Left, KeyCode::Char('h')],
+        action: Action::Left,
+        keys: "←/h",
+        description: "scroll the preview left",
+    },
+    Binding {
+        codes: &[KeyCode::Right, KeyCode::Char('l')],
+        action: Action::Right,
+        keys: "→/l",
+        description: "scroll the preview right (long lines)",
+    },
+    Binding {
+        codes: &[KeyCode::Home, KeyCode::Char('g')],
+        action: Action::Top,
+        keys: "home/g",
+        description: "top of the preview",
+    },
+    Binding {
+        codes: &[KeyCode::End, KeyCode::Char('G')],
+        action: Action::Bottom,
+        keys: "end/G",
+        description: "end of the preview",
+    },
+    Binding {
+        codes: &[KeyCode::Char('b'), KeyCode::Esc],
+        action: Action::Back,
+        keys: "b/esc",
+        description: "back to the last question",
+    },
+    Binding {
+        codes: &[KeyCode::Char('c')],
+        action: Action::ChangeAnswer,
+        keys: "c",
+        description: "pick an answer to change",
+    },
+    Binding {
+        codes: &[KeyCode::Char('?')],
+        action: Action::Help,
+        keys: "?",
+        description: "show these keys",
+    },
+    Binding {
+        codes: &[KeyCode::Char('q')],
+        action: Action::Quit,
+        keys: "q/ctrl-c",
+        description: "quit without writing",
+    },
 ];
 
 /// The help line under the panes.
@@ -113,11 +192,36 @@ pub const CHANGE_HELP_LINE: &[KeyHelp] = &[
 
 /// Keys inside the change-answer list.
 pub const CHANGE_BINDINGS: &[Binding<Action>] = &[
-    Binding { codes: &[KeyCode::Up, KeyCode::Char('k')], action: Action::Up, keys: "↑/k", description: "up" },
-    Binding { codes: &[KeyCode::Down, KeyCode::Char('j')], action: Action::Down, keys: "↓/j", description: "down" },
-    Binding { codes: &[KeyCode::Enter], action: Action::Accept, keys: "enter", description: "ask that question again" },
-    Binding { codes: &[KeyCode::Esc, KeyCode::Char('c')], action: Action::Close, keys: "esc/c", description: "close the list" },
-    Binding { codes: &[KeyCode::Char('q')], action: Action::Quit, keys: "q", description: "quit" },
+    Binding {
+        codes: &[KeyCode::Up, KeyCode::Char('k')],
+        action: Action::Up,
+        keys: "↑/k",
+        description: "up",
+    },
+    Binding {
+        codes: &[KeyCode::Down, KeyCode::Char('j')],
+        action: Action::Down,
+        keys: "↓/j",
+        description: "down",
+    },
+    Binding {
+        codes: &[KeyCode::Enter],
+        action: Action::Accept,
+        keys: "enter",
+        description: "ask that question again",
+    },
+    Binding {
+        codes: &[KeyCode::Esc, KeyCode::Char('c')],
+        action: Action::Close,
+        keys: "esc/c",
+        description: "close the list",
+    },
+    Binding {
+        codes: &[KeyCode::Char('q')],
+        action: Action::Quit,
+        keys: "q/ctrl-c",
+        description: "quit without writing",
+    },
 ];
 
 /// One answer the user may change, as shown.
@@ -139,7 +243,11 @@ impl AnsweredQuestion {
         let answer = match answer {
             Answer::One(value) => label(value),
             Answer::Many(values) if values.is_empty() => "none".to_string(),
-            Answer::Many(values) => values.iter().map(|value| label(value)).collect::<Vec<_>>().join(", "),
+            Answer::Many(values) => values
+                .iter()
+                .map(|value| label(value))
+                .collect::<Vec<_>>()
+                .join(", "),
             Answer::Text(text) => text.clone(),
             Answer::Flag(flag) => if *flag { "yes" } else { "no" }.to_string(),
         };
@@ -167,6 +275,8 @@ pub struct Review {
     pub selected: usize,
     pub focus: Focus,
     pub preview_scroll: usize,
+    /// Columns the preview is scrolled right by (long lines).
+    pub preview_column: usize,
     pub recommendation_scroll: usize,
     pub overlay: Option<Overlay>,
     /// A one-line note after a key that could not act.
@@ -181,15 +291,24 @@ impl Review {
         answered: Vec<AnsweredQuestion>,
         plan: Plan,
     ) -> Self {
-        let tree = tree::rows(project_name, plan.files.iter().map(|file| file.path.as_path()));
+        let tree = tree::rows(
+            project_name,
+            plan.files.iter().map(|file| file.path.as_path()),
+        );
         let highlighted = plan
             .files
             .iter()
             .map(|file| highlight::lines(Language::for_path(&file.path), &file.contents))
             .collect();
-        // Start on the first file of the tree (the first pattern's class,
-        // under src/), the file a person most wants to read.
-        let selected = tree.iter().find_map(|row| row.file).unwrap_or(0);
+        // Start on the primary pattern's class, the file a person most
+        // wants to read; else on the first file of the tree.
+        let primary = Path::new("src").join(format!("{}.ts", recommendation.primary.info().module));
+        let selected = plan
+            .files
+            .iter()
+            .position(|file| file.path == primary)
+            .or_else(|| tree.iter().find_map(|row| row.file))
+            .unwrap_or(0);
         Self {
             project_name: project_name.to_string(),
             target: target.display().to_string(),
@@ -201,6 +320,7 @@ impl Review {
             selected,
             focus: Focus::Files,
             preview_scroll: 0,
+            preview_column: 0,
             recommendation_scroll: 0,
             overlay: None,
             status: None,
@@ -217,10 +337,13 @@ impl Review {
         let Some(position) = order.iter().position(|index| *index == self.selected) else {
             return;
         };
-        let next = position.saturating_add_signed(step).min(order.len().saturating_sub(1));
+        let next = position
+            .saturating_add_signed(step)
+            .min(order.len().saturating_sub(1));
         if order[next] != self.selected {
             self.selected = order[next];
             self.preview_scroll = 0;
+            self.preview_column = 0;
         }
     }
 
@@ -228,19 +351,44 @@ impl Review {
         let lines = self.highlighted.get(self.selected).map_or(0, Vec::len);
         let visible = view::layout(self, size).preview_lines();
         let max = lines.saturating_sub(visible);
-        self.preview_scroll = self.preview_scroll.min(max).saturating_add_signed(step).min(max);
+        self.preview_scroll = self
+            .preview_scroll
+            .min(max)
+            .saturating_add_signed(step)
+            .min(max);
+    }
+
+    fn scroll_sideways(&mut self, step: isize, size: Size) {
+        let widest = self
+            .highlighted
+            .get(self.selected)
+            .map_or(0, |lines| lines.iter().map(Line::width).max().unwrap_or(0));
+        let visible = view::layout(self, size).preview_columns(self);
+        let max = widest.saturating_sub(visible);
+        self.preview_column = self
+            .preview_column
+            .min(max)
+            .saturating_add_signed(step)
+            .min(max);
     }
 
     fn scroll_recommendation(&mut self, step: isize, size: Size) {
         let layout = view::layout(self, size);
         let lines = view::recommendation_lines(self, layout.recommendation_width()).len();
         let max = lines.saturating_sub(layout.recommendation_lines());
-        self.recommendation_scroll = self.recommendation_scroll.min(max).saturating_add_signed(step).min(max);
+        self.recommendation_scroll = self
+            .recommendation_scroll
+            .min(max)
+            .saturating_add_signed(step)
+            .min(max);
     }
 
     fn cycle_focus(&mut self, step: usize) {
         let order = [Focus::Files, Focus::Preview, Focus::Recommendation];
-        let at = order.iter().position(|focus| *focus == self.focus).unwrap_or(0);
+        let at = order
+            .iter()
+            .position(|focus| *focus == self.focus)
+            .unwrap_or(0);
         self.focus = order[(at + step) % order.len()];
     }
 
@@ -258,14 +406,17 @@ impl Review {
     fn page(&mut self, sign: isize, size: Size) {
         let layout = view::layout(self, size);
         match self.focus {
-            Focus::Recommendation => {
-                self.scroll_recommendation(sign * layout.recommendation_lines().max(1) as isize, size)
-            }
+            Focus::Recommendation => self
+                .scroll_recommendation(sign * layout.recommendation_lines().max(1) as isize, size),
             _ => self.scroll_preview(sign * layout.preview_lines().max(1) as isize, size),
         }
     }
 
-    fn update_overlay(&mut self, overlay: Overlay, action: Option<Action>) -> Option<ReviewOutcome> {
+    fn update_overlay(
+        &mut self,
+        overlay: Overlay,
+        action: Option<Action>,
+    ) -> Option<ReviewOutcome> {
         match (overlay, action) {
             (_, Some(Action::Quit)) => return Some(ReviewOutcome::Quit),
             (Overlay::Help, _) => self.overlay = None,
@@ -278,7 +429,10 @@ impl Review {
                 self.overlay = Some(Overlay::ChangeAnswer((row + 1).min(last)));
             }
             (Overlay::ChangeAnswer(row), Some(Action::Accept)) => {
-                return self.answered.get(row).map(|answered| ReviewOutcome::Change(answered.id));
+                return self
+                    .answered
+                    .get(row)
+                    .map(|answered| ReviewOutcome::Change(answered.id));
             }
             _ => {}
         }
@@ -306,11 +460,13 @@ impl Screen for Review {
             Action::Accept => return Some(ReviewOutcome::Accept),
             Action::Quit => return Some(ReviewOutcome::Quit),
             Action::Back if self.answered.is_empty() => {
-                self.status = Some("Nothing to go back to: every answer came from the answers file.".into());
+                self.status =
+                    Some("Nothing to go back to: every answer came from the answers file.".into());
             }
             Action::Back => return Some(ReviewOutcome::Back),
             Action::ChangeAnswer if self.answered.is_empty() => {
-                self.status = Some("Nothing to change: every answer came from the answers file.".into());
+                self.status =
+                    Some("Nothing to change: every answer came from the answers file.".into());
             }
             Action::ChangeAnswer => {
                 self.overlay = Some(Overlay::ChangeAnswer(self.answered.len() - 1));
@@ -323,7 +479,12 @@ impl Screen for Review {
             Action::Down => self.vertical(1, size),
             Action::PageUp => self.page(-1, size),
             Action::PageDown => self.page(1, size),
-            Action::Top => self.preview_scroll = 0,
+            Action::Left => self.scroll_sideways(-8, size),
+            Action::Right => self.scroll_sideways(8, size),
+            Action::Top => {
+                self.preview_scroll = 0;
+                self.preview_column = 0;
+            }
             Action::Bottom => self.scroll_preview(isize::MAX / 2, size),
         }
         None

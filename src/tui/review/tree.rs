@@ -59,7 +59,11 @@ fn walk(node: &Node, prefix: &str, out: &mut Vec<TreeRow>) {
             name: format!("{name}/"),
             file: None,
         });
-        walk(child, &format!("{prefix}{}", if last { "   " } else { "│  " }), out);
+        walk(
+            child,
+            &format!("{prefix}{}", if last { "   " } else { "│  " }),
+            out,
+        );
     }
     for (name, index) in &node.files {
         position += 1;
@@ -78,11 +82,24 @@ mod tests {
 
     #[test]
     fn directories_first_with_guides() {
-        let paths = ["README.md", "src/chat.ts", "src/index.ts", "test/chat.test.ts", "wrangler.jsonc"];
+        let paths = [
+            "README.md",
+            "src/chat.ts",
+            "src/index.ts",
+            "test/chat.test.ts",
+            "wrangler.jsonc",
+        ];
         let rows = rows("my-chat", paths.iter().map(Path::new));
         let text: Vec<String> = rows
             .iter()
-            .map(|row| format!("{}{}{}", row.guide, row.name, row.file.map(|i| format!(" #{i}")).unwrap_or_default()))
+            .map(|row| {
+                format!(
+                    "{}{}{}",
+                    row.guide,
+                    row.name,
+                    row.file.map(|i| format!(" #{i}")).unwrap_or_default()
+                )
+            })
             .collect();
         assert_eq!(
             text,

@@ -34,6 +34,11 @@ impl ReviewLayout {
         usize::from(self.recommendation.height.saturating_sub(2))
     }
 
+    /// Text columns visible in the preview, after the line-number gutter.
+    pub fn preview_columns(&self, review: &Review) -> usize {
+        usize::from(self.preview.width.saturating_sub(2)).saturating_sub(gutter_width(review) + 1)
+    }
+
     pub fn recommendation_width(&self) -> usize {
         usize::from(self.recommendation.width.saturating_sub(2))
     }
@@ -42,7 +47,8 @@ impl ReviewLayout {
 /// The layout for a terminal of `size`.
 pub fn layout(review: &Review, size: Size) -> ReviewLayout {
     let area = Rect::new(0, 0, size.width, size.height);
-    let needed = recommendation_lines(review, usize::from(size.width.saturating_sub(2))).len() as u16 + 2;
+    let needed =
+        recommendation_lines(review, usize::from(size.width.saturating_sub(2))).len() as u16 + 2;
     let most = (size.height.saturating_sub(2) * 2 / 5).max(9);
     let [title, recommendation, body, help] = Layout::vertical([
         Constraint::Length(1),
@@ -76,7 +82,12 @@ pub fn draw(frame: &mut Frame, review: &Review) {
         Some(status) => status.clone(),
         None => format!("{} files → {}", review.plan.files.len(), review.target),
     };
-    title_bar(frame, layout.title, &format!("do-wizard new · review · {}", review.project_name), &note);
+    title_bar(
+        frame,
+        layout.title,
+        &format!("do-wizard new · review · {}", review.project_name),
+        &note,
+    );
     draw_recommendation(frame, review, layout.recommendation);
     draw_files(frame, review, layout.files);
     draw_preview(frame, review, layout.preview);
@@ -84,7 +95,10 @@ pub fn draw(frame: &mut Frame, review: &Review) {
         Some(Overlay::ChangeAnswer(_)) => CHANGE_HELP_LINE,
         _ => HELP_LINE,
     };
-    frame.render_widget(Paragraph::new(help_line(help, layout.help.width)), layout.help);
+    frame.render_widget(
+        Paragraph::new(help_line(help, layout.help.width)),
+        layout.help,
+    );
     match review.overlay {
         Some(Overlay::Help) => draw_help(frame),
         Some(Overlay::ChangeAnswer(selected)) => draw_change_answer(frame, review, selected),
@@ -108,7 +122,10 @@ pub fn recommendation_lines(review: &Review, width: usize) -> Vec<Line<'static>>
                 format!("{:<LABEL$}", if index == 0 { label } else { "" }),
                 theme::heading(),
             )];
-            match tag.as_deref().and_then(|tag| piece.strip_prefix(tag).map(|rest| (tag, rest))) {
+            match tag
+                .as_deref()
+                .and_then(|tag| piece.strip_prefix(tag).map(|rest| (tag, rest)))
+            {
                 Some((tag, rest)) if index == 0 => {
                     spans.push(Span::styled(tag.to_string(), theme::answer_tag()));
                     spans.push(Span::raw(rest.to_string()));
@@ -138,11 +155,17 @@ pub fn recommendation_lines(review: &Review, width: usize) -> Vec<Line<'static>>
                 .filter(|pattern| recommendation.storage_of(*pattern) == Storage::Kv)
                 .map(|pattern| pattern.info().class_name)
                 .collect();
-            format!("key-value (new_classes, legacy) for {}; SQLite for the rest", kv.join(", "))
+            format!(
+                "key-value (new_classes, legacy) for {}; SQLite for the rest",
+                kv.join(", ")
+            )
         }
     };
     if let Some(sharding) = recommendation.sharding {
-        storage.push_str(&format!(" · hot keys sharded over {} objects", sharding.shards));
+        storage.push_str(&format!(
+            " · hot keys sharded over {} objects",
+            sharding.shards
+        ));
     }
     field("Storage", storage, None);
     for (index, reason) in recommendation.reasons.iter().enumerate() {
@@ -158,7 +181,9 @@ fn draw_recommendation(frame: &mut Frame, review: &Review, area: Rect) {
     let lines = recommendation_lines(review, usize::from(area.width.saturating_sub(2)));
     let visible = usize::from(area.height.saturating_sub(2));
     // After a resize the kept scroll may be past the end; show the last page.
-    let scroll = review.recommendation_scroll.min(lines.len().saturating_sub(visible));
+    let scroll = review
+        .recommendation_scroll
+        .min(lines.len().saturating_sub(visible));
     let title = if lines.len() > visible {
         format!(
             "Recommendation · {}-{} of {} lines",
@@ -203,7 +228,10 @@ fn draw_files(frame: &mut Frame, review: &Review, area: Rect) {
                 (Some(_), false) => Style::new(),
             };
             let marker = if is_selected { "▸" } else { " " };
-            let name = truncate(&row.name, inner_width.saturating_sub(row.guide.chars().count() + 1));
+            let name = truncate(
+                &row.name,
+                inner_width.saturating_sub(row.guide.chars().count() + 1),
+            );
             Line::from(vec![
                 Span::styled(marker, theme::focused_border()),
                 Span::styled(row.guide.clone(), theme::dim()),
@@ -215,27 +243,28 @@ fn draw_files(frame: &mut Frame, review: &Review, area: Rect) {
     frame.render_widget(Paragraph::new(lines).block(pane(&title, focused)), area);
 }
 
+/// The width of the line numbers of the selected file.
+fn gutter_width(review: &Review) -> usize {
+    review
+        .highlighted
+        .get(review.selected)
+        .map_or(1, |lines| lines.len().max(1).to_string().len())
+}
+
 fn draw_preview(frame: &mut Frame, review: &Review, area: Rect) {
     let focused = review.focus == Focus::Preview;
     let Some(file) = review.plan.files.get(review.selected) else {
-        frame.render_widget(Paragraph::new("No files.").block(pane("Preview", focused)), area);
+        frame.render_widget(
+            Paragraph::new("No files.").block(pane("Preview", focused)),
+            area,
+        );
         return;
     };
     let lines = &review.highlighted[review.selected];
     let visible = usize::from(area.height.saturating_sub(2));
-    let scroll = review.preview_scroll.min(lines.len().saturating_sub(visible));
-    let number_width = lines.len().max(1).to_string().len();
-    let shown: Vec<Line> = lines
-        .iter()
-        .enumerate()
-        .skip(scroll)
-        .take(visible)
-        .map(|(index, line)| {
-            let mut spans = vec![Span::styled(format!("{:>number_width$} ", index + 1), theme::dim())];
-            spans.extend(line.spans.iter().cloned());
-            Line::from(spans)
-        })
-        .collect();
+    let scroll = review
+        .preview_scroll
+        .min(lines.len().saturating_sub(visible));
     let position = if lines.len() > visible {
         format!(
             " · {}-{} of {}",
@@ -246,33 +275,79 @@ fn draw_preview(frame: &mut Frame, review: &Review, area: Rect) {
     } else {
         format!(" · {} lines", lines.len())
     };
-    let title = format!("{}{position}", file.path.display());
-    frame.render_widget(Paragraph::new(shown).block(pane(&title, focused)), area);
+    let column = if review.preview_column > 0 {
+        format!(" · from column {}", review.preview_column + 1)
+    } else {
+        String::new()
+    };
+    let block = pane(
+        &format!("{}{position}{column}", file.path.display()),
+        focused,
+    );
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    // Line numbers stay put while the code scrolls sideways.
+    let gutter = gutter_width(review) as u16 + 1;
+    let [numbers, code] =
+        Layout::horizontal([Constraint::Length(gutter), Constraint::Min(1)]).areas(inner);
+    let shown = scroll..(scroll + visible).min(lines.len());
+    let number_lines: Vec<Line> = shown
+        .clone()
+        .map(|index| {
+            Line::styled(
+                format!("{:>width$} ", index + 1, width = usize::from(gutter - 1)),
+                theme::dim(),
+            )
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(number_lines), numbers);
+    let code_lines: Vec<Line> = lines[shown].to_vec();
+    frame.render_widget(
+        Paragraph::new(code_lines).scroll((0, review.preview_column as u16)),
+        code,
+    );
 }
 
 fn draw_help(frame: &mut Frame) {
     let mut lines: Vec<Line<'static>> = keys::overlay_lines(super::BINDINGS)
         .into_iter()
         .map(|(keys, description)| {
-            Line::from(vec![Span::styled(format!("{keys:<12}"), theme::key()), Span::raw(description)])
+            Line::from(vec![
+                Span::styled(format!("{keys:<12}"), theme::key()),
+                Span::raw(description),
+            ])
         })
         .collect();
     lines.push(Line::default());
-    lines.push(Line::from(Span::styled("Any key closes this list.", theme::dim())));
+    lines.push(Line::from(Span::styled(
+        "Any key closes this list.",
+        theme::dim(),
+    )));
     widgets::popup(frame, "Keys", Text::from(lines), 64);
 }
 
 fn draw_change_answer(frame: &mut Frame, review: &Review, selected: usize) {
     let mut lines: Vec<Line<'static>> = vec![
-        Line::from(Span::styled("Which answer do you want to change?", theme::heading())),
+        Line::from(Span::styled(
+            "Which answer do you want to change?",
+            theme::heading(),
+        )),
         Line::default(),
     ];
     for (index, answered) in review.answered.iter().enumerate() {
         let is_selected = index == selected;
         let text = format!("{:<12}{}", answered.header, answered.answer);
-        let style = if is_selected { theme::selected() } else { Style::new() };
+        let style = if is_selected {
+            theme::selected()
+        } else {
+            Style::new()
+        };
         lines.push(Line::from(vec![
-            Span::styled(if is_selected { "▸ " } else { "  " }, theme::focused_border()),
+            Span::styled(
+                if is_selected { "▸ " } else { "  " },
+                theme::focused_border(),
+            ),
             Span::styled(truncate(&text, 54), style),
         ]));
     }
@@ -283,4 +358,3 @@ fn draw_change_answer(frame: &mut Frame, review: &Review, selected: usize) {
     )));
     widgets::popup(frame, "Change an answer", Text::from(lines), 60);
 }
-
