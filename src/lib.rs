@@ -10,8 +10,11 @@
 //! The binary in `main.rs` only parses the command line and calls [`run`].
 
 pub mod cli;
+pub mod config;
 pub mod error;
 pub mod flow;
+pub mod optimize;
+pub mod report;
 
 /// What a successful run asks the process to exit with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,5 +41,8 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<Outcome> {
             let _ = args;
             anyhow::bail!("not yet wired")
         }
+        cli::Command::Optimize(args) => optimize::command::run(&args),
+        cli::Command::Explain(args) => optimize::command::explain(&args.code),
+        cli::Command::Rules => optimize::command::rules(),
     }
 }
