@@ -11,10 +11,13 @@
 
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod error;
 pub mod flow;
+pub mod optimize;
 pub mod recommend;
 pub mod render;
+pub mod report;
 pub mod tui;
 
 /// What a successful run asks the process to exit with.
@@ -43,5 +46,8 @@ impl Outcome {
 pub fn run(cli: cli::Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         cli::Command::New(args) => commands::new::run(&args),
+        cli::Command::Optimize(args) => optimize::command::run(&args),
+        cli::Command::Explain(args) => optimize::command::explain(&args.code),
+        cli::Command::Rules => optimize::command::rules(),
     }
 }

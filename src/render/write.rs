@@ -118,7 +118,7 @@ mod tests {
         fs::read_dir(dir)
             .unwrap()
             .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|name| name.contains("do-wizard"))
+            .filter(|name| name.contains(".do-wizard-"))
             .collect()
     }
 
