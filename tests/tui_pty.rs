@@ -245,3 +245,123 @@ fn plain_mode_writes_no_escape_codes() {
         assert!(tmp.path().join("plain-metrics/src/analytics.ts").exists());
     }
 }
+
+// ---- optimize: the questions, the progress line, the findings browser ------
+
+/// A copy of the fixture repository (one DO201, two DO205) to work on.
+fn optimize_repo() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tui/optimize-repo");
+    let target = tmp.path().join("repo");
+    std::fs::create_dir_all(target.join("src")).unwrap();
+    for file in ["wrangler.jsonc", "src/history.ts", "src/index.ts"] {
+        std::fs::copy(source.join(file), target.join(file)).unwrap();
+    }
+    tmp
+}
+
+#[test]
+fn optimize_browser_moves_through_findings_and_restores_the_terminal() {
+    let tmp = optimize_repo();
+    let mut session = Session::spawn(&["optimize", "repo"], tmp.path(), 80, 24, &[]);
+    session.wait_for("Step 1 of 3");
+    session.send(ENTER); // General optimization
+    session.wait_for("Step 2 of 3");
+    session.send(ENTER); // Small production
+    session.wait_for("Step 3 of 3");
+    session.send(ESC); // back to the scale
+    session.wait_for_count("Step 2 of 3", 3);
+    session.send(ENTER);
+    session.wait_for_count("Step 3 of 3", 3);
+    session.send(ENTER); // Latency
+
+    session.wait_for("do-wizard optimize · repo");
+    session.wait_for("↑↓ finding");
+    let list = session.screen();
+    assert!(
+        list.contains("▸W DO201 missing-index src/history.ts:20"),
+        "{list}"
+    );
+    session.send("j");
+    session.wait_for("▸I DO205 awaited-sync-sql src/history.ts:19");
+    session.send("j");
+    session.wait_for("▸I DO205 awaited-sync-sql src/history.ts:28");
+    session.send("k");
+    session.wait_for("▸I DO205 awaited-sync-sql src/history.ts:19");
+    session.send("\t");
+    session.send("\x1b[6~"); // page down in the detail
+    session.wait_for("Proposed change");
+    session.send("q");
+
+    assert_eq!(
+        session.wait_exit(),
+        1,
+        "a warning is a finding at the default --fail-on"
+    );
+    session.assert_terminal_restored();
+    session.wait_for("3 findings (0 error, 1 warning, 2 info) in 3 files.");
+    assert!(
+        session.raw_text().contains("Scanning: "),
+        "the progress line was drawn"
+    );
+    let text = std::fs::read_to_string(tmp.path().join("repo/src/history.ts")).unwrap();
+    assert_eq!(
+        text.matches("await ").count(),
+        2,
+        "browsing changed nothing"
+    );
+}
+
+#[test]
+fn optimize_browser_writes_the_report_and_applies_a_confirmed_fix() {
+    let tmp = optimize_repo();
+    let args = [
+        "optimize",
+        "repo",
+        "--issue",
+        "general",
+        "--scale",
+        "small",
+        "--priority",
+        "latency",
+    ];
+    let mut session = Session::spawn(&args, tmp.path(), 120, 40, &[]);
+    session.wait_for("↑↓ finding");
+    session.send("w");
+    session.wait_for("Wrote the markdown report to ./do-wizard-report.md");
+    let report = std::fs::read_to_string(tmp.path().join("do-wizard-report.md")).unwrap();
+    assert!(report.contains("DO201"), "{report}");
+
+    session.send("j");
+    session.send("f");
+    session.wait_for("Apply the safe fix for DO205");
+    session.send("n"); // cancelled: nothing changes
+    session.wait_for("Fix not applied.");
+    session.send("f");
+    session.wait_for("Apply the safe fix for DO205");
+    session.send("y");
+    session.wait_for("2 findings left");
+    session.send(CTRL_C);
+    assert_eq!(session.wait_exit(), 1, "{}", session.screen());
+    session.assert_terminal_restored();
+    let text = std::fs::read_to_string(tmp.path().join("repo/src/history.ts")).unwrap();
+    assert!(
+        text.contains("const messages = this.ctx.storage.sql.exec("),
+        "{text}"
+    );
+    assert!(
+        text.contains("await sql.exec(\"DELETE FROM messages\")"),
+        "only the confirmed fix: {text}"
+    );
+}
+
+#[test]
+fn optimize_without_colour_prints_the_plain_report() {
+    let tmp = optimize_repo();
+    let args = ["optimize", "repo", "--yes"];
+    let mut session = Session::spawn(&args, tmp.path(), 80, 24, &[("NO_COLOR", "1")]);
+    assert_eq!(session.wait_exit(), 1, "{}", session.screen());
+    let raw = session.raw_text();
+    assert!(!raw.contains('\x1b'), "escape codes in plain mode: {raw:?}");
+    assert!(raw.contains("warning[DO201] missing-index"), "{raw}");
+}

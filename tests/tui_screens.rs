@@ -232,3 +232,137 @@ fn the_preview_is_coloured_by_the_highlighter() {
     let (x, y) = find("// Schema and indexes");
     assert_eq!(buffer[(x, y)].fg, Color::DarkGray, "comment");
 }
+
+// ---- The findings browser -------------------------------------------------
+
+use do_wizard::optimize::answers::OptimizeAnswers;
+use do_wizard::optimize::finding::{Area, Severity};
+use do_wizard::tui::findings::{Browser, BrowserOutcome, Row};
+
+/// The browser on the fixture repository (a relative root, so snapshots do
+/// not hold this machine's paths).
+fn browser() -> Browser {
+    let root = Path::new("tests/fixtures/tui/optimize-repo");
+    let analysis = do_wizard::optimize::analyze(root, &OptimizeAnswers::default()).unwrap();
+    assert_eq!(
+        analysis.findings.len(),
+        3,
+        "the fixture has one DO201 and two DO205"
+    );
+    Browser::new(analysis, Path::new("do-wizard-report.md"))
+}
+
+#[test]
+fn findings_list_and_detail_at_both_sizes() {
+    let browser = browser();
+    let small = screen_text(&browser, 80, 24);
+    assert!(small.contains("DO201 missing-index"), "{small}");
+    assert!(small.contains("^^^^"), "the code frame has carets: {small}");
+    assert_screen!("findings_80x24", small);
+    assert_screen!("findings_120x40", screen_text(&browser, 120, 40));
+}
+
+#[test]
+fn findings_detail_scrolls_to_the_diff() {
+    let mut browser = browser();
+    press(&mut browser, &["j", "tab", "pgdn"], 80, 24);
+    let text = screen_text(&browser, 80, 24);
+    assert!(text.contains("Proposed change"), "{text}");
+    assert_screen!("findings_detail_scrolled_80x24", text);
+    assert_screen!("findings_second_120x40", screen_text(&browser, 120, 40));
+}
+
+#[test]
+fn findings_filtered_by_severity_and_area() {
+    let mut browser = browser();
+    press(&mut browser, &["s"], 80, 24);
+    let text = screen_text(&browser, 80, 24);
+    assert!(text.contains("1 of 3 findings · warning and up"), "{text}");
+    assert!(!text.contains("DO205"), "{text}");
+    assert_screen!("findings_filter_warning_80x24", text);
+    press(&mut browser, &["s"], 80, 24);
+    let text = screen_text(&browser, 80, 24);
+    assert!(text.contains("No finding matches the filters"), "{text}");
+    assert_screen!("findings_filter_none_80x24", text);
+    press(&mut browser, &["c", "a"], 80, 24);
+    assert!(
+        screen_text(&browser, 80, 24).contains("3 of 3 findings · area: queries")
+            || screen_text(&browser, 80, 24).contains("area: queries")
+    );
+}
+
+#[test]
+fn findings_group_by_area_most_urgent_first() {
+    let mut browser = browser();
+    // Move the second finding to another area: it gets its own group after
+    // the area of the first (most urgent) finding.
+    browser.analysis.findings[1].area = Area::Websocket;
+    let rows = browser.rows();
+    assert_eq!(
+        rows,
+        [
+            Row::Group(Area::Queries, 2),
+            Row::Finding(0),
+            Row::Finding(2),
+            Row::Group(Area::Websocket, 1),
+            Row::Finding(1)
+        ]
+    );
+    assert_eq!(browser.visible(), [0, 2, 1]);
+    press(&mut browser, &["a", "a"], 80, 24);
+    assert_eq!(browser.area, Some(Area::Websocket));
+    assert_eq!(browser.visible(), [1]);
+    assert_eq!(browser.selected, Some(1));
+    browser.severity = Some(Severity::Error);
+    assert!(browser.visible().is_empty());
+}
+
+#[test]
+fn fix_asks_first_and_only_for_safe_fixes() {
+    let mut browser = browser();
+    // DO201 has no machine fix: `f` says so and asks nothing.
+    press(&mut browser, &["f"], 80, 24);
+    let text = screen_text(&browser, 80, 24);
+    assert!(text.contains("Nothing to apply for DO201"), "{text}");
+    press(&mut browser, &["j", "f"], 80, 24);
+    let text = screen_text(&browser, 80, 24);
+    assert!(text.contains("Apply the safe fix for DO205"), "{text}");
+    assert_screen!("findings_confirm_fix_80x24", text);
+    press(&mut browser, &["n"], 80, 24);
+    assert!(screen_text(&browser, 80, 24).contains("Fix not applied."));
+    press(&mut browser, &["f"], 80, 24);
+    let outcome = browser.update(Event::Key(key("y")), Size::new(80, 24));
+    assert!(
+        matches!(outcome, Some(BrowserOutcome::ApplyFix(index)) if browser.analysis.findings[index].code == "DO205")
+    );
+}
+
+#[test]
+fn findings_keys_overlay_and_loop_outcomes() {
+    let mut with_keys = browser();
+    press(&mut with_keys, &["?"], 80, 24);
+    assert_screen!("findings_keys_80x24", screen_text(&with_keys, 80, 24));
+    let cases: [(&[&str], BrowserOutcome); 3] = [
+        (&["w"], BrowserOutcome::WriteReport),
+        (&["j", "j", "k", "q"], BrowserOutcome::Quit),
+        (&["?", "x", "ctrl-c"], BrowserOutcome::Quit),
+    ];
+    for (keys, expected) in cases {
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        let mut fresh = browser();
+        let outcome = tui::run(&mut terminal, &mut fresh, &mut ScriptedEvents::keys(keys)).unwrap();
+        assert_eq!(outcome, expected, "keys {keys:?}");
+    }
+}
+
+#[test]
+fn a_status_after_an_action_shows_in_the_title_bar() {
+    let mut browser = browser();
+    browser.set_status("Wrote the markdown report to do-wizard-report.md", false);
+    let text = screen_text(&browser, 80, 24);
+    assert!(
+        text.contains("Wrote the markdown report to do-wizard-report.md"),
+        "{text}"
+    );
+    assert_screen!("findings_status_80x24", text);
+}

@@ -38,9 +38,16 @@ pub fn run(args: &OptimizeArgs) -> anyhow::Result<Outcome> {
     };
     let interactive =
         std::io::stdin().is_terminal() && std::io::stdout().is_terminal() && !args.plain;
+    // Full screen: inquire questions, a progress line, the findings browser
+    // (see `crate::commands::optimize`); plain: numbered questions, the
+    // text report.
+    let full_screen = crate::tui::full_screen_allowed(args.plain);
     if !partial.is_complete() && !args.yes {
         if interactive {
-            partial = super::prompt::ask_open(partial)?;
+            match crate::commands::optimize::ask_open(partial, full_screen)? {
+                Some(answered) => partial = answered,
+                None => return Ok(crate::commands::optimize::quit()),
+            }
         } else {
             return Err(input_error!(
                 "no terminal to ask the optimize questions: pass --answers FILE, --yes (defaults: general, small, latency), or all of --issue, --scale and --priority"
@@ -55,6 +62,23 @@ pub fn run(args: &OptimizeArgs) -> anyhow::Result<Outcome> {
         && std::env::var_os("NO_COLOR").is_none()
         && std::io::stdout().is_terminal();
 
+    let browse =
+        full_screen && args.output.is_none() && args.format == Format::Text && !args.fix;
+    if browse {
+        let analysis =
+            crate::commands::optimize::analyze_with_progress(&args.path, &answers, &selection)?;
+        let (analysis, interrupted) =
+            crate::commands::optimize::browse(analysis, &args.path, &answers, &selection)?;
+        let failing = analysis
+            .findings
+            .iter()
+            .any(|finding| finding.severity >= fail_on);
+        return Ok(match (interrupted, failing) {
+            (true, _) => Outcome::Interrupted,
+            (false, true) => Outcome::Findings,
+            (false, false) => Outcome::Success,
+        });
+    }
     let mut analysis = analyze_with(&args.path, &answers, &selection)?;
     let mut stderr_notes = String::new();
     if args.fix {

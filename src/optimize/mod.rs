@@ -71,6 +71,18 @@ pub fn analyze_with(
     answers: &OptimizeAnswers,
     selection: &Selection,
 ) -> anyhow::Result<Analysis> {
+    analyze_observed(root, answers, selection, &|_, _| {})
+}
+
+/// [`analyze_with`], calling `progress(parsed, total)` as source files are
+/// parsed (from the parallel workers, so it must be cheap and thread-safe;
+/// the interactive front end draws a progress line with it).
+pub fn analyze_observed(
+    root: &Path,
+    answers: &OptimizeAnswers,
+    selection: &Selection,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> anyhow::Result<Analysis> {
     if !root.exists() {
         return Err(input_error!(
             "{}: no such file or directory",
@@ -130,10 +142,18 @@ pub fn analyze_with(
         .copied()
         .filter(|registered| matches!(registered.rule.check, Check::File(_)))
         .collect();
+    let total = found.sources.len();
+    let parsed = std::sync::atomic::AtomicUsize::new(0);
+    progress(0, total);
     let outputs: Vec<FileOutput> = found
         .sources
         .par_iter()
-        .map(|relative| analyze_file(root, relative, answers, &hints, &file_rules))
+        .map(|relative| {
+            let output = analyze_file(root, relative, answers, &hints, &file_rules);
+            let done = parsed.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress(done, total);
+            output
+        })
         .collect();
 
     let mut findings = Vec::new();

@@ -21,6 +21,7 @@ pub mod findings;
 pub mod highlight;
 pub mod keys;
 pub mod plain;
+pub mod progress;
 pub mod review;
 pub mod terminal;
 pub mod theme;
