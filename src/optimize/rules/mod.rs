@@ -20,7 +20,16 @@ use super::project::ProjectModel;
 use crate::config::TextRange;
 
 pub mod awaited_sync_sql;
+pub mod cursor_across_await;
+pub mod cursor_rows_property;
+pub mod manual_transaction_sql;
 pub mod missing_index;
+pub mod pragma_user_version;
+pub mod query_in_loop;
+pub mod sql_string_interpolation;
+pub mod unbounded_select;
+pub mod unsupported_sqlite_syntax;
+pub mod writes_without_transaction;
 
 /// Whether a rule can offer a machine-applicable fix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
