@@ -1336,16 +1336,14 @@ impl<'a> FileModel<'a> {
                 return false;
             }
             match self.nodes.kind(ancestor) {
-                AstKind::IfStatement(statement) => {
-                    if self.text(statement.test.span()).contains("this.") {
+                AstKind::IfStatement(statement)
+                    if self.text(statement.test.span()).contains("this.") => {
                         return true;
                     }
-                }
-                AstKind::ConditionalExpression(conditional) => {
-                    if self.text(conditional.test.span()).contains("this.") {
+                AstKind::ConditionalExpression(conditional)
+                    if self.text(conditional.test.span()).contains("this.") => {
                         return true;
                     }
-                }
                 AstKind::AssignmentExpression(assignment) => {
                     if matches!(
                         assignment.operator,

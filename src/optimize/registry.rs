@@ -19,6 +19,10 @@ pub struct Registered {
 /// Every rule, by code. Codes never change meaning; retired codes stay out.
 #[rustfmt::skip]
 pub static RULES: &[Registered] = &[
+    Registered { code: "DO101", rule: &rules::heavy_block_concurrency::RULE },
+    Registered { code: "DO102", rule: &rules::async_work_in_constructor::RULE },
+    Registered { code: "DO103", rule: &rules::schema_setup_every_request::RULE },
+    Registered { code: "DO104", rule: &rules::block_concurrency_per_request::RULE },
     Registered { code: "DO201", rule: &rules::missing_index::RULE },
     Registered { code: "DO202", rule: &rules::query_in_loop::RULE },
     Registered { code: "DO203", rule: &rules::sql_string_interpolation::RULE },
