@@ -1321,6 +1321,101 @@ impl<'a> FileModel<'a> {
         None
     }
 
+    /// The class and method a node is written in.
+    pub fn method_at(&self, node: NodeId) -> Option<(usize, &MethodModel<'a>)> {
+        let class = self.class_of(node)?;
+        Some((class, self.method_of(class, node)?))
+    }
+
+    /// Whether `node` only runs behind a one-time guard on an instance field
+    /// (`if (!this.ready) …`, `this.ready ??= …`, `this.ready ||= …`),
+    /// searching up to `limit`.
+    pub fn guarded_by_field(&self, node: NodeId, limit: NodeId) -> bool {
+        for ancestor in self.nodes.ancestors(node) {
+            if ancestor == limit {
+                return false;
+            }
+            match self.nodes.kind(ancestor) {
+                AstKind::IfStatement(statement)
+                    if self.text(statement.test.span()).contains("this.") => {
+                        return true;
+                    }
+                AstKind::ConditionalExpression(conditional)
+                    if self.text(conditional.test.span()).contains("this.") => {
+                        return true;
+                    }
+                AstKind::AssignmentExpression(assignment) => {
+                    if matches!(
+                        assignment.operator,
+                        AssignmentOperator::LogicalNullish | AssignmentOperator::LogicalOr
+                    ) {
+                        return true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+
+    /// Names declared or bound per iteration by a loop node: the loop
+    /// variable(s), callback parameters, and every name declared in its body.
+    pub fn loop_variant_names(&self, loop_node: NodeId) -> HashSet<&'a str> {
+        let mut names = HashSet::new();
+        match self.nodes.kind(loop_node) {
+            AstKind::ArrowFunctionExpression(arrow) => {
+                for param in &arrow.params.items {
+                    collect_binding_names(&param.pattern, &mut names);
+                }
+            }
+            AstKind::Function(function) => {
+                for param in &function.params.items {
+                    collect_binding_names(&param.pattern, &mut names);
+                }
+            }
+            _ => {}
+        }
+        for (_, node) in self.nodes.descendants(loop_node) {
+            match node.kind {
+                AstKind::VariableDeclarator(declarator) => {
+                    collect_binding_names(&declarator.id, &mut names)
+                }
+                AstKind::UpdateExpression(update) => {
+                    if let SimpleAssignmentTarget::AssignmentTargetIdentifier(ident) =
+                        &update.argument
+                    {
+                        names.insert(ident.name.as_str());
+                    }
+                }
+                AstKind::AssignmentExpression(assignment) => {
+                    if let AssignmentTarget::AssignmentTargetIdentifier(ident) = &assignment.left {
+                        names.insert(ident.name.as_str());
+                    }
+                }
+                _ => {}
+            }
+        }
+        names
+    }
+
+    /// Identifier names referenced inside a span's subtree starting at `node`.
+    pub fn referenced_names(&self, node: NodeId) -> Vec<&'a str> {
+        std::iter::once((node, self.nodes.get(node)))
+            .chain(self.nodes.descendants(node))
+            .filter_map(|(_, node)| match node.kind {
+                AstKind::IdentifierReference(ident) => Some(ident.name.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The node id of an expression inside `within` with exactly this span.
+    pub fn node_with_span(&self, within: NodeId, span: Span) -> Option<NodeId> {
+        std::iter::once(within)
+            .chain(self.nodes.descendants(within).map(|(id, _)| id))
+            .find(|&id| self.nodes.kind(id).span() == span)
+    }
+
     /// Whether a function node is the callback of an array iteration method.
     pub fn is_iteration_callback(&self, function: NodeId) -> bool {
         let Some(parent) = self.nodes.parent(function) else {
@@ -1532,6 +1627,34 @@ pub struct FileFacts {
     pub sql: Vec<SqlFact>,
     pub stubs: Vec<StubFact>,
     pub exports: Vec<ExportFact>,
+}
+
+/// Every name a binding pattern binds.
+pub fn collect_binding_names<'a>(pattern: &BindingPattern<'a>, names: &mut HashSet<&'a str>) {
+    match pattern {
+        BindingPattern::BindingIdentifier(ident) => {
+            names.insert(ident.name.as_str());
+        }
+        BindingPattern::AssignmentPattern(assignment) => {
+            collect_binding_names(&assignment.left, names)
+        }
+        BindingPattern::ObjectPattern(object) => {
+            for property in &object.properties {
+                collect_binding_names(&property.value, names);
+            }
+            if let Some(rest) = &object.rest {
+                collect_binding_names(&rest.argument, names);
+            }
+        }
+        BindingPattern::ArrayPattern(array) => {
+            for element in array.elements.iter().flatten() {
+                collect_binding_names(element, names);
+            }
+            if let Some(rest) = &array.rest {
+                collect_binding_names(&rest.argument, names);
+            }
+        }
+    }
 }
 
 pub fn range(span: Span) -> TextRange {

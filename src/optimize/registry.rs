@@ -17,15 +17,23 @@ pub struct Registered {
 }
 
 /// Every rule, by code. Codes never change meaning; retired codes stay out.
+#[rustfmt::skip]
 pub static RULES: &[Registered] = &[
-    Registered {
-        code: "DO201",
-        rule: &rules::missing_index::RULE,
-    },
-    Registered {
-        code: "DO205",
-        rule: &rules::awaited_sync_sql::RULE,
-    },
+    Registered { code: "DO101", rule: &rules::heavy_block_concurrency::RULE },
+    Registered { code: "DO102", rule: &rules::async_work_in_constructor::RULE },
+    Registered { code: "DO103", rule: &rules::schema_setup_every_request::RULE },
+    Registered { code: "DO104", rule: &rules::block_concurrency_per_request::RULE },
+    Registered { code: "DO201", rule: &rules::missing_index::RULE },
+    Registered { code: "DO202", rule: &rules::query_in_loop::RULE },
+    Registered { code: "DO203", rule: &rules::sql_string_interpolation::RULE },
+    Registered { code: "DO204", rule: &rules::unbounded_select::RULE },
+    Registered { code: "DO205", rule: &rules::awaited_sync_sql::RULE },
+    Registered { code: "DO206", rule: &rules::cursor_rows_property::RULE },
+    Registered { code: "DO207", rule: &rules::unsupported_sqlite_syntax::RULE },
+    Registered { code: "DO208", rule: &rules::writes_without_transaction::RULE },
+    Registered { code: "DO209", rule: &rules::cursor_across_await::RULE },
+    Registered { code: "DO210", rule: &rules::manual_transaction_sql::RULE },
+    Registered { code: "DO211", rule: &rules::pragma_user_version::RULE },
 ];
 
 /// The rule with this code (case-insensitive).

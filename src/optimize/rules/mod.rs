@@ -19,8 +19,22 @@ use super::model::{FileModel, ProjectHints};
 use super::project::ProjectModel;
 use crate::config::TextRange;
 
+pub mod async_work_in_constructor;
 pub mod awaited_sync_sql;
+pub mod block_concurrency_per_request;
+pub mod cold_start_common;
+pub mod cursor_across_await;
+pub mod cursor_rows_property;
+pub mod heavy_block_concurrency;
+pub mod manual_transaction_sql;
 pub mod missing_index;
+pub mod pragma_user_version;
+pub mod query_in_loop;
+pub mod schema_setup_every_request;
+pub mod sql_string_interpolation;
+pub mod unbounded_select;
+pub mod unsupported_sqlite_syntax;
+pub mod writes_without_transaction;
 
 /// Whether a rule can offer a machine-applicable fix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
