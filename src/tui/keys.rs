@@ -42,3 +42,16 @@ pub fn overlay_lines<A>(bindings: &[Binding<A>]) -> Vec<(String, String)> {
         .map(|binding| (binding.keys.to_string(), binding.description.to_string()))
         .collect()
 }
+
+/// The bindings as a markdown table, as `docs/terminal.md` shows them (a
+/// test keeps the document in step with the bindings).
+pub fn markdown_table<A>(bindings: &[Binding<A>]) -> String {
+    let mut table = String::from("| key | does |\n|---|---|\n");
+    for binding in bindings {
+        table.push_str(&format!(
+            "| `{}` | {} |\n",
+            binding.keys, binding.description
+        ));
+    }
+    table
+}
