@@ -35,6 +35,12 @@ fn screen_text(screen: &impl Screen, width: u16, height: u16) -> String {
     terminal.backend().to_string()
 }
 
+/// Snapshot `screen` at 120×40 too (the 80×24 one is taken where the test
+/// also checks its text).
+fn snapshot_large(name: &str, screen: &impl Screen) {
+    assert_screen!(format!("{name}_120x40"), screen_text(screen, 120, 40));
+}
+
 /// Press keys (by name) at a terminal size; the screen must not finish.
 fn press(screen: &mut impl Screen, keys: &[&str], width: u16, height: u16) {
     for name in keys {
@@ -122,6 +128,7 @@ fn review_help_and_change_answer_overlays() {
     let mut review = review();
     press(&mut review, &["?"], 80, 24);
     assert_screen!("review_keys_80x24", screen_text(&review, 80, 24));
+    snapshot_large("review_keys", &review);
     press(&mut review, &["x", "c", "k", "k"], 80, 24);
     let text = screen_text(&review, 80, 24);
     assert!(
@@ -129,6 +136,7 @@ fn review_help_and_change_answer_overlays() {
         "{text}"
     );
     assert_screen!("review_change_answer_80x24", text);
+    snapshot_large("review_change_answer", &review);
     let outcome = review.update(Event::Key(key("enter")), Size::new(80, 24));
     assert_eq!(outcome, Some(ReviewOutcome::Change("queries")));
 }
@@ -139,6 +147,8 @@ fn too_small_replaces_the_screen_and_only_quits() {
     let text = screen_text(&review, 60, 20);
     assert!(text.contains("Terminal too small"), "{text}");
     assert_screen!("too_small_60x20", text);
+    // One column short of the minimum is already too small.
+    assert_screen!("too_small_79x24", screen_text(&review, 79, 24));
 
     // Enter would write the project; below the minimum size it does nothing.
     let mut terminal = Terminal::new(TestBackend::new(60, 20)).unwrap();
@@ -280,10 +290,12 @@ fn findings_filtered_by_severity_and_area() {
     assert!(text.contains("1 of 3 findings · warning and up"), "{text}");
     assert!(!text.contains("DO205"), "{text}");
     assert_screen!("findings_filter_warning_80x24", text);
+    snapshot_large("findings_filter_warning", &browser);
     press(&mut browser, &["s"], 80, 24);
     let text = screen_text(&browser, 80, 24);
     assert!(text.contains("No finding matches the filters"), "{text}");
     assert_screen!("findings_filter_none_80x24", text);
+    snapshot_large("findings_filter_none", &browser);
     press(&mut browser, &["c", "a"], 80, 24);
     assert!(
         screen_text(&browser, 80, 24).contains("3 of 3 findings · area: queries")
@@ -328,6 +340,7 @@ fn fix_asks_first_and_only_for_safe_fixes() {
     let text = screen_text(&browser, 80, 24);
     assert!(text.contains("Apply the safe fix for DO205"), "{text}");
     assert_screen!("findings_confirm_fix_80x24", text);
+    snapshot_large("findings_confirm_fix", &browser);
     press(&mut browser, &["n"], 80, 24);
     assert!(screen_text(&browser, 80, 24).contains("Fix not applied."));
     press(&mut browser, &["f"], 80, 24);
@@ -342,6 +355,7 @@ fn findings_keys_overlay_and_loop_outcomes() {
     let mut with_keys = browser();
     press(&mut with_keys, &["?"], 80, 24);
     assert_screen!("findings_keys_80x24", screen_text(&with_keys, 80, 24));
+    snapshot_large("findings_keys", &with_keys);
     let cases: [(&[&str], BrowserOutcome); 3] = [
         (&["w"], BrowserOutcome::WriteReport),
         (&["j", "j", "k", "q"], BrowserOutcome::Quit),
@@ -365,4 +379,5 @@ fn a_status_after_an_action_shows_in_the_title_bar() {
         "{text}"
     );
     assert_screen!("findings_status_80x24", text);
+    snapshot_large("findings_status", &browser);
 }

@@ -400,33 +400,37 @@ fn draw_help(frame: &mut Frame) {
 
 fn draw_confirm(frame: &mut Frame, browser: &Browser, index: usize) {
     let finding = &browser.analysis.findings[index];
-    let changed = browser.diffs[index].as_deref().map_or(0, |diff| {
-        diff.lines()
-            .filter(|line| line.starts_with('-') && !line.starts_with("---"))
-            .count()
-    });
-    let lines = vec![
+    let mut lines = vec![
         Line::from(Span::styled(
-            format!(
-                "Apply the safe fix for {} to {}?",
-                finding.code,
-                slash_path(&finding.file)
-            ),
+            format!("Apply the safe fix for {} at {}:{}?", finding.code, slash_path(&finding.file), finding.start.line),
             theme::heading(),
         )),
         Line::default(),
-        Line::from(format!(
-            "It rewrites {changed} line{} at line {}, as the proposed change shows. The file is written in one step; the repository is analyzed again afterwards.",
-            if changed == 1 { "" } else { "s" },
-            finding.start.line
-        )),
-        Line::default(),
-        Line::from(vec![
-            Span::styled("y", theme::key()),
-            Span::raw(" apply   "),
-            Span::styled("n", theme::key()),
-            Span::raw(" cancel"),
-        ]),
     ];
+    // The change itself, so the decision is made on what will be written.
+    let width = 56;
+    for line in browser.diffs[index].as_deref().unwrap_or("").lines().skip(2).take(12) {
+        let style = if line.starts_with("@@") {
+            theme::diff_header()
+        } else if line.starts_with('+') {
+            theme::diff_added()
+        } else if line.starts_with('-') {
+            theme::diff_removed()
+        } else {
+            Style::new()
+        };
+        lines.push(Line::styled(truncate(&line.replace('\t', "  "), width), style));
+    }
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled(
+        "The file is written in one step, then analyzed again.",
+        theme::dim(),
+    )));
+    lines.push(Line::from(vec![
+        Span::styled("y", theme::key()),
+        Span::raw(" apply   "),
+        Span::styled("n", theme::key()),
+        Span::raw(" cancel"),
+    ]));
     widgets::popup(frame, "Apply fix?", Text::from(lines), 60);
 }
