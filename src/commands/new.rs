@@ -6,9 +6,9 @@
 //! Three ways to run it:
 //! - full screen (a terminal on every stream, colour allowed): inquire
 //!   prompts, then the ratatui review ([`crate::tui::review`]);
-//! - plain (`--plain`, `NO_COLOR`, `TERM=dumb`, or output that is not a
-//!   terminal, with a terminal on stdin): numbered questions and a text
-//!   review on stderr, answers read a line at a time;
+//! - plain (`--plain`, `NO_COLOR`, `TERM=dumb`, or stdout that is not a
+//!   terminal, with terminals on stdin and stderr): numbered questions and a
+//!   text review on stderr, answers read a line at a time;
 //! - scripted (`--answers FILE` without a terminal, or `--yes`): no
 //!   questions, no review.
 //!
@@ -53,7 +53,9 @@ pub fn run(args: &NewArgs) -> anyhow::Result<Outcome> {
         Some(path) => Some(answers_file::read(path, NEW_QUESTIONS)?),
         None => None,
     };
-    let mode = if args.yes || !std::io::stdin().is_terminal() {
+    // Plain prompts go to stderr and answers come from stdin: both must be
+    // a terminal for any questions at all.
+    let mode = if args.yes || !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
         Mode::Scripted
     } else if crate::tui::full_screen_allowed(args.plain) {
         Mode::FullScreen

@@ -62,8 +62,7 @@ pub fn run(args: &OptimizeArgs) -> anyhow::Result<Outcome> {
         && std::env::var_os("NO_COLOR").is_none()
         && std::io::stdout().is_terminal();
 
-    let browse =
-        full_screen && args.output.is_none() && args.format == Format::Text && !args.fix;
+    let browse = full_screen && args.output.is_none() && args.format == Format::Text && !args.fix;
     if browse {
         let analysis =
             crate::commands::optimize::analyze_with_progress(&args.path, &answers, &selection)?;

@@ -402,14 +402,25 @@ fn draw_confirm(frame: &mut Frame, browser: &Browser, index: usize) {
     let finding = &browser.analysis.findings[index];
     let mut lines = vec![
         Line::from(Span::styled(
-            format!("Apply the safe fix for {} at {}:{}?", finding.code, slash_path(&finding.file), finding.start.line),
+            format!(
+                "Apply the safe fix for {} at {}:{}?",
+                finding.code,
+                slash_path(&finding.file),
+                finding.start.line
+            ),
             theme::heading(),
         )),
         Line::default(),
     ];
     // The change itself, so the decision is made on what will be written.
     let width = 56;
-    for line in browser.diffs[index].as_deref().unwrap_or("").lines().skip(2).take(12) {
+    for line in browser.diffs[index]
+        .as_deref()
+        .unwrap_or("")
+        .lines()
+        .skip(2)
+        .take(12)
+    {
         let style = if line.starts_with("@@") {
             theme::diff_header()
         } else if line.starts_with('+') {
@@ -419,7 +430,10 @@ fn draw_confirm(frame: &mut Frame, browser: &Browser, index: usize) {
         } else {
             Style::new()
         };
-        lines.push(Line::styled(truncate(&line.replace('\t', "  "), width), style));
+        lines.push(Line::styled(
+            truncate(&line.replace('\t', "  "), width),
+            style,
+        ));
     }
     lines.push(Line::default());
     lines.push(Line::from(Span::styled(
