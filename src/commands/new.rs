@@ -86,10 +86,10 @@ pub fn run(args: &NewArgs) -> anyhow::Result<Outcome> {
     }
     let mut front = match mode {
         Mode::FullScreen => Front::FullScreen(TerminalPrompter::new(false)),
-        _ => Front::Plain(PlainPrompter::new(
-            std::io::stdin().lock(),
-            std::io::stderr(),
-        )),
+        _ => Front::Plain(
+            PlainPrompter::new(std::io::stdin().lock(), std::io::stderr())
+                .with_width(crate::tui::widgets::terminal_width()),
+        ),
     };
     loop {
         if drive(&mut flow, front.prompter())? == Completion::Quit {
@@ -158,7 +158,8 @@ impl Front {
             }
             Front::Plain(prompter) => {
                 let (input, output) = prompter.streams();
-                crate::tui::plain::review(&review, input, output)
+                let width = crate::tui::widgets::terminal_width();
+                crate::tui::plain::review(width, &review, input, output)
             }
         }
     }

@@ -20,6 +20,8 @@ pub struct PlainPrompter<R, W> {
     input: R,
     output: W,
     shown: Option<Recommendation>,
+    /// The width the recommendation is wrapped to.
+    width: usize,
 }
 
 impl<R: BufRead, W: Write> PlainPrompter<R, W> {
@@ -28,7 +30,14 @@ impl<R: BufRead, W: Write> PlainPrompter<R, W> {
             input,
             output,
             shown: None,
+            width: 80,
         }
+    }
+
+    /// Wrap the recommendation to `width` columns instead of 80.
+    pub fn with_width(mut self, width: usize) -> Self {
+        self.width = width;
+        self
     }
 
     /// The input and output, for a later plain screen (the review) that
@@ -51,11 +60,11 @@ impl<R: BufRead, W: Write> PlainPrompter<R, W> {
             && self.shown.as_ref() != Some(recommendation)
         {
             if self.shown.as_ref().map(|shown| shown.primary) != Some(recommendation.primary) {
-                writeln!(
-                    self.output,
-                    "\n{}",
-                    recommendation_text(recommendation).trim_end()
-                )?;
+                let text = crate::tui::widgets::wrap_block(
+                    &recommendation_text(recommendation),
+                    self.width,
+                );
+                writeln!(self.output, "\n{}", text.trim_end())?;
             }
             self.shown = Some(recommendation.clone());
         }

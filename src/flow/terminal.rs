@@ -44,12 +44,9 @@ impl Prompter for TerminalPrompter {
             && self.shown.as_ref() != Some(recommendation)
         {
             if self.shown.as_ref().map(|shown| shown.primary) != Some(recommendation.primary) {
-                let width =
-                    crossterm::terminal::size().map_or(80, |(columns, _)| usize::from(columns));
-                eprintln!(
-                    "\n{}",
-                    wrap_block(&super::summary::recommendation_text(recommendation), width)
-                );
+                let text = super::summary::recommendation_text(recommendation);
+                let width = crate::tui::widgets::terminal_width();
+                eprintln!("\n{}", crate::tui::widgets::wrap_block(&text, width));
             }
             self.shown = Some(recommendation.clone());
         }
@@ -135,26 +132,4 @@ impl Prompter for TerminalPrompter {
             Err(error) => Err(error.into()),
         }
     }
-}
-
-/// Word-wrap each line of `text` to `width`, continuing a wrapped line under
-/// its text (after its indent and any `- ` bullet).
-fn wrap_block(text: &str, width: usize) -> String {
-    let mut out = String::new();
-    for line in text.lines() {
-        let indent = line.len() - line.trim_start().len();
-        let hanging = indent
-            + if line.trim_start().starts_with("- ") {
-                2
-            } else {
-                0
-            };
-        for piece in
-            crate::tui::widgets::wrap_hanging(line, width.saturating_sub(1).max(20), hanging)
-        {
-            out.push_str(&piece);
-            out.push('\n');
-        }
-    }
-    out
 }

@@ -7,9 +7,10 @@ use std::io::{BufRead, Write};
 use super::review::{Review, ReviewOutcome};
 use crate::flow::summary::recommendation_text;
 
-/// The review as text: the recommendation and its reasons, then the files.
-pub fn review_text(review: &Review) -> String {
-    let mut text = recommendation_text(&review.recommendation);
+/// The review as text, wrapped to `width`: the recommendation and its
+/// reasons, then the files.
+pub fn review_text(review: &Review, width: usize) -> String {
+    let mut text = super::widgets::wrap_block(&recommendation_text(&review.recommendation), width);
     text.push_str(&format!(
         "\nFiles to write into {} ({}):\n",
         review.target,
@@ -24,15 +25,16 @@ pub fn review_text(review: &Review) -> String {
 /// Show the review and ask what to do: write, go back, change an answer,
 /// or quit. End of input quits.
 pub fn review(
+    width: usize,
     review: &Review,
     input: &mut impl BufRead,
     output: &mut impl Write,
 ) -> anyhow::Result<ReviewOutcome> {
-    writeln!(output, "\n{}", review_text(review).trim_end())?;
+    writeln!(output, "\n{}", review_text(review, width).trim_end())?;
     loop {
         write!(
             output,
-            "\nWrite {} files into {}? [Y/n] (<: back to the last question · c: change an answer · q: quit): ",
+            "\nWrite {} files into {}? [Y/n]\n(<: back to the last question · c: change an answer · q: quit) ",
             review.plan.files.len(),
             review.target
         )?;

@@ -226,6 +226,32 @@ pub fn wrap_hanging(text: &str, width: usize, hanging: usize) -> Vec<String> {
     lines
 }
 
+/// Word-wrap each line of `text` to `width` (less one column, so a line
+/// never touches the edge), continuing a wrapped line under its text: after
+/// its indent and any `- ` bullet. For plain text printed line by line.
+pub fn wrap_block(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let indent = line.len() - line.trim_start().len();
+        let hanging = indent
+            + if line.trim_start().starts_with("- ") {
+                2
+            } else {
+                0
+            };
+        for piece in wrap_hanging(line, width.saturating_sub(1).max(20), hanging) {
+            out.push_str(&piece);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The terminal's width in columns, or 80 when there is no terminal.
+pub fn terminal_width() -> usize {
+    ratatui::crossterm::terminal::size().map_or(80, |(columns, _)| usize::from(columns.max(20)))
+}
+
 /// `text` cut to `width` characters, with `…` when cut.
 pub fn truncate(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
