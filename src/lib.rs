@@ -10,10 +10,13 @@
 //! The binary in `main.rs` only parses the command line and calls [`run`].
 
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod error;
 pub mod flow;
 pub mod optimize;
+pub mod recommend;
+pub mod render;
 pub mod report;
 
 /// What a successful run asks the process to exit with.
@@ -37,10 +40,7 @@ impl Outcome {
 /// Run one command line.
 pub fn run(cli: cli::Cli) -> anyhow::Result<Outcome> {
     match cli.command {
-        cli::Command::New(args) => {
-            let _ = args;
-            anyhow::bail!("not yet wired")
-        }
+        cli::Command::New(args) => commands::new::run(&args),
         cli::Command::Optimize(args) => optimize::command::run(&args),
         cli::Command::Explain(args) => optimize::command::explain(&args.code),
         cli::Command::Rules => optimize::command::rules(),

@@ -1,6 +1,16 @@
 //! The question flow: the questions (data), the answers they produce, and the
 //! state machine that walks them, shared by the terminal and `--answers FILE`.
 
+pub mod answers;
+pub mod answers_file;
+pub mod machine;
+pub mod new_questions;
+pub mod prompter;
 pub mod question;
+pub mod summary;
+pub mod terminal;
 
+pub use answers::{Answer, Answers};
+pub use machine::{NewAnswers, NewFlow, Step};
+pub use prompter::{Completion, Prompter, Reply, ScriptedPrompter, drive};
 pub use question::{Choice, Kind, Question};

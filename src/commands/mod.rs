@@ -1,0 +1,3 @@
+//! One module per subcommand: each glues the pipelines to the command line.
+
+pub mod new;

@@ -1,0 +1,298 @@
+//! The questions of `do-wizard new`, as the `/do-patterns` wizard asks them.
+//!
+//! The order of [`NEW_QUESTIONS`] is the order of the interactive flow; which
+//! of them are actually asked is decided by [`super::machine`].
+
+use super::question::{Choice, Kind, Question};
+
+pub const USE_CASE: Question = Question {
+    id: "use_case",
+    header: "Use case",
+    prompt: "What is your primary use case for Durable Objects?",
+    kind: Kind::Select,
+    choices: &[
+        Choice {
+            value: "realtime",
+            label: "Real-time communication",
+            description: "Chat, presence, collaboration over WebSockets",
+        },
+        Choice {
+            value: "rate-limiting",
+            label: "Rate limiting",
+            description: "Per-client request quotas",
+        },
+        Choice {
+            value: "per-user-state",
+            label: "Per-user state",
+            description: "Sessions, carts, preferences",
+        },
+        Choice {
+            value: "aggregation",
+            label: "Data aggregation",
+            description: "Analytics, counters, time series",
+        },
+        Choice {
+            value: "coordination",
+            label: "State coordination",
+            description: "Leader election, locks, single-writer jobs",
+        },
+    ],
+    default: "realtime",
+    script_only: false,
+};
+
+pub const SCALE: Question = Question {
+    id: "scale",
+    header: "Scale",
+    prompt: "What scale do you expect?",
+    kind: Kind::Select,
+    choices: &[
+        Choice {
+            value: "dev",
+            label: "Development / testing",
+            description: "Local testing, small data",
+        },
+        Choice {
+            value: "small",
+            label: "Small production",
+            description: "Fewer than 1K objects",
+        },
+        Choice {
+            value: "medium",
+            label: "Medium",
+            description: "1K to 100K objects",
+        },
+        Choice {
+            value: "large",
+            label: "Large",
+            description: "More than 100K objects, or hot keys above ~1,000 req/s",
+        },
+    ],
+    default: "small",
+    script_only: false,
+};
+
+pub const PERSISTENCE: Question = Question {
+    id: "persistence",
+    header: "Persistence",
+    prompt: "What are your data persistence requirements?",
+    kind: Kind::Select,
+    choices: &[
+        Choice {
+            value: "ephemeral",
+            label: "Ephemeral",
+            description: "Lost on eviction is fine",
+        },
+        Choice {
+            value: "session",
+            label: "Session-based",
+            description: "Expires after a TTL, cleaned up by alarms",
+        },
+        Choice {
+            value: "permanent",
+            label: "Permanent",
+            description: "Kept until deleted",
+        },
+        Choice {
+            value: "hybrid",
+            label: "Hybrid",
+            description: "Connection state ephemeral, messages permanent",
+        },
+    ],
+    default: "permanent",
+    script_only: false,
+};
+
+pub const QUERIES: Question = Question {
+    id: "queries",
+    header: "Queries",
+    prompt: "What type of data queries do you need?",
+    kind: Kind::Select,
+    choices: &[
+        Choice {
+            value: "key-value",
+            label: "Simple key-value lookups",
+            description: "Get and put by key",
+        },
+        Choice {
+            value: "filtering",
+            label: "Basic filtering and ordering",
+            description: "WHERE and ORDER BY over indexed columns",
+        },
+        Choice {
+            value: "complex",
+            label: "Complex queries",
+            description: "Joins, aggregations, time buckets",
+        },
+    ],
+    default: "filtering",
+    script_only: false,
+};
+
+pub const STORAGE: Question = Question {
+    id: "storage",
+    header: "Storage",
+    prompt: "Which storage backend?",
+    kind: Kind::Select,
+    choices: &[
+        Choice {
+            value: "sqlite",
+            label: "SQLite (recommended)",
+            description: "new_sqlite_classes: SQL, indexes, transactions; the only backend on the free plan",
+        },
+        Choice {
+            value: "kv",
+            label: "Key-value (legacy)",
+            description: "new_classes: the older key-value backend, for simple get/put only",
+        },
+    ],
+    default: "sqlite",
+    script_only: false,
+};
+
+pub const PATTERNS: Question = Question {
+    id: "patterns",
+    header: "Companions",
+    prompt: "Add a companion pattern?",
+    kind: Kind::MultiSelect,
+    // The choices are filled in per recommendation (see `machine`): the other
+    // patterns, the seeds' combinations first. This list is the full set the
+    // answers file may name.
+    choices: &[
+        Choice {
+            value: "chat",
+            label: "Chat room",
+            description: "WebSocket rooms with stored, paged messages",
+        },
+        Choice {
+            value: "rate-limiter",
+            label: "Rate limiter",
+            description: "Sliding-window request quotas per key",
+        },
+        Choice {
+            value: "session",
+            label: "User session",
+            description: "Per-user state and cart with TTL expiry",
+        },
+        Choice {
+            value: "analytics",
+            label: "Analytics",
+            description: "Counters and time-bucketed series",
+        },
+        Choice {
+            value: "leader-election",
+            label: "Leader election",
+            description: "One leader per group, with an expiring lease",
+        },
+    ],
+    default: "",
+    script_only: false,
+};
+
+pub const PROJECT_NAME: Question = Question {
+    id: "project_name",
+    header: "Name",
+    prompt: "Project name?",
+    kind: Kind::Text,
+    choices: &[],
+    default: "my-durable-objects",
+    script_only: false,
+};
+
+pub const PATTERN: Question = Question {
+    id: "pattern",
+    header: "Pattern",
+    prompt: "Primary pattern (instead of the recommended one)?",
+    kind: Kind::Select,
+    choices: PATTERNS.choices,
+    default: "",
+    script_only: true,
+};
+
+pub const DIR: Question = Question {
+    id: "dir",
+    header: "Directory",
+    prompt: "Directory to create?",
+    kind: Kind::Text,
+    choices: &[],
+    default: "",
+    script_only: true,
+};
+
+pub const COMPATIBILITY_DATE: Question = Question {
+    id: "compatibility_date",
+    header: "Compatibility date",
+    prompt: "Workers compatibility date (YYYY-MM-DD)?",
+    kind: Kind::Text,
+    choices: &[],
+    default: crate::recommend::DEFAULT_COMPATIBILITY_DATE,
+    script_only: true,
+};
+
+pub const GIT: Question = Question {
+    id: "git",
+    header: "Git",
+    prompt: "Initialize a git repository?",
+    kind: Kind::Confirm,
+    choices: &[],
+    default: "false",
+    script_only: true,
+};
+
+pub const INSTALL: Question = Question {
+    id: "install",
+    header: "Install",
+    prompt: "Install dependencies after writing?",
+    kind: Kind::Confirm,
+    choices: &[],
+    default: "false",
+    script_only: true,
+};
+
+pub const PACKAGE_MANAGER: Question = Question {
+    id: "package_manager",
+    header: "Package manager",
+    prompt: "Which package manager?",
+    kind: Kind::Select,
+    choices: &[
+        Choice {
+            value: "npm",
+            label: "npm",
+            description: "Node's own",
+        },
+        Choice {
+            value: "pnpm",
+            label: "pnpm",
+            description: "Content-addressed store",
+        },
+        Choice {
+            value: "yarn",
+            label: "yarn",
+            description: "Yarn",
+        },
+        Choice {
+            value: "bun",
+            label: "bun",
+            description: "Bun",
+        },
+    ],
+    default: "npm",
+    script_only: true,
+};
+
+/// Every question `new` knows, in the order the interactive flow asks them.
+pub const NEW_QUESTIONS: &[Question] = &[
+    USE_CASE,
+    SCALE,
+    PERSISTENCE,
+    QUERIES,
+    STORAGE,
+    PATTERNS,
+    PROJECT_NAME,
+    PATTERN,
+    DIR,
+    COMPATIBILITY_DATE,
+    GIT,
+    INSTALL,
+    PACKAGE_MANAGER,
+];

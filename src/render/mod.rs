@@ -1,0 +1,137 @@
+//! Rendering: recommendation → an in-memory [`Plan`] of files → disk.
+//!
+//! Nothing touches the disk until the whole plan has rendered; [`write`]
+//! then moves it into place atomically. `--dry-run` prints the plan instead.
+
+pub mod context;
+pub mod write;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use include_dir::{Dir, DirEntry, include_dir};
+
+use crate::flow::NewAnswers;
+use crate::recommend::Recommendation;
+pub use context::TemplateContext;
+
+/// The templates, embedded at build time.
+pub static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
+
+/// One file of a plan: where it goes (relative to the project) and what it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedFile {
+    pub path: PathBuf,
+    pub contents: String,
+}
+
+/// Every file of a project, sorted by path.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub files: Vec<PlannedFile>,
+}
+
+impl Plan {
+    /// The file at `path`, if the plan has it.
+    pub fn file(&self, path: &str) -> Option<&PlannedFile> {
+        self.files.iter().find(|file| file.path == Path::new(path))
+    }
+
+    /// The paths as a tree listing, one per line.
+    pub fn tree(&self) -> String {
+        self.files
+            .iter()
+            .map(|file| format!("{}\n", file.path.display()))
+            .collect()
+    }
+}
+
+/// Render the project for these answers from the embedded templates.
+pub fn plan(answers: &NewAnswers, recommendation: &Recommendation) -> anyhow::Result<Plan> {
+    let context = TemplateContext::new(answers, recommendation);
+    let mut roots = vec!["base".to_string()];
+    roots.extend(
+        recommendation
+            .patterns()
+            .into_iter()
+            .map(|pattern| format!("patterns/{}", pattern.slug())),
+    );
+    plan_from(&TEMPLATES, &roots, &context)
+}
+
+/// Render every file under `roots` of `templates` with `context`.
+pub fn plan_from(
+    templates: &Dir<'_>,
+    roots: &[String],
+    context: &TemplateContext,
+) -> anyhow::Result<Plan> {
+    let tera_context =
+        tera::Context::from_serialize(context).context("building the template context")?;
+    let mut files = Vec::new();
+    for root in roots {
+        let dir = templates
+            .get_dir(root)
+            .with_context(|| format!("the templates have no `{root}` folder"))?;
+        let mut sources = Vec::new();
+        collect_files(dir, &mut sources);
+        for file in sources {
+            let source = file.path();
+            let relative = source.strip_prefix(root).expect("files lie under their root");
+            let text = file
+                .contents_utf8()
+                .with_context(|| format!("template {} is not UTF-8", source.display()))?;
+            let (output, contents) = match relative.to_str().and_then(|s| s.strip_suffix(".tera")) {
+                Some(stripped) => {
+                    let name = source.to_string_lossy();
+                    let rendered = tera::Tera::one_off(text, &tera_context, false)
+                        .map_err(|error| anyhow::anyhow!("{}", describe_tera_error(&error)))
+                        .with_context(|| format!("rendering template {name}"))?;
+                    (PathBuf::from(stripped), rendered)
+                }
+                None => (relative.to_path_buf(), text.to_string()),
+            };
+            files.push(PlannedFile {
+                path: output_path(&output),
+                contents,
+            });
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    if let Some(pair) = files.windows(2).find(|pair| pair[0].path == pair[1].path) {
+        anyhow::bail!(
+            "two templates render to the same file {}",
+            pair[0].path.display()
+        );
+    }
+    Ok(Plan { files })
+}
+
+fn collect_files<'a>(dir: &'a Dir<'a>, out: &mut Vec<&'a include_dir::File<'a>>) {
+    for entry in dir.entries() {
+        match entry {
+            DirEntry::Dir(child) => collect_files(child, out),
+            DirEntry::File(file) => out.push(file),
+        }
+    }
+}
+
+/// `gitignore` becomes `.gitignore` (a dotfile would be awkward to keep as a
+/// template); every other path is kept.
+fn output_path(path: &Path) -> PathBuf {
+    match path.file_name().and_then(|name| name.to_str()) {
+        Some("gitignore") => path.with_file_name(".gitignore"),
+        _ => path.to_path_buf(),
+    }
+}
+
+fn describe_tera_error(error: &tera::Error) -> String {
+    use std::error::Error as _;
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

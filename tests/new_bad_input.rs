@@ -1,0 +1,147 @@
+//! `do-wizard new` refuses bad input with one clear line, exit code 2, and
+//! nothing written. Each test runs the real binary without a terminal.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn run(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_do-wizard"))
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the binary runs")
+}
+
+/// Assert exit code 2, a single `error:` line, and return that line.
+fn refused(output: &Output) -> String {
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "expected one line, got: {stderr}");
+    assert!(lines[0].starts_with("error: "), "{stderr}");
+    assert!(output.stdout.is_empty(), "nothing on stdout: {output:?}");
+    lines[0].to_string()
+}
+
+/// The directory holds nothing but what the test put there.
+fn only(dir: &Path, expected: &[&str]) {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, expected, "the command wrote something");
+}
+
+fn answers(dir: &Path, text: &str) {
+    fs::write(dir.join("answers.json"), text).unwrap();
+}
+
+#[test]
+fn malformed_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    answers(tmp.path(), "{\n  \"use_case\": \"realtime\"\n  \"scale\": }");
+    let line = refused(&run(&["new", "--answers", "answers.json", "out"], tmp.path()));
+    assert!(line.starts_with("error: answers.json:3:"), "{line}");
+    assert!(line.contains("malformed JSON"), "{line}");
+    only(tmp.path(), &["answers.json"]);
+}
+
+#[test]
+fn unknown_question_id() {
+    let tmp = tempfile::tempdir().unwrap();
+    answers(tmp.path(), "{\"use_case\": \"realtime\",\n\"colour\": \"blue\"}");
+    let line = refused(&run(&["new", "--answers", "answers.json", "out"], tmp.path()));
+    assert!(line.starts_with("error: answers.json:2: unknown question `colour`"), "{line}");
+    assert!(line.contains("`use_case`, `scale`, `persistence`, `queries`"), "{line}");
+    only(tmp.path(), &["answers.json"]);
+}
+
+#[test]
+fn unknown_option_lists_allowed_values() {
+    let tmp = tempfile::tempdir().unwrap();
+    answers(tmp.path(), "{\n\"use_case\": \"gaming\"\n}");
+    let line = refused(&run(&["new", "--answers", "answers.json", "out"], tmp.path()));
+    assert_eq!(
+        line,
+        "error: answers.json:2: `use_case`: `gaming` is not an option; expected `realtime`, `rate-limiting`, `per-user-state`, `aggregation` or `coordination`"
+    );
+    only(tmp.path(), &["answers.json"]);
+}
+
+#[test]
+fn unknown_companion_pattern() {
+    let tmp = tempfile::tempdir().unwrap();
+    answers(tmp.path(), "{\"patterns\": [\"queue\"]}");
+    let line = refused(&run(&["new", "--answers", "answers.json", "--yes"], tmp.path()));
+    assert!(line.contains("`patterns`: `queue` is not an option; expected `chat`"), "{line}");
+    only(tmp.path(), &["answers.json"]);
+}
+
+#[test]
+fn invalid_project_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    answers(tmp.path(), "{\"use_case\": \"realtime\",\n \"project_name\": \"My_Chat\"}");
+    let line = refused(&run(&["new", "--answers", "answers.json"], tmp.path()));
+    assert_eq!(
+        line,
+        "error: answers.json:2: `project_name`: `My_Chat` is not a valid Worker name; expected lowercase letters, digits and dashes, 1–63 characters, starting with a letter"
+    );
+    only(tmp.path(), &["answers.json"]);
+}
+
+#[test]
+fn kv_storage_where_it_is_not_offered() {
+    let tmp = tempfile::tempdir().unwrap();
+    answers(
+        tmp.path(),
+        "{\"use_case\": \"realtime\", \"queries\": \"filtering\",\n\"storage\": \"kv\"}",
+    );
+    let line = refused(&run(&["new", "--answers", "answers.json", "out"], tmp.path()));
+    assert!(
+        line.starts_with("error: answers.json:2: `storage`: `kv` is offered only when `queries` is `key-value`"),
+        "{line}"
+    );
+    only(tmp.path(), &["answers.json"]);
+}
+
+#[test]
+fn non_empty_target() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::create_dir(tmp.path().join("out")).unwrap();
+    fs::write(tmp.path().join("out/notes.txt"), "mine").unwrap();
+    let line = refused(&run(&["new", "--yes", "out"], tmp.path()));
+    assert!(line.starts_with("error: out is not empty;"), "{line}");
+    assert!(line.contains("--force"), "{line}");
+    only(&tmp.path().join("out"), &["notes.txt"]);
+}
+
+#[test]
+fn no_terminal_and_no_answers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let line = refused(&run(&["new", "out"], tmp.path()));
+    assert_eq!(
+        line,
+        "error: no terminal to ask the questions on; pass --answers FILE to answer them from a file, or --yes to take the defaults"
+    );
+    only(tmp.path(), &[]);
+}
+
+#[test]
+fn missing_answers_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let line = refused(&run(&["new", "--answers", "nope.json", "out"], tmp.path()));
+    assert!(line.starts_with("error: cannot read answers file nope.json:"), "{line}");
+    only(tmp.path(), &[]);
+}
+
+#[test]
+fn bad_compatibility_date() {
+    let tmp = tempfile::tempdir().unwrap();
+    answers(tmp.path(), "{\"compatibility_date\": \"2024-02-30\"}");
+    let line = refused(&run(&["new", "--yes", "--answers", "answers.json", "out"], tmp.path()));
+    assert!(line.starts_with("error: answers.json:1: `compatibility_date`: `2024-02-30` is not a compatibility date"), "{line}");
+    only(tmp.path(), &["answers.json"]);
+}
