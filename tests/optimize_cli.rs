@@ -123,8 +123,22 @@ fn answers_file_is_validated() {
     let output = run(&["optimize", "--answers", "answers.json"], dir.path());
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
+    // The shared reader's format, the same as `do-wizard new`.
     assert!(
-        stderr.contains("answers.json") && stderr.contains("`huge`"),
+        stderr.contains("answers.json:1: `scale`: `huge` is not an option; expected `dev`, `small`, `medium` or `large`"),
+        "{stderr}"
+    );
+
+    write(
+        dir.path(),
+        "answers.json",
+        "{\n  \"issue\": \"queries\",\n  \"sclae\": \"large\"\n}\n",
+    );
+    let output = run(&["optimize", "--answers", "answers.json"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("answers.json:3: unknown question `sclae`"),
         "{stderr}"
     );
 

@@ -4,15 +4,17 @@
 //!
 //! Precedence: a flag beats the answers file, which beats the default. Every
 //! value is checked against the question's choices; a wrong one is an input
-//! error (exit 2) naming the file, the field and the allowed values.
+//! error (exit 2). The file is read by the reader both wizards share, so its
+//! errors name the file, the line, the key and the allowed values.
 
 use std::path::Path;
 
 use serde::Serialize;
 
 use super::finding::Area;
-use super::questions::{ISSUE, PRIORITY, SCALE};
+use super::questions::{ISSUE, PRIORITY, QUESTIONS, SCALE};
 use crate::flow::Question;
+use crate::flow::answers_file;
 use crate::input_error;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -129,44 +131,25 @@ impl PartialAnswers {
         })
     }
 
-    /// Read an answers file (JSON or JSONC object). Unknown keys are an error,
-    /// so a typo is not silently ignored.
+    /// Read an answers file with the shared reader
+    /// ([`crate::flow::answers_file`]) against the optimize question table,
+    /// so both wizards report a bad file the same way: `FILE:LINE: \`key\`: …`
+    /// for a value that is no option, an unknown question (a typo is not
+    /// silently ignored), a repeated key, or malformed JSON.
     pub fn from_file(path: &Path) -> anyhow::Result<PartialAnswers> {
-        let text = std::fs::read_to_string(path).map_err(|error| {
-            input_error!("cannot read answers file {}: {error}", path.display())
-        })?;
-        let value: serde_json::Value =
-            jsonc_parser::parse_to_serde_value(&text, &Default::default()).map_err(|error| {
-                input_error!("answers file {} is not valid JSON: {error}", path.display())
-            })?;
-        let Some(object) = value.as_object() else {
-            return Err(input_error!(
-                "answers file {}: expected a JSON object like {{\"issue\": \"general\"}}",
-                path.display()
-            ));
+        let file = answers_file::read(path, &QUESTIONS)?;
+        // Every question here is a select: the reader has already checked the
+        // value against its choices.
+        let value = |id: &str| {
+            file.get(id)
+                .and_then(|entry| entry.answer.as_str())
+                .map(str::to_owned)
         };
-        let mut answers = PartialAnswers::default();
-        for (key, value) in object {
-            let slot = match key.as_str() {
-                "issue" => &mut answers.issue,
-                "scale" => &mut answers.scale,
-                "priority" => &mut answers.priority,
-                other => {
-                    return Err(input_error!(
-                        "answers file {}: unknown field `{other}`; expected `issue`, `scale` or `priority`",
-                        path.display()
-                    ));
-                }
-            };
-            let Some(text) = value.as_str() else {
-                return Err(input_error!(
-                    "answers file {}: field `{key}` must be a string",
-                    path.display()
-                ));
-            };
-            *slot = Some(text.to_string());
-        }
-        Ok(answers)
+        Ok(PartialAnswers {
+            issue: value(ISSUE.id),
+            scale: value(SCALE.id),
+            priority: value(PRIORITY.id),
+        })
     }
 }
 
@@ -217,17 +200,47 @@ mod tests {
         let path = directory.path().join("answers.jsonc");
         std::fs::write(
             &path,
-            "{ // comment\n \"issue\": \"memory\", \"priority\": \"cost\" }",
+            "{ // comment\n \"issue\": \"memory\", \"priority\": \"cost\", }",
         )
         .unwrap();
         let answers = PartialAnswers::from_file(&path).unwrap();
         assert_eq!(answers.issue.as_deref(), Some("memory"));
-        std::fs::write(&path, "{ \"isue\": \"memory\" }").unwrap();
-        assert!(
-            PartialAnswers::from_file(&path)
-                .unwrap_err()
-                .to_string()
-                .contains("`isue`")
+        assert_eq!(answers.scale, None);
+        assert_eq!(answers.priority.as_deref(), Some("cost"));
+    }
+
+    /// The same `FILE:LINE: `key`: …` messages as `do-wizard new`.
+    #[test]
+    fn answers_file_errors_name_the_line_and_key() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("answers.json");
+        let error = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            crate::error::render(&PartialAnswers::from_file(&path).unwrap_err())
+        };
+        let shown = path.display();
+        assert_eq!(
+            error("{\n  \"issue\": \"queries\",\n  \"scale\": \"huge\"\n}"),
+            format!(
+                "{shown}:3: `scale`: `huge` is not an option; expected `dev`, `small`, `medium` or `large`"
+            )
         );
+        assert_eq!(
+            error("{\n  \"isue\": \"memory\"\n}"),
+            format!(
+                "{shown}:2: unknown question `isue`; the questions are `issue`, `scale`, `priority`"
+            )
+        );
+        assert_eq!(
+            error("{\"issue\": 3}"),
+            format!(
+                "{shown}:1: `issue`: expected one of `cold-start`, `queries`, `memory`, `websocket`, `alarms` or `general`, found the number 3"
+            )
+        );
+        assert_eq!(
+            error("{\"scale\": \"dev\",\n \"scale\": \"large\"}"),
+            format!("{shown}:2: `scale` is answered twice")
+        );
+        assert!(error("{\n \"scale\" \"dev\"}").starts_with(&format!("{shown}:2:")));
     }
 }
