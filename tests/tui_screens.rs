@@ -381,3 +381,38 @@ fn a_status_after_an_action_shows_in_the_title_bar() {
     assert_screen!("findings_status_80x24", text);
     snapshot_large("findings_status", &browser);
 }
+
+// ---- Plain mode: the same review as text ------------------------------------
+
+#[test]
+fn the_plain_review_shows_the_same_content_and_reads_a_decision() {
+    let review = review();
+    let text = do_wizard::tui::plain::review_text(&review, 80);
+    assert!(!text.contains('\x1b'), "no escape codes in plain mode");
+    assert!(
+        text.contains("[use_case]") && text.contains("rate-limiter.ts"),
+        "{text}"
+    );
+    assert_screen!("plain_review_80", text);
+
+    let decide = |input: &str| {
+        let mut output = Vec::new();
+        let outcome =
+            do_wizard::tui::plain::review(80, &review, &mut input.as_bytes(), &mut output).unwrap();
+        (outcome, String::from_utf8(output).unwrap())
+    };
+    assert_eq!(decide("\n").0, ReviewOutcome::Accept);
+    assert_eq!(decide("n\n").0, ReviewOutcome::Quit);
+    assert_eq!(decide("").0, ReviewOutcome::Quit, "end of input quits");
+    assert_eq!(decide("<\n").0, ReviewOutcome::Back);
+    let (outcome, transcript) = decide("maybe\nc\n9\nc\n2\n");
+    assert_eq!(outcome, ReviewOutcome::Change("scale"));
+    assert!(
+        transcript.contains("`maybe`: answer y, n, <, c or q"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("`9` is not a number from 1 to 6"),
+        "{transcript}"
+    );
+}
