@@ -154,7 +154,11 @@ impl Front {
         match self {
             Front::FullScreen(_) => {
                 let mut screen = FullScreen::enter()?;
-                crate::tui::run(screen.terminal(), &mut review, &mut TerminalEvents)
+                crate::tui::run(
+                    screen.terminal(),
+                    &mut review,
+                    &mut TerminalEvents::default(),
+                )
             }
             Front::Plain(prompter) => {
                 let (input, output) = prompter.streams();

@@ -105,7 +105,11 @@ pub fn browse(
     let mut browser = Browser::new(analysis, &report_path);
     let mut screen = FullScreen::enter()?;
     loop {
-        match crate::tui::run(screen.terminal(), &mut browser, &mut TerminalEvents)? {
+        match crate::tui::run(
+            screen.terminal(),
+            &mut browser,
+            &mut TerminalEvents::default(),
+        )? {
             BrowserOutcome::Quit => break,
             BrowserOutcome::WriteReport => match write_report(&browser.analysis, &report_path) {
                 Ok(()) => browser.set_status(

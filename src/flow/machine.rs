@@ -13,8 +13,8 @@ use super::answers::{Answer, Answers};
 use super::new_questions::{self, NEW_QUESTIONS};
 use super::question::{Choice, Question};
 use crate::recommend::{
-    self, Overrides, PatternId, Persistence, Queries, Recommendation, Requirements, Scale,
-    Storage, UseCase,
+    self, Overrides, PatternId, Persistence, Queries, Recommendation, Requirements, Scale, Storage,
+    UseCase,
 };
 
 /// A question as the flow asks it now: with the choices and default that fit
@@ -235,31 +235,47 @@ impl NewFlow {
         })
     }
 
-    fn choices_for(&self, question: &Question, recommendation: Option<&Recommendation>) -> Vec<Choice> {
+    fn choices_for(
+        &self,
+        question: &Question,
+        recommendation: Option<&Recommendation>,
+    ) -> Vec<Choice> {
         match (question.id, recommendation) {
-            ("patterns", Some(recommendation)) => recommend::companion_order(recommendation.primary)
-                .into_iter()
-                .map(|companion| {
-                    let base = *new_questions::PATTERNS
-                        .choice(companion.slug())
-                        .expect("every pattern is a choice");
-                    match recommend::patterns::combination(recommendation.primary, companion) {
-                        Some(combination) => Choice {
-                            description: combination.why,
-                            label: match companion {
-                                PatternId::RateLimiter if recommendation.primary == PatternId::Chat => "Rate limiter — spam prevention",
-                                PatternId::Analytics if recommendation.primary == PatternId::Session => "Analytics — behaviour tracking",
-                                PatternId::Analytics | PatternId::RateLimiter => "Temporary counters (rate limiter + analytics, TTL expiry)",
-                                PatternId::Chat => "Chat room — spam prevention",
-                                PatternId::Session => "User session — behaviour tracking",
-                                PatternId::LeaderElection => base.label,
+            ("patterns", Some(recommendation)) => {
+                recommend::companion_order(recommendation.primary)
+                    .into_iter()
+                    .map(|companion| {
+                        let base = *new_questions::PATTERNS
+                            .choice(companion.slug())
+                            .expect("every pattern is a choice");
+                        match recommend::patterns::combination(recommendation.primary, companion) {
+                            Some(combination) => Choice {
+                                description: combination.why,
+                                label: match companion {
+                                    PatternId::RateLimiter
+                                        if recommendation.primary == PatternId::Chat =>
+                                    {
+                                        "Rate limiter — spam prevention"
+                                    }
+                                    PatternId::Analytics
+                                        if recommendation.primary == PatternId::Session =>
+                                    {
+                                        "Analytics — behaviour tracking"
+                                    }
+                                    PatternId::Analytics | PatternId::RateLimiter => {
+                                        "Temporary counters (rate limiter + analytics, TTL expiry)"
+                                    }
+                                    PatternId::Chat => "Chat room — spam prevention",
+                                    PatternId::Session => "User session — behaviour tracking",
+                                    PatternId::LeaderElection => base.label,
+                                },
+                                ..base
                             },
-                            ..base
-                        },
-                        None => base,
-                    }
-                })
-                .collect(),
+                            None => base,
+                        }
+                    })
+                    .collect()
+            }
             _ => question.choices.to_vec(),
         }
     }
@@ -371,7 +387,9 @@ impl NewFlow {
             }
         };
         let project_name = text("project_name");
-        let dir = Some(text("dir")).filter(|dir| !dir.is_empty()).map(PathBuf::from);
+        let dir = Some(text("dir"))
+            .filter(|dir| !dir.is_empty())
+            .map(PathBuf::from);
         Ok(NewAnswers {
             requirements,
             overrides,
@@ -554,7 +572,8 @@ mod tests {
     fn presets_are_not_asked_and_shrink_the_count() {
         let mut flow = NewFlow::new();
         flow.preset("use_case", one("realtime")).unwrap();
-        flow.preset("project_name", Answer::Text("chat".into())).unwrap();
+        flow.preset("project_name", Answer::Text("chat".into()))
+            .unwrap();
         let step = flow.next_step().unwrap();
         assert_eq!(step.question.id, "scale");
         assert_eq!((step.number, step.total), (1, 4));
@@ -567,7 +586,10 @@ mod tests {
         let answers = flow.finish().unwrap();
         assert_eq!(answers.project_name, "my-app");
         assert_eq!(answers.requirements.use_case, UseCase::Realtime);
-        assert_eq!(answers.compatibility_date, recommend::DEFAULT_COMPATIBILITY_DATE);
+        assert_eq!(
+            answers.compatibility_date,
+            recommend::DEFAULT_COMPATIBILITY_DATE
+        );
         assert_eq!(answers.package_manager, PackageManager::Npm);
         assert!(!answers.git);
     }
@@ -579,7 +601,13 @@ mod tests {
             assert!(valid_project_name(bad).is_err(), "{bad}");
         }
         assert!(valid_date("2024-02-29").is_ok());
-        for bad in ["2023-02-29", "2024-13-01", "24-01-01", "2024-1-01", "2020-01-01"] {
+        for bad in [
+            "2023-02-29",
+            "2024-13-01",
+            "24-01-01",
+            "2024-1-01",
+            "2020-01-01",
+        ] {
             assert!(valid_date(bad).is_err(), "{bad}");
         }
     }

@@ -1337,13 +1337,15 @@ impl<'a> FileModel<'a> {
             }
             match self.nodes.kind(ancestor) {
                 AstKind::IfStatement(statement)
-                    if self.text(statement.test.span()).contains("this.") => {
-                        return true;
-                    }
+                    if self.text(statement.test.span()).contains("this.") =>
+                {
+                    return true;
+                }
                 AstKind::ConditionalExpression(conditional)
-                    if self.text(conditional.test.span()).contains("this.") => {
-                        return true;
-                    }
+                    if self.text(conditional.test.span()).contains("this.") =>
+                {
+                    return true;
+                }
                 AstKind::AssignmentExpression(assignment) => {
                     if matches!(
                         assignment.operator,

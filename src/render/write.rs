@@ -108,8 +108,14 @@ mod tests {
     fn plan() -> Plan {
         Plan {
             files: vec![
-                PlannedFile { path: "a.txt".into(), contents: "a".into() },
-                PlannedFile { path: "src/b.ts".into(), contents: "b".into() },
+                PlannedFile {
+                    path: "a.txt".into(),
+                    contents: "a".into(),
+                },
+                PlannedFile {
+                    path: "src/b.ts".into(),
+                    contents: "b".into(),
+                },
             ],
         }
     }

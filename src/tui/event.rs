@@ -27,8 +27,14 @@ pub trait EventSource {
 }
 
 /// Events from the terminal (crossterm), checking for signals between polls.
+///
+/// Between polls it also compares the terminal's size with the last one seen:
+/// a SIGWINCH that arrives while the process is busy can be coalesced away,
+/// and a missed resize would leave a stale (or "too small") screen up.
 #[derive(Debug, Default)]
-pub struct TerminalEvents;
+pub struct TerminalEvents {
+    last_size: Option<(u16, u16)>,
+}
 
 impl EventSource for TerminalEvents {
     fn next(&mut self) -> anyhow::Result<Event> {
@@ -37,14 +43,21 @@ impl EventSource for TerminalEvents {
                 return Ok(Event::Interrupt);
             }
             if !event::poll(Duration::from_millis(100))? {
-                continue;
+                let size = ratatui::crossterm::terminal::size()?;
+                match self.last_size.replace(size) {
+                    Some(last) if last != size => return Ok(Event::Resize),
+                    _ => continue,
+                }
             }
             match event::read()? {
                 // Windows reports releases too; act on presses only.
                 event::Event::Key(key) if key.kind != KeyEventKind::Release => {
                     return Ok(Event::Key(key));
                 }
-                event::Event::Resize(_, _) => return Ok(Event::Resize),
+                event::Event::Resize(width, height) => {
+                    self.last_size = Some((width, height));
+                    return Ok(Event::Resize);
+                }
                 _ => {}
             }
         }
