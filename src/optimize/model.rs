@@ -351,6 +351,12 @@ impl<'a> FileModel<'a> {
             || !self.sql_execs.is_empty()
             || !self.id_calls.is_empty()
             || !self.stub_calls.is_empty()
+            // Framework helpers that name objects (`getAgentByName`).
+            || self.imports.values().any(|import| {
+                FRAMEWORK_BASES
+                    .iter()
+                    .any(|(package, _, _)| import.source == *package)
+            })
     }
 
     pub fn text(&self, span: Span) -> &'a str {

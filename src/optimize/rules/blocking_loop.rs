@@ -4,7 +4,7 @@ use oxc_ast::AstKind;
 use oxc_ast::ast::*;
 use oxc_span::{GetSpan, Span};
 
-use super::lifecycle_common::{contains_await, header_span, own_descendants, reads_clock};
+use super::lifecycle_common::{contains_await, own_descendants, reads_clock};
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::FileModel;
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
@@ -102,16 +102,14 @@ fn loop_parts(kind: AstKind<'_>) -> Option<LoopParts> {
         AstKind::WhileStatement(statement) => Some(LoopParts {
             test: Some(statement.test.span()),
             body: statement.body.span(),
-            header: header_span(statement.span, statement.test.span()),
+            header: Span::new(statement.span.start, statement.body.span().start),
             constant_true: constant_true(Some(&statement.test)),
         }),
+        // Report the `while (…)` at the end: that is where the bound is.
         AstKind::DoWhileStatement(statement) => Some(LoopParts {
             test: Some(statement.test.span()),
             body: statement.body.span(),
-            header: Span::new(
-                statement.span.start,
-                statement.span.start + "do".len() as u32,
-            ),
+            header: Span::new(statement.body.span().end, statement.span.end),
             constant_true: constant_true(Some(&statement.test)),
         }),
         AstKind::ForStatement(statement) => Some(LoopParts {
@@ -122,6 +120,19 @@ fn loop_parts(kind: AstKind<'_>) -> Option<LoopParts> {
         }),
         _ => None,
     }
+}
+
+/// `span` without the whitespace and `;` around its text.
+fn trimmed(model: &FileModel<'_>, span: Span) -> Span {
+    let text = model.text(span);
+    let start = text.len() - text.trim_start().len();
+    let end = text
+        .trim_end_matches(|c: char| c.is_whitespace() || c == ';')
+        .len();
+    Span::new(
+        span.start + start as u32,
+        span.start + end.max(start) as u32,
+    )
 }
 
 /// The label of a labeled loop (`outer: while (true)`).
@@ -193,9 +204,10 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
     let model = context.model;
     for class in model.classes.iter().filter(|class| class.is_do()) {
         for (id, node) in model.nodes.descendants(class.node) {
-            let Some(parts) = loop_parts(node.kind) else {
+            let Some(mut parts) = loop_parts(node.kind) else {
                 continue;
             };
+            parts.header = trimmed(model, parts.header);
             if in_generator(model, id) {
                 continue;
             }
@@ -235,8 +247,9 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             if parts.constant_true && exits.is_empty() {
                 report.push(
                     Violation::new(parts.header, format!(
-                        "unbounded loop in `{class_name}`: nothing leaves this `{}` (no `break`, `return` or `throw`), so the handler never finishes{}",
-                        model.text(parts.header).trim(),
+                        "unbounded loop in `{class_name}`: nothing leaves this `{}{}` (no `break`, `return` or `throw`), so the handler never finishes{}",
+                        if matches!(node.kind, AstKind::DoWhileStatement(_)) { "do … " } else { "" },
+                        model.text(parts.header),
                         if awaits { " and the object stays awake forever" } else { " and the object is blocked for good" }
                     ))
                     .fix("return quickly and move periodic work to `alarm()` (re-arm it with `setAlarm`); if the loop consumes a stream, `break` when it is done")

@@ -144,8 +144,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
                 context.text(call.callee.span())
             ))
             .fix(format!(
-                "shard it: `{}(`{constant}:${{hash(key) % N}}`)` with a key the traffic is spread over (user, room, region), and fan out over the N shards when reading",
-                context.text(call.callee.span())
+                "shard it: name the object `{constant}:${{hash(key) % N}}` with a key the traffic is spread over (user, room, region), and fan out over the N shards when reading"
             ))
             .effect("N shards serve about N × 1,000 requests/s, and each request reaches a nearby, less loaded object"),
         );

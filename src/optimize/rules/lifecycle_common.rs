@@ -316,12 +316,6 @@ fn is_clock_call(call: &CallExpression<'_>) -> bool {
     )
 }
 
-/// The span from `start` to the end of `until`, for reporting a header
-/// (`while (true)`) rather than a whole block.
-pub fn header_span(start: Span, until: Span) -> Span {
-    Span::new(start.start, until.end.max(start.start))
-}
-
 /// Whether the class with this index extends `WorkerEntrypoint` (its
 /// methods serve requests like a Worker's `fetch`).
 pub fn is_worker_entrypoint(model: &FileModel<'_>, class: usize) -> bool {
@@ -339,9 +333,46 @@ pub fn is_worker_entrypoint(model: &FileModel<'_>, class: usize) -> bool {
 }
 
 /// Function nodes that run once per Worker request: the model's request
-/// paths plus the public methods of `WorkerEntrypoint` classes.
+/// paths, the public methods of `WorkerEntrypoint` classes, and Pages
+/// Functions (`export function onRequestGet(context)`,
+/// `export const onRequest: PagesFunction = …`).
 pub fn worker_request_functions(model: &FileModel<'_>) -> Vec<NodeId> {
     let mut functions = model.request_paths.clone();
+    let pages_name = |name: &str| {
+        name.strip_prefix("onRequest").is_some_and(|method| {
+            matches!(
+                method,
+                "" | "Get" | "Post" | "Put" | "Patch" | "Delete" | "Head" | "Options"
+            )
+        })
+    };
+    for (id, node) in model.nodes.iter() {
+        match node.kind {
+            AstKind::Function(function)
+                if function
+                    .id
+                    .as_ref()
+                    .is_some_and(|ident| pages_name(&ident.name))
+                    && model.class_of(id).is_none() =>
+            {
+                functions.push(id);
+            }
+            AstKind::VariableDeclarator(declarator)
+                if crate::optimize::semantic::binding_name(&declarator.id)
+                    .is_some_and(pages_name)
+                    && model.class_of(id).is_none() =>
+            {
+                if let Some(function) = declarator
+                    .init
+                    .as_ref()
+                    .and_then(|init| model.function_node(init))
+                {
+                    functions.push(function);
+                }
+            }
+            _ => {}
+        }
+    }
     for (index, class) in model.classes.iter().enumerate() {
         if is_worker_entrypoint(model, index) {
             for method in &class.methods {

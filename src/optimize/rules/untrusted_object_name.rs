@@ -449,6 +449,8 @@ impl<'m, 'a> Analysis<'m, 'a> {
             },
             Taint::Context => match property {
                 "req" | "request" => Taint::Request,
+                // Pages Functions: `context.params.room`.
+                "params" => Taint::Value(Source::RouteParameter),
                 _ => Taint::Clean,
             },
             Taint::UrlObject => match property {
@@ -495,6 +497,10 @@ impl<'m, 'a> Analysis<'m, 'a> {
                     Some("Request" | "IRequest" | "IRequestStrict" | "HonoRequest" | "RequestLike")
                 ) {
                     return Taint::Request;
+                }
+                // Hono's `Context`, Pages' `EventContext`.
+                if matches!(typed, Some("Context" | "EventContext")) && index == 0 {
+                    return Taint::Context;
                 }
                 match &parameter.pattern {
                     BindingPattern::BindingIdentifier(_) => match name {
@@ -868,6 +874,23 @@ impl<'m, 'a> Analysis<'m, 'a> {
                         self.validates_when(other, equal == value, depth + 1)
                     });
                 }
+                // `row === null`, `row !== undefined`: a presence test of the
+                // other side (`if (row === null) return` after a lookup).
+                let nullish = |expr: &Expression<'_>| match inner(expr) {
+                    Expression::NullLiteral(_) => true,
+                    Expression::Identifier(ident) => ident.name == "undefined",
+                    _ => false,
+                };
+                if nullish(&binary.left) || nullish(&binary.right) {
+                    let other = if nullish(&binary.right) {
+                        &binary.left
+                    } else {
+                        &binary.right
+                    };
+                    return self
+                        .node_of(node, other)
+                        .is_some_and(|other| self.validates_when(other, !equal, depth + 1));
+                }
                 // `x === "lobby"`: an allow-list of one.
                 let literal = |expr: &Expression<'_>| matches!(inner(expr), Expression::StringLiteral(literal) if !literal.value.is_empty());
                 equal
@@ -1212,6 +1235,25 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         } else {
             format!("`{name_text}`")
         };
+        // Suggest the check on the variable that holds the raw value.
+        let simple = |text: &str| {
+            !text.is_empty()
+                && text
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$' || c == '.')
+        };
+        let (setup, checked) = if simple(name_text) {
+            (String::new(), name_text.to_string())
+        } else if let Some(carrier) = analysis
+            .carriers
+            .iter()
+            .filter(|carrier| simple(carrier) && !carrier.contains('.'))
+            .min()
+        {
+            (String::new(), carrier.clone())
+        } else {
+            (format!("const name = {name_text}; "), "name".to_string())
+        };
         report.push(
             Violation::new(call.span, format!(
                 "{shown} comes from {} and reaches `{}` unvalidated: any client can create as many Durable Objects as it likes, or reach one it should not",
@@ -1219,8 +1261,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
                 context.text(call.callee.span())
             ))
             .fix(format!(
-                "validate before routing: `if (!/^[a-z0-9-]{{1,64}}$/.test({})) return new Response(\"invalid name\", {{ status: 400 }})`, an allow-list (`ALLOWED.has(…)`), or a lookup that must succeed; and authenticate the caller",
-                if name_text.len() > 40 { "name" } else { name_text }
+                "validate before routing: `{setup}if (!/^[a-z0-9-]{{1,64}}$/.test({checked})) return new Response(\"invalid name\", {{ status: 400 }})`, an allow-list (`ALLOWED.has({checked})`), or a lookup that must succeed; and authenticate the caller"
             ))
             .effect("only names your application issued or accepts become objects; no unbounded object (and storage) creation"),
         );
