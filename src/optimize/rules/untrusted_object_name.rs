@@ -86,7 +86,9 @@ cannot make it create new objects; whether the caller may reach that object
 is an authorization question this rule does not decide. Names routed by a
 framework (`routeAgentRequest`, `routePartykitRequest`, checked in their
 `onBefore*` hooks) are not reported. The trace stays within one function:
-a name passed in as a parameter by your own router is not followed.
+a name passed in as a parameter by your own router is not followed. Code
+inside a Durable Object is not checked: the request it reads is the one the
+Worker chose to send, and what the Worker checked is not visible there.
 
 **References**
 
@@ -411,10 +413,22 @@ impl<'m, 'a> Analysis<'m, 'a> {
                 }
                 let left = self.taint_of(node, &logical.left);
                 if value_of(left).is_some() {
-                    left
-                } else {
-                    right
+                    return left;
                 }
+                // `CF-Connecting-IP ?? X-Forwarded-For`: on Cloudflare the
+                // trusted header is always there; the fallback never runs.
+                if let Expression::CallExpression(call) = inner(&logical.left)
+                    && method_call(call)
+                        .is_some_and(|(_, method)| matches!(method, "get" | "header"))
+                    && argument(call, 0)
+                        .and_then(|name| self.model.constant_string(name, 0))
+                        .is_some_and(|name| {
+                            TRUSTED_HEADERS.contains(&name.to_ascii_lowercase().as_str())
+                        })
+                {
+                    return Taint::Clean;
+                }
+                right
             }
             AstKind::ConditionalExpression(conditional) => {
                 // `ALLOWED.has(x) ? x : "lobby"`: a branch taken only when
@@ -1214,6 +1228,14 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
     let model = context.model;
     let request_functions = worker_request_functions(model);
     for (node, call, name) in named_object_calls(model) {
+        // Inside a Durable Object the request is the one the Worker chose to
+        // send: what it checked before is not visible here.
+        if model
+            .class_of(node)
+            .is_some_and(|class| model.classes[class].is_do())
+        {
+            continue;
+        }
         let mut analysis = Analysis {
             model,
             request_functions: request_functions.clone(),
