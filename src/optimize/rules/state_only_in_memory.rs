@@ -234,6 +234,51 @@ fn accesses<'a>(
     fields
 }
 
+/// A call that writes a value somewhere durable (storage, SQL, KV, D1, R2,
+/// an attachment, Agents' `setState`, or a helper named like a save).
+fn is_write(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    WRITES.contains(&name)
+        || ["save", "persist", "store", "flush", "sync", "write"]
+            .iter()
+            .any(|word| lower.contains(word))
+}
+
+/// `this.config = config; await storage.put("cfg", config)`: the value
+/// assigned is written in the same function, under another name.
+fn written_alongside(model: &FileModel<'_>, write: &FieldAccess<'_>) -> bool {
+    let (Some(right), Some(function)) = (write.right_node, write.function) else {
+        return false;
+    };
+    let names: HashSet<&str> = std::iter::once(right)
+        .chain(model.nodes.descendants(right).map(|(id, _)| id))
+        .filter_map(|id| match model.nodes.kind(id) {
+            AstKind::IdentifierReference(ident) => Some(ident.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    if names.is_empty() {
+        return false;
+    }
+    model.nodes.descendants(function).any(|(id, node)| {
+        let AstKind::CallExpression(call) = node.kind else {
+            return false;
+        };
+        let name = method_call(call)
+            .map(|(_, name)| name)
+            .or_else(|| identifier_name(&call.callee));
+        if !name.is_some_and(is_write) {
+            return false;
+        }
+        let callee = call.callee.span();
+        model.nodes.descendants(id).any(|(_, argument)| {
+            !callee.contains_inclusive(argument.kind.span())
+                && matches!(argument.kind, AstKind::IdentifierReference(ident)
+                    if names.contains(ident.name.as_str()))
+        })
+    })
+}
+
 /// Field names whose value reaches a durable write somewhere in the class,
 /// and whether the whole object (`this`) is written.
 fn persisted_fields<'a>(model: &FileModel<'a>, class: &ClassModel<'a>) -> (HashSet<&'a str>, bool) {
@@ -255,12 +300,7 @@ fn persisted_fields<'a>(model: &FileModel<'a>, class: &ClassModel<'a>) -> (HashS
                 None => continue,
             },
         };
-        let lower = name.to_ascii_lowercase();
-        let writes = WRITES.contains(&name)
-            || ["save", "persist", "store", "flush", "sync", "write"]
-                .iter()
-                .any(|word| lower.contains(word));
-        if !writes {
+        if !is_write(name) {
             continue;
         }
         // A string key naming the field: `storage.put("count", …)`.
@@ -576,7 +616,10 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
                         else {
                             return false;
                         };
-                        if is_reset_value(right) || is_load(model, right_node, 0) {
+                        if is_reset_value(right)
+                            || is_load(model, right_node, 0)
+                            || written_alongside(model, write)
+                        {
                             return false;
                         }
                         self_read_in(write) || read_later(write)

@@ -135,12 +135,12 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         .iter()
         .filter(|call| call.kind == IdKind::NewUnique)
     {
-        let per_request = on_worker_request(model, &worker, id_call.node)
-            || model
-                .method_at(id_call.node)
-                .is_some_and(|(class, method)| {
-                    model.classes[class].is_do() && method.role != MethodRole::Constructor
-                });
+        let in_durable_object = model.method_at(id_call.node).and_then(|(class, method)| {
+            (model.classes[class].is_do() && method.role != MethodRole::Constructor)
+                .then_some(model.classes[class].name)
+        });
+        let per_request =
+            on_worker_request(model, &worker, id_call.node) || in_durable_object.is_some();
         if !per_request {
             continue;
         }
@@ -157,7 +157,8 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
                 context.text(id_call.call.span)
             ))
             .fix("address a stable object with `getByName(key)` / `idFromName(key)`, or create the object once and keep `id.toString()` (in KV, D1 or a response) to reach it again with `idFromString`")
-            .effect("requests share warm objects instead of paying a cold start in a new one each time, and no orphaned storage accumulates"),
+            .effect("requests share warm objects instead of paying a cold start in a new one each time, and no orphaned storage accumulates")
+            .class(in_durable_object.flatten()),
         );
     }
 }
