@@ -1589,11 +1589,26 @@ fn fetch_style<'a>(
     };
     // A second argument that is not an object literal is the incoming
     // request used as the init (`new Request(url, request)`,
-    // `stub.fetch(url, request)`): that forwards it.
+    // `stub.fetch(url, request)`), and an init that copies its parts
+    // (`{ method: request.method, body: request.body }`): that forwards it.
     let forwards_init = |init: Option<&Argument<'_>>| {
-        init.and_then(Argument::as_expression).is_some_and(|init| {
-            !matches!(inner(init), Expression::ObjectExpression(_))
-        })
+        init.and_then(Argument::as_expression)
+            .is_some_and(|init| match inner(init) {
+                Expression::ObjectExpression(object) => {
+                    object.properties.iter().any(|property| match property {
+                        ObjectPropertyKind::ObjectProperty(property) => {
+                            member_path(&property.value).is_some_and(|path| {
+                                path.len() >= 2
+                                    && path[..path.len() - 1]
+                                        .iter()
+                                        .any(|part| matches!(*part, "request" | "req" | "raw"))
+                            })
+                        }
+                        ObjectPropertyKind::SpreadProperty(_) => true,
+                    })
+                }
+                _ => true,
+            })
     };
     let is_url_text = |expr: &Expression<'_>| {
         matches!(

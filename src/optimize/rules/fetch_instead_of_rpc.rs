@@ -175,6 +175,10 @@ mod tests {
             format!(
                 "{CLASS}export default {{ async fetch(request: Request, env: Env) {{ const stub = env.COUNTER.getByName(\"a\"); const url = new URL(request.url); url.pathname = \"/ws\"; return stub.fetch(new Request(url, request)); }} }};"
             ),
+            // A new URL, with the incoming request's method, headers and body.
+            format!(
+                "{CLASS}export default {{ async fetch(request: Request, env: Env) {{ const stub = env.COUNTER.getByName(\"a\"); return stub.fetch(new Request(\"https://do/x\", {{ method: request.method, headers: request.headers, body: request.body }})); }} }};"
+            ),
             // A constructed WebSocket upgrade.
             format!(
                 "{CLASS}export default {{ async fetch(request: Request, env: Env) {{ const stub = env.COUNTER.getByName(\"a\"); return stub.fetch(\"https://do/ws\", {{ headers: {{ Upgrade: \"websocket\" }} }}); }} }};"
