@@ -351,6 +351,12 @@ impl<'a> FileModel<'a> {
             || !self.sql_execs.is_empty()
             || !self.id_calls.is_empty()
             || !self.stub_calls.is_empty()
+            // Framework helpers that name objects (`getAgentByName`).
+            || self.imports.values().any(|import| {
+                FRAMEWORK_BASES
+                    .iter()
+                    .any(|(package, _, _)| import.source == *package)
+            })
     }
 
     pub fn text(&self, span: Span) -> &'a str {
@@ -1498,7 +1504,7 @@ impl<'a> FileModel<'a> {
                 method: stub.method.to_string(),
                 fetch_style: stub
                     .is_fetch()
-                    .then(|| fetch_style(stub.call, self.source_text)),
+                    .then(|| fetch_style(stub.call, self.source_text, &self.constants)),
             })
             .collect();
         FileFacts {
@@ -1567,15 +1573,67 @@ pub enum FetchStyle {
     Forwarded,
 }
 
-fn fetch_style(call: &CallExpression<'_>, source_text: &str) -> FetchStyle {
+fn fetch_style<'a>(
+    call: &CallExpression<'a>,
+    source_text: &str,
+    constants: &HashMap<&'a str, &'a Expression<'a>>,
+) -> FetchStyle {
     let Some(first) = argument(call, 0) else {
         return FetchStyle::Forwarded;
     };
+    // `const request = new Request("https://do/x", …); stub.fetch(request)`.
+    let first = match inner(first) {
+        Expression::Identifier(ident) => match constants.get(ident.name.as_str()) {
+            Some(init) if matches!(inner(init), Expression::NewExpression(_)) => *init,
+            _ => first,
+        },
+        _ => first,
+    };
+    // A second argument that is not an object literal is the incoming
+    // request used as the init (`new Request(url, request)`,
+    // `stub.fetch(url, request)`), and an init that copies its parts
+    // (`{ method: request.method, body: request.body }`): that forwards it.
+    let forwards_init = |init: Option<&Argument<'_>>| {
+        init.and_then(Argument::as_expression)
+            .is_some_and(|init| match inner(init) {
+                Expression::ObjectExpression(object) => {
+                    object.properties.iter().any(|property| match property {
+                        ObjectPropertyKind::ObjectProperty(property) => {
+                            member_path(&property.value).is_some_and(|path| {
+                                path.len() >= 2
+                                    && path[..path.len() - 1]
+                                        .iter()
+                                        .any(|part| matches!(*part, "request" | "req" | "raw"))
+                            })
+                        }
+                        ObjectPropertyKind::SpreadProperty(_) => true,
+                    })
+                }
+                _ => true,
+            })
+    };
+    let is_url_text = |expr: &Expression<'_>| {
+        matches!(
+            inner(expr),
+            Expression::StringLiteral(_)
+                | Expression::TemplateLiteral(_)
+                | Expression::BinaryExpression(_)
+        )
+    };
     let constructed = match inner(first) {
-        Expression::NewExpression(new) => identifier_name(&new.callee) == Some("Request"),
-        Expression::StringLiteral(_)
-        | Expression::TemplateLiteral(_)
-        | Expression::BinaryExpression(_) => true,
+        Expression::NewExpression(new) if identifier_name(&new.callee) == Some("Request") => {
+            !forwards_init(new.arguments.get(1))
+                // `new Request(request)`: a copy of the incoming request.
+                && new.arguments.first().and_then(Argument::as_expression).is_some_and(|url| {
+                    is_url_text(url)
+                        || !member_path(url).is_some_and(|path| {
+                            path.last().is_some_and(|last| {
+                                matches!(*last, "request" | "req" | "raw")
+                            })
+                        })
+                })
+        }
+        expr if is_url_text(expr) => !forwards_init(call.arguments.get(1)),
         _ => false,
     };
     if !constructed {

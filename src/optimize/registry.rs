@@ -34,6 +34,13 @@ pub static RULES: &[Registered] = &[
     Registered { code: "DO209", rule: &rules::cursor_across_await::RULE },
     Registered { code: "DO210", rule: &rules::manual_transaction_sql::RULE },
     Registered { code: "DO211", rule: &rules::pragma_user_version::RULE },
+    Registered { code: "DO601", rule: &rules::state_only_in_memory::RULE },
+    Registered { code: "DO602", rule: &rules::unique_id_per_request::RULE },
+    Registered { code: "DO603", rule: &rules::global_singleton_hotspot::RULE },
+    Registered { code: "DO604", rule: &rules::blocking_loop::RULE },
+    Registered { code: "DO605", rule: &rules::floating_stub_call::RULE },
+    Registered { code: "DO606", rule: &rules::fetch_instead_of_rpc::RULE },
+    Registered { code: "DO801", rule: &rules::untrusted_object_name::RULE },
 ];
 
 /// The rule with this code (case-insensitive).

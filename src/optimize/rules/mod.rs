@@ -22,18 +22,26 @@ use crate::config::TextRange;
 pub mod async_work_in_constructor;
 pub mod awaited_sync_sql;
 pub mod block_concurrency_per_request;
+pub mod blocking_loop;
 pub mod cold_start_common;
 pub mod cursor_across_await;
 pub mod cursor_rows_property;
+pub mod fetch_instead_of_rpc;
+pub mod floating_stub_call;
+pub mod global_singleton_hotspot;
 pub mod heavy_block_concurrency;
+pub mod lifecycle_common;
 pub mod manual_transaction_sql;
 pub mod missing_index;
 pub mod pragma_user_version;
 pub mod query_in_loop;
 pub mod schema_setup_every_request;
 pub mod sql_string_interpolation;
+pub mod state_only_in_memory;
 pub mod unbounded_select;
+pub mod unique_id_per_request;
 pub mod unsupported_sqlite_syntax;
+pub mod untrusted_object_name;
 pub mod writes_without_transaction;
 
 /// Whether a rule can offer a machine-applicable fix.
