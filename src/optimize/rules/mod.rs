@@ -22,6 +22,7 @@ use crate::config::TextRange;
 pub mod async_work_in_constructor;
 pub mod awaited_sync_sql;
 pub mod block_concurrency_per_request;
+pub mod class_facts;
 pub mod cold_start_common;
 pub mod cursor_across_await;
 pub mod cursor_rows_property;
@@ -31,9 +32,12 @@ pub mod missing_index;
 pub mod pragma_user_version;
 pub mod query_in_loop;
 pub mod schema_setup_every_request;
+pub mod slow_websocket_handler;
 pub mod sql_string_interpolation;
+pub mod timer_in_durable_object;
 pub mod unbounded_select;
 pub mod unsupported_sqlite_syntax;
+pub mod websocket_without_hibernation;
 pub mod writes_without_transaction;
 
 /// Whether a rule can offer a machine-applicable fix.

@@ -1,0 +1,370 @@
+//! DO303 slow-websocket-handler.
+
+use oxc_ast::AstKind;
+use oxc_ast::ast::*;
+use oxc_span::Span;
+
+use super::class_facts::{
+    calls_within, directly_in, method_calls_named, method_in_hierarchy, state_text,
+};
+use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::{FileModel, MethodRole};
+use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
+use crate::optimize::semantic::{NodeId, inner, member_path, method_call, this_member};
+
+pub const DOCS: &str = r#"**What it does**
+
+Reports a `webSocketMessage` handler that, before it replies (`ws.send`),
+awaits a network `fetch` (directly or through a method of the class) or more
+than two other asynchronous calls.
+
+**Why is this bad?**
+
+Messages to one object are handled one at a time at each `await` boundary's
+mercy: while the handler waits, the client waits for its reply, and the
+object stays awake (and billed) instead of hibernating. A network round trip
+or a chain of slow calls before the reply puts its whole latency on every
+message.
+
+**Example**
+
+```ts
+async webSocketMessage(ws: WebSocket, message: string) {
+  const result = await this.heavyProcessing(message); // calls fetch()
+  await this.saveToDatabase(result);
+  ws.send(JSON.stringify(result));
+}
+```
+
+**Use instead**
+
+```ts
+async webSocketMessage(ws: WebSocket, message: string) {
+  ws.send(JSON.stringify({ accepted: true }));
+  this.ctx.waitUntil(this.process(ws, message));
+}
+```
+
+or queue the work in storage and process it from `alarm()`.
+
+**Known problems**
+
+Storage calls (`storage.get/put`, `sql.exec`…) are local to the object and
+are not counted, nor are methods of the class that only await storage, nor
+work handed to `ctx.waitUntil` (it is not awaited). Only `webSocketMessage`
+is checked; framework hooks such as `onMessage` are not.
+
+**References**
+
+- https://developers.cloudflare.com/durable-objects/best-practices/websockets/
+- https://developers.cloudflare.com/durable-objects/api/state/#waituntil
+"#;
+
+pub static RULE: Rule = Rule {
+    name: "slow-websocket-handler",
+    area: Area::Websocket,
+    severity: Severity::Warning,
+    scale_sensitive: false,
+    fix: FixAvailability::None,
+    summary: "`webSocketMessage` awaits `fetch` or several slow calls before replying",
+    docs: DOCS,
+    check: Check::File(check),
+};
+
+/// What awaiting an expression costs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cost {
+    /// Local or fast: storage, body reads, sync helpers.
+    Free,
+    /// A network round trip (`fetch`).
+    Network,
+    /// Some other asynchronous call.
+    Async,
+}
+
+fn is_network_fetch(call: &CallExpression<'_>) -> bool {
+    matches!(
+        member_path(&call.callee).as_deref(),
+        Some(["fetch"] | ["globalThis", "fetch"])
+    )
+}
+
+/// What a method of the class costs when awaited: network if it (or a method
+/// it calls) fetches, async if it awaits something that is not free.
+fn method_cost(model: &FileModel<'_>, class: usize, function: NodeId, depth: u8) -> Cost {
+    if calls_within(model, function).any(|(_, call)| is_network_fetch(call)) {
+        return Cost::Network;
+    }
+    let mut cost = Cost::Free;
+    for (id, node) in model.nodes.descendants(function) {
+        // What the method awaits, and a binding's promise it returns
+        // unawaited (`return this.env.AI.run(…)`).
+        let (argument, returned) = match node.kind {
+            AstKind::AwaitExpression(awaited) => (&awaited.argument, false),
+            AstKind::ReturnStatement(statement) => match &statement.argument {
+                Some(argument) => (argument, true),
+                None => continue,
+            },
+            _ => continue,
+        };
+        if !directly_in(model, id, function) {
+            continue;
+        }
+        let step = await_cost(model, class, id, argument, depth + 1);
+        let step = if returned && step == Cost::Async && !calls_binding(argument) {
+            Cost::Free
+        } else {
+            step
+        };
+        match step {
+            Cost::Network => return Cost::Network,
+            Cost::Async => cost = Cost::Async,
+            Cost::Free => {}
+        }
+    }
+    cost
+}
+
+fn await_cost<'a>(
+    model: &FileModel<'a>,
+    class: usize,
+    id: NodeId,
+    argument: &Expression<'a>,
+    depth: u8,
+) -> Cost {
+    let argument = match inner(argument) {
+        Expression::AwaitExpression(awaited) => inner(&awaited.argument),
+        other => other,
+    };
+    let Expression::CallExpression(call) = argument else {
+        // Awaiting a value or a promise held in a variable.
+        return Cost::Free;
+    };
+    if is_network_fetch(call) {
+        return Cost::Network;
+    }
+    if let Some(name) = this_member(&call.callee) {
+        let Some(method) = method_in_hierarchy(model, class, name) else {
+            return Cost::Async;
+        };
+        if depth > 3 {
+            return Cost::Async;
+        }
+        return method_cost(model, class, method.function, depth);
+    }
+    // `Promise.all([...])` of fetches.
+    if member_path(&call.callee).as_deref() == Some(&["Promise", "all"][..])
+        || member_path(&call.callee).as_deref() == Some(&["Promise", "allSettled"][..])
+    {
+        let Some(call_node) = model.node_with_span(id, call.span) else {
+            return Cost::Async;
+        };
+        return if calls_within(model, call_node).any(|(_, inner_call)| is_network_fetch(inner_call))
+        {
+            Cost::Network
+        } else {
+            Cost::Async
+        };
+    }
+    let Some((receiver, method)) = method_call(call) else {
+        return Cost::Async;
+    };
+    if model.storage_path_at(receiver, id).is_some() {
+        return Cost::Free;
+    }
+    let path = member_path(receiver).unwrap_or_default();
+    let fast = matches!(
+        method,
+        "json" | "text" | "arrayBuffer" | "blob" | "formData" | "bytes"
+    ) || path.starts_with(&["crypto", "subtle"])
+        || path.as_slice() == ["Promise"] && method == "resolve"
+        || path
+            .last()
+            .is_some_and(|last| *last == "storage" || *last == "sql");
+    if fast { Cost::Free } else { Cost::Async }
+}
+
+/// `this.env.X.m(…)`, `env.X.m(…)`: a call on a binding (another service).
+fn calls_binding(expression: &Expression<'_>) -> bool {
+    let Expression::CallExpression(call) = inner(expression) else {
+        return false;
+    };
+    method_call(call)
+        .and_then(|(receiver, _)| member_path(receiver))
+        .is_some_and(|path| path.contains(&"env"))
+}
+
+/// The first reply in the handler: a `.send(…)` on a socket (not a queue
+/// binding's awaited `send`), or a call of a class method that sends.
+fn first_reply(model: &FileModel<'_>, class: usize, function: NodeId) -> Option<u32> {
+    let direct = method_calls_named(model, function, "send")
+        .filter(|(id, _, receiver)| {
+            !model.is_awaited(*id)
+                && !member_path(receiver).is_some_and(|path| path.contains(&"env"))
+        })
+        .map(|(_, call, _)| call.span.start)
+        .next();
+    let through_method = calls_within(model, function)
+        .filter(|(_, call)| {
+            this_member(&call.callee)
+                .and_then(|name| method_in_hierarchy(model, class, name))
+                .is_some_and(|method| {
+                    method_calls_named(model, method.function, "send")
+                        .next()
+                        .is_some()
+                })
+        })
+        .map(|(_, call)| call.span.start)
+        .next();
+    match (direct, through_method) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn check(context: &FileContext<'_, '_>, report: &mut Report) {
+    let model = context.model;
+    for (class_index, class) in model.classes.iter().enumerate() {
+        if !class.is_do() {
+            continue;
+        }
+        for method in class
+            .methods
+            .iter()
+            .filter(|method| method.role == MethodRole::WebSocketMessage)
+        {
+            let function = method.function;
+            let reply = first_reply(model, class_index, function);
+            let mut network: Option<Span> = None;
+            let mut slow: Vec<Span> = Vec::new();
+            for (id, node) in model.nodes.descendants(function) {
+                let AstKind::AwaitExpression(awaited) = node.kind else {
+                    continue;
+                };
+                if !directly_in(model, id, function)
+                    || reply.is_some_and(|reply| awaited.span.start >= reply)
+                {
+                    continue;
+                }
+                match await_cost(model, class_index, id, &awaited.argument, 0) {
+                    Cost::Network => {
+                        network.get_or_insert(awaited.span);
+                    }
+                    Cost::Async => slow.push(awaited.span),
+                    Cost::Free => {}
+                }
+            }
+            let class_name = class.display_name();
+            let handler = format!("{class_name}.{}", method.name);
+            let parameters = super::class_facts::parameter_names(model, function);
+            let socket = parameters.first().copied().flatten().unwrap_or("ws");
+            let payload = parameters.get(1).copied().flatten().unwrap_or("message");
+            let state = state_text(model, class_index);
+            let before = if reply.is_some() {
+                "before replying"
+            } else {
+                ""
+            };
+            let (span, message, first_slow) = if let Some(span) = network {
+                let callee = called_text(model, span);
+                let what = if callee == "fetch" {
+                    "`fetch`".to_string()
+                } else {
+                    format!("`{callee}`, which calls `fetch`")
+                };
+                (
+                    span,
+                    format!("`{handler}` waits for a network round trip ({what}) {before}"),
+                    callee,
+                )
+            } else if slow.len() > 2 {
+                let names: Vec<String> = slow
+                    .iter()
+                    .map(|span| format!("`{}`", called_text(model, *span)))
+                    .collect();
+                (
+                    slow[2],
+                    format!(
+                        "`{handler}` awaits {} async calls ({}) {before}",
+                        slow.len(),
+                        names.join(", ")
+                    ),
+                    called_text(model, slow[0]),
+                )
+            } else {
+                continue;
+            };
+            report.push(
+                Violation::new(span, message.trim_end().to_string())
+                    .fix(format!(
+                        "reply first with `{socket}.send(…)`; move `{first_slow}(…)` and the steps after it into a method and start it with `{state}.waitUntil(…)` instead of awaiting it, or queue `{payload}` in storage and process it from `alarm()`"
+                    ))
+                    .effect("each message is answered without waiting for the slow calls, and the object can go back to hibernation sooner")
+                    .class(class.name),
+            );
+        }
+    }
+}
+
+/// The callee of an awaited call, for messages (`this.saveToDatabase`).
+fn called_text<'a>(model: &FileModel<'a>, await_span: Span) -> &'a str {
+    let text = model.text(await_span);
+    let text = text.strip_prefix("await").unwrap_or(text).trim_start();
+    let end = text.find('(').unwrap_or(text.len());
+    let callee = text[..end].trim();
+    if callee.is_empty() || callee.len() > 60 {
+        "…"
+    } else {
+        callee
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::optimize::rules::testing::assert_rule;
+
+    #[test]
+    fn pass_and_fail() {
+        let fail = [
+            r#"import { DurableObject } from "cloudflare:workers";
+export class Room extends DurableObject {
+  async webSocketMessage(ws: WebSocket, message: string) {
+    const result = await this.heavyProcessing(message);
+    await this.saveToDatabase(result);
+    ws.send(JSON.stringify(result)); }
+  private async heavyProcessing(message: string) { const response = await fetch("https://api.example.com", { method: "POST", body: message }); return response.json(); }
+  private async saveToDatabase(result: unknown) { this.ctx.storage.sql.exec("INSERT INTO results (body) VALUES (?)", JSON.stringify(result)); } }"#,
+            r#"import { DurableObject } from "cloudflare:workers";
+export class Room extends DurableObject {
+  async webSocketMessage(ws: WebSocket, message: string) {
+    const parsed = JSON.parse(message);
+    const validated = await this.validateMessage(parsed);
+    const processed = await this.processMessage(validated);
+    await this.saveToDatabase(processed);
+    ws.send(JSON.stringify(processed)); } }"#,
+        ];
+        let pass = [
+            r#"import { DurableObject } from "cloudflare:workers";
+export class Room extends DurableObject { queue: string[] = [];
+  async webSocketMessage(ws: WebSocket, message: string) {
+    this.queue.push(message);
+    this.ctx.waitUntil(this.processQueue()); }
+  private async processQueue() { const r = await fetch("https://api.example.com"); this.queue.shift(); } }"#,
+            // Storage awaits are local.
+            r#"import { DurableObject } from "cloudflare:workers";
+export class Counter extends DurableObject {
+  async webSocketMessage(ws: WebSocket, message: string) {
+    const count = ((await this.ctx.storage.get<number>("count")) ?? 0) + 1;
+    await this.ctx.storage.put("count", count);
+    await this.ctx.storage.put("last", message);
+    ws.send(String(count)); } }"#,
+            // The fetch comes after the reply.
+            r#"import { DurableObject } from "cloudflare:workers";
+export class Room extends DurableObject {
+  async webSocketMessage(ws: WebSocket, message: string) {
+    ws.send("ack");
+    await fetch("https://hooks.example.com", { method: "POST", body: message }); } }"#,
+        ];
+        assert_rule("DO303", &pass, &fail, None);
+    }
+}
