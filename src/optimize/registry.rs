@@ -37,6 +37,11 @@ pub static RULES: &[Registered] = &[
     Registered { code: "DO301", rule: &rules::websocket_without_hibernation::RULE },
     Registered { code: "DO302", rule: &rules::timer_in_durable_object::RULE },
     Registered { code: "DO303", rule: &rules::slow_websocket_handler::RULE },
+    Registered { code: "DO304", rule: &rules::socket_state_in_memory::RULE },
+    Registered { code: "DO305", rule: &rules::unknown_lifecycle_handler::RULE },
+    Registered { code: "DO306", rule: &rules::missing_auto_response::RULE },
+    Registered { code: "DO307", rule: &rules::close_not_reciprocated::RULE },
+    Registered { code: "DO308", rule: &rules::large_attachment::RULE },
 ];
 
 /// The rule with this code (case-insensitive).

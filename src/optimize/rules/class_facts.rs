@@ -13,7 +13,11 @@ use oxc_ast::AstKind;
 use oxc_ast::ast::*;
 
 use crate::optimize::model::{DoKind, FileModel, MethodModel, MethodRole, StoragePath};
-use crate::optimize::semantic::{NodeId, binding_name, identifier_name, method_call, this_member};
+use oxc_span::Span;
+
+use crate::optimize::semantic::{
+    NodeId, binding_name, identifier_name, inner, method_call, this_member,
+};
 
 /// Calls inside `node`'s subtree (not `node` itself), in source order.
 pub fn calls_within<'m, 'a>(
@@ -267,6 +271,178 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
         previous = current;
     }
     previous[b.len()]
+}
+
+/// A built-in collection an instance field holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CollectionKind {
+    Array,
+    Map,
+    Set,
+    WeakMap,
+    WeakSet,
+}
+
+impl CollectionKind {
+    fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "Array" | "ReadonlyArray" => Some(CollectionKind::Array),
+            "Map" => Some(CollectionKind::Map),
+            "Set" => Some(CollectionKind::Set),
+            "WeakMap" => Some(CollectionKind::WeakMap),
+            "WeakSet" => Some(CollectionKind::WeakSet),
+            _ => None,
+        }
+    }
+
+    pub fn is_keyed(self) -> bool {
+        !matches!(self, CollectionKind::Array)
+    }
+}
+
+/// An instance field known to hold an array, `Map` or `Set` (not a custom
+/// class with a `set` method, such as an LRU cache).
+#[derive(Debug, Clone)]
+pub struct CollectionField<'a> {
+    pub name: &'a str,
+    pub kind: CollectionKind,
+    /// The key (or element) type when written: `WebSocket` in
+    /// `Map<WebSocket, Session>`.
+    pub key_type: Option<&'a str>,
+    /// The declaration: the class property, or the constructor's assignment.
+    pub span: Span,
+}
+
+fn type_reference_name<'a>(ty: &TSType<'a>) -> Option<&'a str> {
+    match ty {
+        TSType::TSTypeReference(reference) => match &reference.type_name {
+            TSTypeName::IdentifierReference(ident) => Some(ident.name.as_str()),
+            TSTypeName::QualifiedName(name) => Some(name.right.name.as_str()),
+            TSTypeName::ThisExpression(_) => None,
+        },
+        _ => None,
+    }
+}
+
+/// The collection a type annotation names.
+fn collection_of_type<'a>(ty: &TSType<'a>) -> Option<(CollectionKind, Option<&'a str>)> {
+    match ty {
+        TSType::TSArrayType(array) => Some((
+            CollectionKind::Array,
+            type_reference_name(&array.element_type),
+        )),
+        TSType::TSTypeReference(reference) => {
+            let kind = CollectionKind::from_name(type_reference_name(ty)?)?;
+            let key = reference
+                .type_arguments
+                .as_ref()
+                .and_then(|arguments| arguments.params.first())
+                .and_then(type_reference_name);
+            Some((kind, key))
+        }
+        _ => None,
+    }
+}
+
+/// What an initializer makes: `Some(Some(…))` a known collection,
+/// `Some(None)` something else (a custom class), `None` no initializer facts.
+fn collection_of_value<'a>(
+    value: &Expression<'a>,
+) -> Option<Option<(CollectionKind, Option<&'a str>)>> {
+    match inner(value) {
+        Expression::ArrayExpression(_) => Some(Some((CollectionKind::Array, None))),
+        Expression::NewExpression(new) => {
+            let Some(kind) = identifier_name(&new.callee).and_then(CollectionKind::from_name)
+            else {
+                return Some(None);
+            };
+            let key = new
+                .type_arguments
+                .as_ref()
+                .and_then(|arguments| arguments.params.first())
+                .and_then(type_reference_name);
+            Some(Some((kind, key)))
+        }
+        _ => Some(None),
+    }
+}
+
+/// The instance fields of a class that hold arrays, `Map`s or `Set`s:
+/// declared in the class body (by initializer, else by type annotation) or
+/// assigned in the constructor (`this.sessions = new Map()`).
+pub fn collection_fields<'a>(model: &FileModel<'a>, class: usize) -> Vec<CollectionField<'a>> {
+    let class_model = &model.classes[class];
+    let mut fields: Vec<CollectionField<'a>> = Vec::new();
+    let mut declared_types: HashMap<&'a str, (CollectionKind, Option<&'a str>)> = HashMap::new();
+    let mut custom: Vec<&'a str> = Vec::new();
+    for element in &class_model.class.body.body {
+        let ClassElement::PropertyDefinition(property) = element else {
+            continue;
+        };
+        if property.r#static {
+            continue;
+        }
+        let Some(name) = crate::optimize::semantic::key_name(&property.key) else {
+            continue;
+        };
+        let annotated = property
+            .type_annotation
+            .as_ref()
+            .and_then(|annotation| collection_of_type(&annotation.type_annotation));
+        let found = match property.value.as_ref().and_then(collection_of_value) {
+            Some(Some((kind, key))) => Some((kind, key.or(annotated.and_then(|(_, key)| key)))),
+            Some(None) => {
+                custom.push(name);
+                None
+            }
+            None => {
+                if let Some(annotated) = annotated {
+                    declared_types.insert(name, annotated);
+                }
+                None
+            }
+        };
+        if let Some((kind, key_type)) = found {
+            fields.push(CollectionField {
+                name,
+                kind,
+                key_type,
+                span: property.span,
+            });
+        }
+    }
+    if let Some(constructor) = class_model.constructor() {
+        for (id, node) in model.nodes.descendants(constructor.function) {
+            let AstKind::AssignmentExpression(assignment) = node.kind else {
+                continue;
+            };
+            if assignment.operator != AssignmentOperator::Assign
+                || !directly_in(model, id, constructor.function)
+            {
+                continue;
+            }
+            let AssignmentTarget::StaticMemberExpression(member) = &assignment.left else {
+                continue;
+            };
+            if !matches!(member.object, Expression::ThisExpression(_)) {
+                continue;
+            }
+            let name = member.property.name.as_str();
+            if fields.iter().any(|field| field.name == name) || custom.contains(&name) {
+                continue;
+            }
+            match collection_of_value(&assignment.right) {
+                Some(Some((kind, key))) => fields.push(CollectionField {
+                    name,
+                    kind,
+                    key_type: key.or(declared_types.get(name).and_then(|(_, key)| *key)),
+                    span: assignment.span,
+                }),
+                _ => custom.push(name),
+            }
+        }
+    }
+    fields
 }
 
 #[cfg(test)]
