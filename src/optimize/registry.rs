@@ -42,6 +42,8 @@ pub static RULES: &[Registered] = &[
     Registered { code: "DO306", rule: &rules::missing_auto_response::RULE },
     Registered { code: "DO307", rule: &rules::close_not_reciprocated::RULE },
     Registered { code: "DO308", rule: &rules::large_attachment::RULE },
+    Registered { code: "DO401", rule: &rules::unbounded_collection::RULE },
+    Registered { code: "DO402", rule: &rules::load_everything::RULE },
 ];
 
 /// The rule with this code (case-insensitive).
