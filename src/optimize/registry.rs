@@ -44,6 +44,10 @@ pub static RULES: &[Registered] = &[
     Registered { code: "DO308", rule: &rules::large_attachment::RULE },
     Registered { code: "DO401", rule: &rules::unbounded_collection::RULE },
     Registered { code: "DO402", rule: &rules::load_everything::RULE },
+    Registered { code: "DO501", rule: &rules::alarm_without_handler::RULE },
+    Registered { code: "DO502", rule: &rules::alarm_overwrite::RULE },
+    Registered { code: "DO503", rule: &rules::alarm_not_idempotent::RULE },
+    Registered { code: "DO504", rule: &rules::handler_never_scheduled::RULE },
 ];
 
 /// The rule with this code (case-insensitive).

@@ -273,6 +273,24 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     previous[b.len()]
 }
 
+/// `setAlarm(…)` calls in a class whose receiver is certainly the object's
+/// storage: `this.ctx.storage`, `this.state.storage`, a field or local alias
+/// of it, or an expression ending in `.storage` / named `storage`.
+pub fn set_alarm_calls<'m, 'a>(
+    model: &'m FileModel<'a>,
+    class: usize,
+) -> Vec<(NodeId, &'a CallExpression<'a>)> {
+    method_calls_named(model, model.classes[class].node, "setAlarm")
+        .filter(|(id, _, receiver)| {
+            model.class_of(*id) == Some(class)
+                && (model.storage_path_at(receiver, *id) == Some(StoragePath::Storage)
+                    || crate::optimize::semantic::member_path(receiver)
+                        .is_some_and(|path| path.last() == Some(&"storage")))
+        })
+        .map(|(id, call, _)| (id, call))
+        .collect()
+}
+
 /// A built-in collection an instance field holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CollectionKind {

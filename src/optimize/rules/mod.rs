@@ -19,6 +19,9 @@ use super::model::{FileModel, ProjectHints};
 use super::project::ProjectModel;
 use crate::config::TextRange;
 
+pub mod alarm_not_idempotent;
+pub mod alarm_overwrite;
+pub mod alarm_without_handler;
 pub mod async_work_in_constructor;
 pub mod awaited_sync_sql;
 pub mod block_concurrency_per_request;
@@ -27,6 +30,7 @@ pub mod close_not_reciprocated;
 pub mod cold_start_common;
 pub mod cursor_across_await;
 pub mod cursor_rows_property;
+pub mod handler_never_scheduled;
 pub mod heavy_block_concurrency;
 pub mod large_attachment;
 pub mod load_everything;
