@@ -64,7 +64,8 @@ each socket's `deserializeAttachment()`.
 **Known problems**
 
 A map that the class rebuilds from `getWebSockets()` anywhere (usually in
-the constructor) is not reported. Classes that keep sockets with the
+the constructor), or that memoizes each socket's `deserializeAttachment()`,
+is not reported. Classes that keep sockets with the
 standard `accept()` API do not hibernate and are not concerned.
 
 **References**
@@ -220,6 +221,19 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
                     sockets.contains(key)
                 });
             if !keyed_by_socket {
+                continue;
+            }
+            // A memo of each socket's attachment (`set(ws, ws.deserializeAttachment())`)
+            // refills itself after hibernation.
+            let caches_attachment =
+                field_calls(model, class.node, field.name, &["set"]).any(|(_, call)| {
+                    argument(call, 1).is_some_and(|value| {
+                        model
+                            .text(oxc_span::GetSpan::span(value))
+                            .contains("deserializeAttachment")
+                    })
+                });
+            if caches_attachment {
                 continue;
             }
             // Rebuilt from the runtime's list of sockets: survives hibernation.

@@ -62,7 +62,10 @@ Only built-in collections are considered: a field holding a custom class
 (an `LRUCache` with its own `set`) is not a `Map`. A field passed to another
 function or returned is not reported (it may be trimmed there), and neither
 is a `set`/`add` with a constant key (the key set is bounded). `WeakMap` /
-`WeakSet` entries go away with their keys and are not reported.
+`WeakSet` entries go away with their keys and are not reported. A `Map` or
+`Set` that is stored whole as one storage value (`storage.put("steps",
+Object.fromEntries(this.steps))`) is object state kept small by the value
+size limit, and is not reported either.
 
 **References**
 
@@ -185,6 +188,14 @@ fn uses_of(model: &FileModel<'_>, class: usize, field: &CollectionField<'_>) -> 
                         uses.growth
                             .push((call.span, method_name, method_verb(method)));
                     }
+                } else if method == "put"
+                    && field.kind.is_keyed()
+                    && model.storage_path_at(receiver, id).is_some()
+                    && persists_whole(model, id, call, field.name)
+                {
+                    // A map stored whole as one value is kept small by the
+                    // value size limit: it is state, not a cache.
+                    uses.bounded = true;
                 } else if !READS_ONLY.contains(&method)
                     && call.arguments.iter().any(|argument| {
                         argument
@@ -266,6 +277,35 @@ fn uses_of(model: &FileModel<'_>, class: usize, field: &CollectionField<'_>) -> 
         }
     }
     uses
+}
+
+/// Whether the value given to `put` (its second argument) holds the whole
+/// `this.<field>` (`Object.fromEntries(this.steps)`, `[...this.seen]`), not
+/// one entry read from it.
+fn persists_whole(
+    model: &FileModel<'_>,
+    id: NodeId,
+    call: &CallExpression<'_>,
+    field: &str,
+) -> bool {
+    let Some(value) = argument(call, 1) else {
+        return false;
+    };
+    let Some(value_node) = model.node_with_span(id, oxc_span::GetSpan::span(value)) else {
+        return false;
+    };
+    std::iter::once(value_node)
+        .chain(model.nodes.descendants(value_node).map(|(child, _)| child))
+        .any(|child| {
+            let AstKind::StaticMemberExpression(member) = model.nodes.kind(child) else {
+                return false;
+            };
+            matches!(member.object, Expression::ThisExpression(_))
+                && member.property.name == field
+                && !model.nodes.parent(child).is_some_and(|parent| {
+                    matches!(model.nodes.kind(parent), AstKind::StaticMemberExpression(_))
+                })
+        })
 }
 
 fn method_verb(method: &str) -> &'static str {
@@ -377,6 +417,10 @@ class MyDO extends DurableObject {
 class LRUCache<K, V> { private cache: Map<K, V> = new Map(); set(key: K, value: V) { this.cache.set(key, value); } }
 class MyDO extends DurableObject { private userCache = new LRUCache<string, unknown>();
   async addMessage(message: any) { this.userCache.set(message.userId, message.user); } }"#,
+            r#"import { DurableObject } from "cloudflare:workers";
+class Steps extends DurableObject { private steps = new Map<string, string>();
+  async update(step: string, status: string) { this.steps.set(step, status);
+    await this.ctx.storage.put("steps", Object.fromEntries(this.steps)); } }"#,
             r#"import { DurableObject } from "cloudflare:workers";
 class Dedup extends DurableObject { private pending = new Map<string, Promise<Response>>();
   async get(url: string) { const promise = fetch(url).finally(() => { this.pending.delete(url); });

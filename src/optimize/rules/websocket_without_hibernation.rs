@@ -65,6 +65,9 @@ considered (directly, or passed to one of its methods, like the chat demo's
 `fetch` response with `Upgrade: websocket`) cannot hibernate and is not
 reported, and neither is an `accept()` with no message listener on that
 socket (for example one accepted only to be closed with an error code).
+A class that also holds an outbound socket (`new WebSocket(url)`, or a
+`fetch` response's `webSocket` it accepts) relays between the two and cannot
+hibernate either way, so it is not reported.
 
 **References**
 
@@ -243,6 +246,17 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         }
         let pairs = collect_pairs(model, class_index);
         if pairs.ends.is_empty() && pairs.pairs.is_empty() {
+            continue;
+        }
+        // An object that also holds an outbound socket (a relay) cannot
+        // hibernate whatever API its server sockets use.
+        let holds_client_socket = method_calls_named(model, class.node, "accept")
+            .any(|(id, _, receiver)| !pairs.is_end(model, receiver, id))
+            || model.nodes.descendants(class.node).any(|(_, node)| {
+                matches!(node.kind, AstKind::NewExpression(new)
+                    if identifier_name(&new.callee) == Some("WebSocket"))
+            });
+        if holds_client_socket {
             continue;
         }
         for (id, call, receiver) in method_calls_named(model, class.node, "accept") {
