@@ -179,6 +179,27 @@ fn binds_any(pattern: &BindingPattern<'_>, names: &HashSet<&str>) -> bool {
     bound.iter().any(|name| names.contains(name))
 }
 
+/// Whether `node` runs when `function` runs: directly, or in callbacks
+/// passed to a call (`blockConcurrencyWhile(async () => …)`), not in a
+/// function stored for later (`{ setAlarm: (t) => storage.setAlarm(t) }`).
+fn runs_when_called(model: &FileModel<'_>, node: NodeId, function: NodeId) -> bool {
+    let mut current = model.nodes.enclosing_function(node);
+    while let Some(inner_function) = current {
+        if inner_function == function {
+            return true;
+        }
+        let passed_to_call = model
+            .nodes
+            .parent(inner_function)
+            .is_some_and(|parent| matches!(model.nodes.kind(parent), AstKind::CallExpression(_)));
+        if !passed_to_call {
+            return false;
+        }
+        current = model.nodes.enclosing_function(inner_function);
+    }
+    false
+}
+
 /// One unguarded `setAlarm` reached from an entry method.
 struct Reached<'a> {
     site: NodeId,
@@ -205,6 +226,7 @@ fn walk<'m, 'a>(
     for &(site, call) in sites {
         if !model.nodes.contains(function, site)
             || model.method_of(class, site).map(|method| method.function) != Some(function)
+            || !runs_when_called(model, site, function)
         {
             continue;
         }

@@ -2,7 +2,7 @@
 
 use oxc_ast::AstKind;
 use oxc_ast::ast::*;
-use oxc_span::Span;
+use oxc_span::{GetSpan, Span};
 
 use super::class_facts::{
     calls_within, directly_in, method_calls_named, method_in_hierarchy, state_text,
@@ -10,7 +10,9 @@ use super::class_facts::{
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::{FileModel, MethodRole};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
-use crate::optimize::semantic::{NodeId, inner, member_path, method_call, this_member};
+use crate::optimize::semantic::{
+    NodeId, identifier_name, inner, member_path, method_call, this_member,
+};
 
 pub const DOCS: &str = r#"**What it does**
 
@@ -194,32 +196,130 @@ fn calls_binding(expression: &Expression<'_>) -> bool {
         .is_some_and(|path| path.contains(&"env"))
 }
 
-/// The first reply in the handler: a `.send(…)` on a socket (not a queue
-/// binding's awaited `send`), or a call of a class method that sends.
+/// Whether the call at `id` is in a branch that leaves the handler (an
+/// early `return` or `throw` after an error reply), below `function`.
+fn in_early_exit(model: &FileModel<'_>, id: NodeId, function: NodeId) -> bool {
+    for ancestor in model.nodes.ancestors(id) {
+        if ancestor == function {
+            return false;
+        }
+        let exits = |statements: &[Statement<'_>]| {
+            statements.iter().any(|statement| {
+                matches!(
+                    statement,
+                    Statement::ReturnStatement(_) | Statement::ThrowStatement(_)
+                )
+            })
+        };
+        match model.nodes.kind(ancestor) {
+            AstKind::ReturnStatement(_) | AstKind::ThrowStatement(_) => return true,
+            AstKind::BlockStatement(block) if exits(&block.body) => return true,
+            AstKind::SwitchCase(case) if exits(&case.consequent) => return true,
+            AstKind::FunctionBody(_) => return false,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// A function whose name says it answers (`sendMessage(ws, …)`,
+/// `broadcast(…)`, `reply(…)`).
+fn names_a_reply(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    ["send", "reply", "respond", "broadcast", "emit"]
+        .iter()
+        .any(|verb| lower.contains(verb))
+}
+
+/// The first reply in the handler that is not an early error exit: a
+/// `.send(…)` on a socket (not a binding's awaited `send`), a class method
+/// that sends, or a function named like a reply.
 fn first_reply(model: &FileModel<'_>, class: usize, function: NodeId) -> Option<u32> {
-    let direct = method_calls_named(model, function, "send")
-        .filter(|(id, _, receiver)| {
-            !model.is_awaited(*id)
-                && !member_path(receiver).is_some_and(|path| path.contains(&"env"))
-        })
-        .map(|(_, call, _)| call.span.start)
-        .next();
-    let through_method = calls_within(model, function)
-        .filter(|(_, call)| {
-            this_member(&call.callee)
-                .and_then(|name| method_in_hierarchy(model, class, name))
-                .is_some_and(|method| {
-                    method_calls_named(model, method.function, "send")
-                        .next()
-                        .is_some()
-                })
+    calls_within(model, function)
+        .filter(|(id, call)| {
+            let replies = match method_call(call) {
+                Some((receiver, "send")) => {
+                    !model.is_awaited(*id)
+                        && !member_path(receiver).is_some_and(|path| path.contains(&"env"))
+                }
+                _ => match this_member(&call.callee) {
+                    Some(name) => method_in_hierarchy(model, class, name).is_some_and(|method| {
+                        names_a_reply(name)
+                            || method_calls_named(model, method.function, "send")
+                                .next()
+                                .is_some()
+                    }),
+                    None => identifier_name(&call.callee).is_some_and(names_a_reply),
+                },
+            };
+            replies && !in_early_exit(model, *id, function)
         })
         .map(|(_, call)| call.span.start)
-        .next();
-    match (direct, through_method) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
+        .next()
+}
+
+/// Whether two nodes sit in different branches of one `if`, `switch` or
+/// `?:`: they never both run.
+fn exclusive(model: &FileModel<'_>, a: NodeId, b: NodeId) -> bool {
+    let Some(common) = model
+        .nodes
+        .ancestors(a)
+        .find(|&ancestor| model.nodes.contains(ancestor, b))
+    else {
+        return false;
+    };
+    let span_a = model.nodes.kind(a).span();
+    let span_b = model.nodes.kind(b).span();
+    let apart = |first: Span, second: Span| {
+        (first.contains_inclusive(span_a) && second.contains_inclusive(span_b))
+            || (first.contains_inclusive(span_b) && second.contains_inclusive(span_a))
+    };
+    match model.nodes.kind(common) {
+        AstKind::IfStatement(statement) => statement
+            .alternate
+            .as_ref()
+            .is_some_and(|alternate| apart(statement.consequent.span(), alternate.span())),
+        AstKind::ConditionalExpression(conditional) => {
+            apart(conditional.consequent.span(), conditional.alternate.span())
+        }
+        AstKind::SwitchStatement(statement) => {
+            let case_of = |span: Span| {
+                statement
+                    .cases
+                    .iter()
+                    .position(|case| case.span.contains_inclusive(span))
+            };
+            matches!((case_of(span_a), case_of(span_b)), (Some(x), Some(y)) if x != y)
+        }
+        _ => false,
     }
+}
+
+/// The longest run of awaits (given in source order) that can all happen
+/// in one execution of the handler.
+fn longest_path(model: &FileModel<'_>, awaits: &[(NodeId, Span)]) -> Vec<Span> {
+    let mut best: Vec<Vec<usize>> = Vec::with_capacity(awaits.len());
+    for index in 0..awaits.len() {
+        let mut chain: Vec<usize> = Vec::new();
+        for previous in 0..index {
+            if !exclusive(model, awaits[previous].0, awaits[index].0)
+                && best[previous].len() > chain.len()
+                && best[previous]
+                    .iter()
+                    .all(|&step| !exclusive(model, awaits[step].0, awaits[index].0))
+            {
+                chain = best[previous].clone();
+            }
+        }
+        chain.push(index);
+        best.push(chain);
+    }
+    best.into_iter()
+        .max_by_key(Vec::len)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|index| awaits[index].1)
+        .collect()
 }
 
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
@@ -236,7 +336,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             let function = method.function;
             let reply = first_reply(model, class_index, function);
             let mut network: Option<Span> = None;
-            let mut slow: Vec<Span> = Vec::new();
+            let mut slow_awaits: Vec<(NodeId, Span)> = Vec::new();
             for (id, node) in model.nodes.descendants(function) {
                 let AstKind::AwaitExpression(awaited) = node.kind else {
                     continue;
@@ -250,10 +350,11 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
                     Cost::Network => {
                         network.get_or_insert(awaited.span);
                     }
-                    Cost::Async => slow.push(awaited.span),
+                    Cost::Async => slow_awaits.push((id, awaited.span)),
                     Cost::Free => {}
                 }
             }
+            let slow = longest_path(model, &slow_awaits);
             let class_name = class.display_name();
             let handler = format!("{class_name}.{}", method.name);
             let parameters = super::class_facts::parameter_names(model, function);
@@ -358,6 +459,18 @@ export class Counter extends DurableObject {
     await this.ctx.storage.put("count", count);
     await this.ctx.storage.put("last", message);
     ws.send(String(count)); } }"#,
+            // One await per branch: a message takes one branch.
+            r#"import { DurableObject } from "cloudflare:workers";
+import { handleJoin, handleLeave, handleMove, sendMessage } from "./handlers";
+export class Game extends DurableObject {
+  async webSocketMessage(ws: WebSocket, message: string) {
+    const data = JSON.parse(message);
+    if (!data.type) { sendMessage(ws, { error: "bad" }); return; }
+    switch (data.type) {
+      case "join": await handleJoin(ws, data); break;
+      case "leave": await handleLeave(ws, data); break;
+      case "move": await handleMove(ws, data); break;
+    } } }"#,
             // The fetch comes after the reply.
             r#"import { DurableObject } from "cloudflare:workers";
 export class Room extends DurableObject {
