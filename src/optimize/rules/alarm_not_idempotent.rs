@@ -165,145 +165,134 @@ fn can_throw(model: &FileModel<'_>, id: NodeId, expr: &Expression<'_>) -> Option
     Some(format!("`await {}(…)`", callee.trim()))
 }
 
-fn collect(
-    model: &FileModel<'_>,
+/// Walks `alarm()` and the methods it calls, in order.
+struct Collector<'m, 'a> {
+    model: &'m FileModel<'a>,
     class: usize,
-    function: NodeId,
-    prefix: &[u32],
-    caught_outside: bool,
-    depth: u8,
-    visited: &mut HashSet<NodeId>,
-    events: &mut Events,
-) {
-    if depth > 3 || !visited.insert(function) {
-        return;
-    }
-    let incremented = incremented(model, function);
-    let from_storage = read_from_storage(model, function);
-    let position = |span: Span| {
-        let mut position = prefix.to_vec();
-        position.push(span.start);
-        position
-    };
-    for (id, node) in model.nodes.descendants(function) {
-        if !runs_inline(model, id, function) {
-            continue;
+    visited: HashSet<NodeId>,
+    events: Events,
+}
+
+impl Collector<'_, '_> {
+    fn collect(&mut self, function: NodeId, prefix: &[u32], caught_outside: bool, depth: u8) {
+        let (model, class) = (self.model, self.class);
+        if depth > 3 || !self.visited.insert(function) {
+            return;
         }
-        let is_caught = caught_outside || caught(model, id, function);
-        match node.kind {
-            AstKind::CallExpression(call) => {
-                let Some((receiver, method)) = method_call(call) else {
-                    continue;
-                };
-                // Non-idempotent SQL.
-                if method == "exec"
-                    && let Some(exec) = model
-                        .sql_execs
-                        .iter()
-                        .find(|exec| exec.node == id && exec.confident)
-                    && let Some(statement) = exec.statement()
-                {
-                    let what = match statement.kind {
-                        StatementKind::Insert if !statement.insert_handles_conflict => {
-                            Some(format!(
-                                "inserts into `{}` without a conflict clause",
-                                statement.table.as_deref().unwrap_or("a table")
-                            ))
-                        }
-                        StatementKind::Update if statement.increments_column => Some(format!(
-                            "increments a column of `{}` (`SET x = x + …`)",
-                            statement.table.as_deref().unwrap_or("a table")
-                        )),
-                        _ => None,
+        let incremented = incremented(model, function);
+        let from_storage = read_from_storage(model, function);
+        let position = |span: Span| {
+            let mut position = prefix.to_vec();
+            position.push(span.start);
+            position
+        };
+        for (id, node) in model.nodes.descendants(function) {
+            if !runs_inline(model, id, function) {
+                continue;
+            }
+            let is_caught = caught_outside || caught(model, id, function);
+            match node.kind {
+                AstKind::CallExpression(call) => {
+                    let Some((receiver, method)) = method_call(call) else {
+                        continue;
                     };
-                    if let Some(what) = what
-                        && !is_caught
+                    // Non-idempotent SQL.
+                    if method == "exec"
+                        && let Some(exec) = model
+                            .sql_execs
+                            .iter()
+                            .find(|exec| exec.node == id && exec.confident)
+                        && let Some(statement) = exec.statement()
                     {
-                        events.writes.push(Event {
-                            position: position(call.span),
-                            span: call.span,
+                        let what = match statement.kind {
+                            StatementKind::Insert if !statement.insert_handles_conflict => {
+                                Some(format!(
+                                    "inserts into `{}` without a conflict clause",
+                                    statement.table.as_deref().unwrap_or("a table")
+                                ))
+                            }
+                            StatementKind::Update if statement.increments_column => Some(format!(
+                                "increments a column of `{}` (`SET x = x + …`)",
+                                statement.table.as_deref().unwrap_or("a table")
+                            )),
+                            _ => None,
+                        };
+                        if let Some(what) = what
+                            && !is_caught
+                        {
+                            self.events.writes.push(Event {
+                                position: position(call.span),
+                                span: call.span,
+                                what,
+                            });
+                        }
+                        continue;
+                    }
+                    // `+=` then `put`, or `put(k, stored + 1)`.
+                    if method == "put"
+                        && model.storage_path_at(receiver, id).is_some()
+                        && let Some(value) = argument(call, 1)
+                    {
+                        let value_text = model.text(value.span()).trim().to_string();
+                        let increments = incremented.contains(&value_text)
+                            || matches!(inner(value), Expression::BinaryExpression(binary)
+                            if binary.operator == BinaryOperator::Addition
+                                && [&binary.left, &binary.right].iter().any(|side| {
+                                    identifier_name(side).is_some_and(|name| from_storage.contains(name))
+                                }));
+                        if increments && !is_caught {
+                            self.events.writes.push(Event {
+                                position: position(call.span),
+                                span: call.span,
+                                what: format!("stores an incremented `{value_text}` with `put`"),
+                            });
+                        }
+                    }
+                }
+                AstKind::AwaitExpression(awaited) => {
+                    // Awaits in callbacks do not fail the handler.
+                    if is_caught || !directly_in(model, id, function) {
+                        continue;
+                    }
+                    // A method of the class: look inside it instead.
+                    if let Expression::CallExpression(call) = inner(&awaited.argument)
+                        && let Some(name) = this_member(&call.callee)
+                        && let Some(helper) = method_in_hierarchy(model, class, name)
+                    {
+                        self.collect(
+                            helper.function,
+                            &position(awaited.span),
+                            is_caught,
+                            depth + 1,
+                        );
+                        continue;
+                    }
+                    if let Some(what) = can_throw(model, id, &awaited.argument) {
+                        self.events.throws.push(Event {
+                            position: position(awaited.span),
+                            span: awaited.span,
                             what,
                         });
                     }
-                    continue;
                 }
-                // `+=` then `put`, or `put(k, stored + 1)`.
-                if method == "put"
-                    && model.storage_path_at(receiver, id).is_some()
-                    && let Some(value) = argument(call, 1)
-                {
-                    let value_text = model.text(value.span()).trim().to_string();
-                    let increments = incremented.contains(&value_text)
-                        || matches!(inner(value), Expression::BinaryExpression(binary)
-                        if binary.operator == BinaryOperator::Addition
-                            && [&binary.left, &binary.right].iter().any(|side| {
-                                identifier_name(side).is_some_and(|name| from_storage.contains(name))
-                            }));
-                    if increments && !is_caught {
-                        events.writes.push(Event {
-                            position: position(call.span),
-                            span: call.span,
-                            what: format!("stores an incremented `{value_text}` with `put`"),
-                        });
+                AstKind::ExpressionStatement(statement) => {
+                    // A synchronous helper call: look inside it.
+                    if let Expression::CallExpression(call) = inner(&statement.expression)
+                        && let Some(name) = this_member(&call.callee)
+                        && let Some(helper) = method_in_hierarchy(model, class, name)
+                    {
+                        self.collect(helper.function, &position(call.span), is_caught, depth + 1);
                     }
                 }
-            }
-            AstKind::AwaitExpression(awaited) => {
-                // Awaits in callbacks do not fail the handler.
-                if is_caught || !directly_in(model, id, function) {
-                    continue;
-                }
-                // A method of the class: look inside it instead.
-                if let Expression::CallExpression(call) = inner(&awaited.argument)
-                    && let Some(name) = this_member(&call.callee)
-                    && let Some(helper) = method_in_hierarchy(model, class, name)
-                {
-                    collect(
-                        model,
-                        class,
-                        helper.function,
-                        &position(awaited.span),
-                        is_caught,
-                        depth + 1,
-                        visited,
-                        events,
-                    );
-                    continue;
-                }
-                if let Some(what) = can_throw(model, id, &awaited.argument) {
-                    events.throws.push(Event {
-                        position: position(awaited.span),
-                        span: awaited.span,
-                        what,
+                AstKind::ThrowStatement(statement) if !is_caught => {
+                    self.events.throws.push(Event {
+                        position: position(statement.span),
+                        span: statement.span,
+                        what: "`throw`".to_string(),
                     });
                 }
+                _ => {}
             }
-            AstKind::ExpressionStatement(statement) => {
-                // A synchronous helper call: look inside it.
-                if let Expression::CallExpression(call) = inner(&statement.expression)
-                    && let Some(name) = this_member(&call.callee)
-                    && let Some(helper) = method_in_hierarchy(model, class, name)
-                {
-                    collect(
-                        model,
-                        class,
-                        helper.function,
-                        &position(call.span),
-                        is_caught,
-                        depth + 1,
-                        visited,
-                        events,
-                    );
-                }
-            }
-            AstKind::ThrowStatement(statement) if !is_caught => {
-                events.throws.push(Event {
-                    position: position(statement.span),
-                    span: statement.span,
-                    what: "`throw`".to_string(),
-                });
-            }
-            _ => {}
         }
     }
 }
@@ -343,18 +332,14 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         else {
             continue;
         };
-        let mut events = Events::default();
-        let mut visited = HashSet::new();
-        collect(
+        let mut collector = Collector {
             model,
-            class_index,
-            alarm.function,
-            &[],
-            false,
-            0,
-            &mut visited,
-            &mut events,
-        );
+            class: class_index,
+            visited: HashSet::new(),
+            events: Events::default(),
+        };
+        collector.collect(alarm.function, &[], false, 0);
+        let events = collector.events;
         let found = events.writes.iter().find_map(|write| {
             events
                 .throws

@@ -208,66 +208,63 @@ struct Reached<'a> {
     entry: &'a str,
 }
 
-fn walk<'m, 'a>(
+/// A walk over the methods one entry method reaches, collecting the
+/// unguarded `setAlarm` calls on the way.
+struct Walk<'m, 'a> {
     model: &'m FileModel<'a>,
     class: usize,
-    function: NodeId,
-    guarded: bool,
-    depth: u8,
-    visited: &mut HashSet<NodeId>,
-    sites: &[(NodeId, &'a CallExpression<'a>)],
+    sites: &'m [(NodeId, &'a CallExpression<'a>)],
     entry: &'a str,
-    found: &mut Vec<Reached<'a>>,
-) {
-    if !visited.insert(function) || depth > 4 {
-        return;
-    }
-    let guarded = guarded || reads_alarm(model, function);
-    for &(site, call) in sites {
-        if !model.nodes.contains(function, site)
-            || model.method_of(class, site).map(|method| method.function) != Some(function)
-            || !runs_when_called(model, site, function)
-        {
-            continue;
+    visited: HashSet<NodeId>,
+    found: &'m mut Vec<Reached<'a>>,
+}
+
+impl Walk<'_, '_> {
+    fn visit(&mut self, function: NodeId, guarded: bool, depth: u8) {
+        let model = self.model;
+        if !self.visited.insert(function) || depth > 4 {
+            return;
         }
-        if guarded
-            || under_alarm_condition(model, site, function)
-            || time_from_storage(model, site, call, function)
-        {
-            continue;
+        let guarded = guarded || reads_alarm(model, function);
+        for &(site, call) in self.sites {
+            if !model.nodes.contains(function, site)
+                || model
+                    .method_of(self.class, site)
+                    .map(|method| method.function)
+                    != Some(function)
+                || !runs_when_called(model, site, function)
+            {
+                continue;
+            }
+            if guarded
+                || under_alarm_condition(model, site, function)
+                || time_from_storage(model, site, call, function)
+            {
+                continue;
+            }
+            let time = argument(call, 0)
+                .map(|time| {
+                    model
+                        .text(time.span())
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .unwrap_or_default();
+            self.found.push(Reached {
+                site,
+                span: call.span,
+                time,
+                entry: self.entry,
+            });
         }
-        let time = argument(call, 0)
-            .map(|time| {
-                model
-                    .text(time.span())
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .unwrap_or_default();
-        found.push(Reached {
-            site,
-            span: call.span,
-            time,
-            entry,
-        });
-    }
-    for (call_site, method) in this_method_calls(model, class, function) {
-        if method.role == MethodRole::Alarm {
-            continue;
+        for (call_site, method) in this_method_calls(model, self.class, function) {
+            if method.role == MethodRole::Alarm {
+                continue;
+            }
+            let guarded_here = guarded || under_alarm_condition(model, call_site, function);
+            self.visit(method.function, guarded_here, depth + 1);
         }
-        let guarded_here = guarded || under_alarm_condition(model, call_site, function);
-        walk(
-            model,
-            class,
-            method.function,
-            guarded_here,
-            depth + 1,
-            visited,
-            sites,
-            entry,
-            found,
-        );
     }
 }
 
@@ -287,18 +284,15 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             .iter()
             .filter(|method| is_entry(method) && method.role != MethodRole::Alarm)
         {
-            let mut visited = HashSet::new();
-            walk(
+            Walk {
                 model,
-                class_index,
-                method.function,
-                false,
-                0,
-                &mut visited,
-                &sites,
-                method.name,
-                &mut found,
-            );
+                class: class_index,
+                sites: &sites,
+                entry: method.name,
+                visited: HashSet::new(),
+                found: &mut found,
+            }
+            .visit(method.function, false, 0);
         }
         // Two different sites, reached from two different entries, setting
         // two different times.

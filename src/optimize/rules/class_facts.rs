@@ -276,8 +276,8 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 /// `setAlarm(…)` calls in a class whose receiver is certainly the object's
 /// storage: `this.ctx.storage`, `this.state.storage`, a field or local alias
 /// of it, or an expression ending in `.storage` / named `storage`.
-pub fn set_alarm_calls<'m, 'a>(
-    model: &'m FileModel<'a>,
+pub fn set_alarm_calls<'a>(
+    model: &FileModel<'a>,
     class: usize,
 ) -> Vec<(NodeId, &'a CallExpression<'a>)> {
     method_calls_named(model, model.classes[class].node, "setAlarm")

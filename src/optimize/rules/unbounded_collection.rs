@@ -264,14 +264,13 @@ fn uses_of(model: &FileModel<'_>, class: usize, field: &CollectionField<'_>) -> 
                     uses.bounded = true;
                 }
             }
-            AstKind::ReturnStatement(statement) => {
+            AstKind::ReturnStatement(statement)
                 if statement
                     .argument
                     .as_ref()
-                    .is_some_and(|argument| is_field(argument, field.name, &aliases))
-                {
-                    uses.bounded = true;
-                }
+                    .is_some_and(|argument| is_field(argument, field.name, &aliases)) =>
+            {
+                uses.bounded = true;
             }
             _ => {}
         }
