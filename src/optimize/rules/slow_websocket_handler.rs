@@ -17,8 +17,9 @@ use crate::optimize::semantic::{
 pub const DOCS: &str = r#"**What it does**
 
 Reports a `webSocketMessage` handler that, before it replies (`ws.send`),
-awaits a network `fetch` (directly or through a method of the class) or more
-than two other asynchronous calls.
+awaits a network `fetch` (directly or through a method of the class), a
+method its author names as heavy work (`heavyProcessing`), or more than two
+other asynchronous calls on one path through the handler.
 
 **Why is this bad?**
 
@@ -53,8 +54,10 @@ or queue the work in storage and process it from `alarm()`.
 
 Storage calls (`storage.get/put`, `sql.exec`…) are local to the object and
 are not counted, nor are methods of the class that only await storage, nor
-work handed to `ctx.waitUntil` (it is not awaited). Only `webSocketMessage`
-is checked; framework hooks such as `onMessage` are not.
+work handed to `ctx.waitUntil` (it is not awaited). Awaits in different
+branches of an `if` or a `switch` are not added up (a message takes one
+branch), and an error reply followed by `return` is not the reply. Only
+`webSocketMessage` is checked; framework hooks such as `onMessage` are not.
 
 **References**
 
@@ -80,8 +83,18 @@ enum Cost {
     Free,
     /// A network round trip (`fetch`).
     Network,
+    /// A method named as heavy work (`heavyProcessing`).
+    Heavy,
     /// Some other asynchronous call.
     Async,
+}
+
+/// `heavyProcessing`, `runExpensiveQuery`, `slowLookup`.
+fn names_heavy_work(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    ["heavy", "expensive", "slow"]
+        .iter()
+        .any(|word| lower.contains(word))
 }
 
 fn is_network_fetch(call: &CallExpression<'_>) -> bool {
@@ -120,7 +133,7 @@ fn method_cost(model: &FileModel<'_>, class: usize, function: NodeId, depth: u8)
         };
         match step {
             Cost::Network => return Cost::Network,
-            Cost::Async => cost = Cost::Async,
+            Cost::Async | Cost::Heavy => cost = Cost::Async,
             Cost::Free => {}
         }
     }
@@ -138,21 +151,30 @@ fn await_cost<'a>(
         Expression::AwaitExpression(awaited) => inner(&awaited.argument),
         other => other,
     };
-    let Expression::CallExpression(call) = argument else {
+    let call = match argument {
+        Expression::CallExpression(call) => call,
+        // `await new Promise((resolve) => setTimeout(resolve, ms))`: a wait.
+        Expression::NewExpression(new) if identifier_name(&new.callee) == Some("Promise") => {
+            return Cost::Async;
+        }
         // Awaiting a value or a promise held in a variable.
-        return Cost::Free;
+        _ => return Cost::Free,
     };
     if is_network_fetch(call) {
         return Cost::Network;
     }
     if let Some(name) = this_member(&call.callee) {
-        let Some(method) = method_in_hierarchy(model, class, name) else {
-            return Cost::Async;
+        let cost = match method_in_hierarchy(model, class, name) {
+            Some(method) if depth <= 3 => method_cost(model, class, method.function, depth),
+            _ => Cost::Async,
         };
-        if depth > 3 {
-            return Cost::Async;
-        }
-        return method_cost(model, class, method.function, depth);
+        // Work its author calls heavy (`this.heavyProcessing`) is slow
+        // whatever its body shows.
+        return if cost != Cost::Network && names_heavy_work(name) {
+            Cost::Heavy
+        } else {
+            cost
+        };
     }
     // `Promise.all([...])` of fetches.
     if member_path(&call.callee).as_deref() == Some(&["Promise", "all"][..])
@@ -335,7 +357,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         {
             let function = method.function;
             let reply = first_reply(model, class_index, function);
-            let mut network: Option<Span> = None;
+            let mut network: Option<(Span, Cost)> = None;
             let mut slow_awaits: Vec<(NodeId, Span)> = Vec::new();
             for (id, node) in model.nodes.descendants(function) {
                 let AstKind::AwaitExpression(awaited) = node.kind else {
@@ -347,8 +369,8 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
                     continue;
                 }
                 match await_cost(model, class_index, id, &awaited.argument, 0) {
-                    Cost::Network => {
-                        network.get_or_insert(awaited.span);
+                    cost @ (Cost::Network | Cost::Heavy) => {
+                        network.get_or_insert((awaited.span, cost));
                     }
                     Cost::Async => slow_awaits.push((id, awaited.span)),
                     Cost::Free => {}
@@ -366,18 +388,18 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             } else {
                 ""
             };
-            let (span, message, first_slow) = if let Some(span) = network {
+            let (span, message, first_slow) = if let Some((span, cost)) = network {
                 let callee = called_text(model, span);
-                let what = if callee == "fetch" {
-                    "`fetch`".to_string()
+                let message = if callee == "fetch" {
+                    format!("`{handler}` waits for a network round trip (`fetch`) {before}")
+                } else if cost == Cost::Heavy {
+                    format!("`{handler}` waits for `{callee}` (heavy work by its name) {before}")
                 } else {
-                    format!("`{callee}`, which calls `fetch`")
+                    format!(
+                        "`{handler}` waits for a network round trip (`{callee}`, which calls `fetch`) {before}"
+                    )
                 };
-                (
-                    span,
-                    format!("`{handler}` waits for a network round trip ({what}) {before}"),
-                    callee,
-                )
+                (span, message, callee)
             } else if slow.len() > 2 {
                 let names: Vec<String> = slow
                     .iter()
@@ -427,6 +449,13 @@ mod tests {
     #[test]
     fn pass_and_fail() {
         let fail = [
+            // Seed 000 as written: the helpers are not shown.
+            r#"import { DurableObject } from "cloudflare:workers";
+export class Room extends DurableObject {
+  async webSocketMessage(ws: WebSocket, message: string) {
+    const result = await this.heavyProcessing(message);
+    await this.saveToDatabase(result);
+    ws.send(JSON.stringify(result)); } }"#,
             r#"import { DurableObject } from "cloudflare:workers";
 export class Room extends DurableObject {
   async webSocketMessage(ws: WebSocket, message: string) {

@@ -64,7 +64,8 @@ classes whose base class lives in another file. A method whose name is used
 anywhere else in the file (called as a helper, passed as a listener, called
 on a stub) is not reported, nor is one whose real counterpart already
 exists. `on…` WebSocket names are checked only in classes that call
-`acceptWebSocket`, and `onAlarm` only where the code sets alarms.
+`acceptWebSocket` or define a `webSocket…` handler, and `onAlarm` only where
+the code sets alarms.
 
 **References**
 
@@ -216,7 +217,17 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             }
             let needed = match needs {
                 Needs::Nothing => true,
-                Needs::Hibernation => uses_hibernation(model, class_index),
+                Needs::Hibernation => {
+                    uses_hibernation(model, class_index)
+                        || class.methods.iter().any(|other| {
+                            matches!(
+                                other.role,
+                                MethodRole::WebSocketMessage
+                                    | MethodRole::WebSocketClose
+                                    | MethodRole::WebSocketError
+                            )
+                        })
+                }
                 Needs::Alarms => sets_alarms(model),
             };
             if !needed {
