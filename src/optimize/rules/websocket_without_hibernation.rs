@@ -63,8 +63,9 @@ Only sockets that come from a `new WebSocketPair()` created in the class are
 considered (directly, or passed to one of its methods, like the chat demo's
 `handleSession(pair[1])`). An outbound client socket (the `webSocket` of a
 `fetch` response with `Upgrade: websocket`) cannot hibernate and is not
-reported, and neither is an `accept()` with no message listener on that
-socket (for example one accepted only to be closed with an error code).
+reported, and neither is an `accept()` of a socket that gets no message
+listener and is not handed to other code that could listen (for example
+one accepted only to be closed with an error code).
 A class that also holds an outbound socket (`new WebSocket(url)`, or a
 `fetch` response's `webSocket` it accepts) relays between the two and cannot
 hibernate either way, so it is not reported.
@@ -238,6 +239,40 @@ fn has_message_listener(model: &FileModel<'_>, class_node: NodeId, socket_text: 
         })
 }
 
+/// Whether the accepted socket is handed to other code in the same function
+/// (`room.handleSocketConnect({ sessionId, socket: server })`), which then
+/// listens to it; `send`, `close` and the `Response` do not count.
+fn handed_to_a_listener(
+    model: &FileModel<'_>,
+    accept_call: NodeId,
+    socket: &Expression<'_>,
+) -> bool {
+    let Some(name) = identifier_name(socket) else {
+        return false;
+    };
+    let Some(function) = model.nodes.enclosing_function(accept_call) else {
+        return false;
+    };
+    calls_within(model, function).any(|(id, call)| {
+        if id == accept_call {
+            return false;
+        }
+        if let Some((receiver, method)) = crate::optimize::semantic::method_call(call)
+            && (identifier_name(receiver) == Some(name)
+                || matches!(method, "acceptWebSocket" | "log" | "error" | "warn"))
+        {
+            return false;
+        }
+        call.arguments.iter().any(|argument| {
+            argument.as_expression().is_some_and(|argument| {
+                model
+                    .node_with_span(id, argument.span())
+                    .is_some_and(|node| model.referenced_names(node).contains(&name))
+            })
+        })
+    })
+}
+
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
     let model = context.model;
     for (class_index, class) in model.classes.iter().enumerate() {
@@ -264,7 +299,9 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
                 continue;
             }
             let socket = model.text(receiver.span()).trim();
-            if !has_message_listener(model, class.node, socket) {
+            if !has_message_listener(model, class.node, socket)
+                && !handed_to_a_listener(model, id, receiver)
+            {
                 continue;
             }
             // `accept({ allowHalfOpen: true })` is a proxy: it forwards frames.
@@ -313,6 +350,14 @@ export class Room extends DurableObject { async fetch() {
     return new Response(null, { status: 101, webSocket: pair[0] }); }
   async handleSession(websocket: WebSocket) { websocket.accept();
     websocket.addEventListener('message', (event) => websocket.send(event.data)); } }"#,
+            // Handed to a sync library that listens to it (tldraw's TLSocketRoom).
+            r#"import { DurableObject } from "cloudflare:workers";
+export class Whiteboard extends DurableObject { room: any;
+  async connect(sessionId: string) {
+    const { 0: clientWebSocket, 1: serverWebSocket } = new WebSocketPair();
+    serverWebSocket.accept();
+    this.room.handleSocketConnect({ sessionId, socket: serverWebSocket });
+    return new Response(null, { status: 101, webSocket: clientWebSocket }); } }"#,
         ];
         let pass = [
             // Hibernation API.
@@ -320,6 +365,12 @@ export class Room extends DurableObject { async fetch() {
 export class Room extends DurableObject { async fetch() {
   const [client, server] = Object.values(new WebSocketPair());
   this.ctx.acceptWebSocket(server);
+  return new Response(null, { status: 101, webSocket: client }); } }"#,
+            // Accepted only to be closed with an application code.
+            r#"import { DurableObject } from "cloudflare:workers";
+export class Gate extends DurableObject { async fetch() {
+  const [client, server] = Object.values(new WebSocketPair());
+  server.accept(); server.close(4001, "unauthorized");
   return new Response(null, { status: 101, webSocket: client }); } }"#,
             // An outbound client socket cannot hibernate.
             r#"import { DurableObject } from "cloudflare:workers";
