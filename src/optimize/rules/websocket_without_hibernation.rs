@@ -321,9 +321,15 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
                 Violation::new(call.span, format!(
                     "`{socket}.accept()`{method} uses the standard WebSocket API: `{class_name}` stays in memory, billed, for as long as the socket is open"
                 ))
-                .fix(format!(
-                    "call `{state}.acceptWebSocket({socket})` instead of `{socket}.accept()`, and move the `message`/`close` listeners into `async webSocketMessage(ws, message)` and `async webSocketClose(ws, code, reason)` methods of `{class_name}`{note}"
-                ))
+                .fix(if has_message_listener(model, class.node, socket) {
+                    format!(
+                        "call `{state}.acceptWebSocket({socket})` instead of `{socket}.accept()`, and move the `message`/`close` listeners into `async webSocketMessage(ws, message)` and `async webSocketClose(ws, code, reason)` methods of `{class_name}`{note}"
+                    )
+                } else {
+                    format!(
+                        "call `{state}.acceptWebSocket({socket})` instead of `{socket}.accept()`, and pass each message on from `async webSocketMessage(ws, message)` in `{class_name}` (the code `{socket}` is handed to must then be fed messages instead of listening){note}"
+                    )
+                })
                 .effect("the object hibernates between messages while clients stay connected: no duration charges while idle")
                 .class(class.name),
             );
