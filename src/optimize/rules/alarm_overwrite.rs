@@ -323,7 +323,11 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
                 first.entry, first.time, second.entry, second.time
             ))
             .fix(format!(
-                "keep the pending jobs in storage and set the alarm to the earliest one: `const current = await {storage}.getAlarm(); if (current === null || at < current) await {storage}.setAlarm(at);`, and let `alarm()` run every due job and re-arm for the next"
+                "keep the pending jobs in storage and set the alarm to the earliest one, e.g. in `{}`: `const at = {}; const current = await {storage}.getAlarm(); if (current === null || at < current) await {storage}.setAlarm(at);`, and let `alarm()` run every due job and re-arm for the next",
+                model
+                    .method_of(class_index, second.site)
+                    .map_or(second.entry, |method| method.name),
+                second.time
             ))
             .effect("no scheduled work is silently dropped when another path schedules something else")
             .class(class.name),

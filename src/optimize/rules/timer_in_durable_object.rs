@@ -153,6 +153,28 @@ fn cleared_in_same_function(model: &FileModel<'_>, id: NodeId) -> bool {
     })
 }
 
+/// The class method a timer's callback calls (`() => this.persist()` →
+/// `persist`), for a fix in the user's words.
+fn callback_method<'a>(model: &FileModel<'a>, call: &CallExpression<'a>) -> Option<&'a str> {
+    let callback = argument(call, 0)?;
+    if let Some(name) = crate::optimize::semantic::this_member(callback) {
+        return Some(name);
+    }
+    let function = model.function_node(callback)?;
+    calls_within(model, function)
+        .find_map(|(_, inner)| crate::optimize::semantic::this_member(&inner.callee))
+}
+
+/// A delay in milliseconds as seconds for the Agents scheduler (`2_000` → `2`).
+fn seconds_text(delay: &str) -> String {
+    let digits: String = delay.chars().filter(|c| *c != '_').collect();
+    match digits.parse::<u64>() {
+        Ok(ms) if ms % 1000 == 0 => (ms / 1000).to_string(),
+        Ok(ms) => format!("{}", ms as f64 / 1000.0),
+        Err(_) => format!("{delay} / 1000"),
+    }
+}
+
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
     let model = context.model;
     for &id in &model.calls {
@@ -197,7 +219,9 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         };
         let fix = match &class.kind {
             DoKind::Framework(label) if label.starts_with("Agents SDK") => format!(
-                "use the Agent's scheduler, which is backed by alarms: `await this.schedule(/* seconds */, \"methodName\", payload)`{}",
+                "use the Agent's scheduler, which is backed by alarms: `await this.schedule({}, \"{}\")`{}",
+                seconds_text(&delay),
+                callback_method(model, call).unwrap_or("methodName"),
                 if timer == "setInterval" {
                     " (or a cron string for a repeating task)"
                 } else {
