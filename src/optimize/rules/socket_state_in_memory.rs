@@ -244,14 +244,18 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             }
             let class_name = class.display_name();
             let state = state_text(model, class_index);
+            // The user's own name for the socket, where the map is filled.
+            let socket = field_calls(model, class.node, field.name, &["set", "add"])
+                .find_map(|(_, call)| argument(call, 0).and_then(identifier_name))
+                .unwrap_or("ws");
             let fix = match field.kind {
                 CollectionKind::Set | CollectionKind::WeakSet => format!(
-                    "list the connected sockets with `{state}.getWebSockets()` (filter with tags: `{state}.acceptWebSocket(server, [tag])`, `{state}.getWebSockets(tag)`) instead of `this.{}`",
+                    "list the connected sockets with `{state}.getWebSockets()` (filter with tags: `{state}.acceptWebSocket({socket}, [tag])`, `{state}.getWebSockets(tag)`) instead of `this.{}`",
                     field.name
                 ),
                 _ => format!(
-                    "keep each socket's values on the socket: `ws.serializeAttachment({{ … }})` when it is accepted and `ws.deserializeAttachment()` in the handlers, and list sockets with `{state}.getWebSockets()`; or rebuild `this.{}` in `{class_name}`'s constructor from `{state}.getWebSockets()`",
-                    field.name
+                    "keep each socket's values on the socket: `{socket}.serializeAttachment({{ … }})` where `this.{}.set({socket}, …)` is now, `ws.deserializeAttachment()` in the handlers, and `{state}.getWebSockets()` to list sockets; or rebuild `this.{}` in `{class_name}`'s constructor from `{state}.getWebSockets()`",
+                    field.name, field.name
                 ),
             };
             report.push(
