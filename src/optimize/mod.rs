@@ -135,6 +135,10 @@ pub fn analyze_observed(
             .filter(|binding| binding.script_name.is_none())
             .map(|binding| binding.class_name.value.clone())
             .collect(),
+        compatibility: configs
+            .iter()
+            .map(|loaded| model::CompatibilityHint::of(&loaded.path, &loaded.config))
+            .collect(),
     };
 
     let file_rules: Vec<&Registered> = rules

@@ -314,6 +314,71 @@ pub enum ExportFact {
 #[derive(Debug, Clone, Default)]
 pub struct ProjectHints {
     pub bound_classes: HashSet<String>,
+    /// Each config's runtime compatibility, for file rules whose answer
+    /// depends on runtime behaviour (DO307).
+    pub compatibility: Vec<CompatibilityHint>,
+}
+
+/// The `compatibility_date` and flags of one wrangler config.
+#[derive(Debug, Clone, Default)]
+pub struct CompatibilityHint {
+    /// The directory whose sources the config owns, relative to the root.
+    pub dir: PathBuf,
+    pub date: Option<String>,
+    pub flags: Vec<String>,
+}
+
+impl CompatibilityHint {
+    /// Read from a config. `compatibility_flags` are picked out of its text
+    /// (the config model does not keep them): the quoted names in the array
+    /// after the key, which reads the same in JSONC and TOML.
+    pub fn of(path: &Path, config: &crate::config::WranglerConfig) -> Self {
+        let text = config.text.as_str();
+        let flags = text
+            .find("compatibility_flags")
+            .and_then(|key| {
+                let open = key + text[key..].find('[')?;
+                let close = open + text[open..].find(']')?;
+                Some(&text[open + 1..close])
+            })
+            .map(|list| {
+                list.split(['"', '\''])
+                    .skip(1)
+                    .step_by(2)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        CompatibilityHint {
+            dir: path.parent().unwrap_or(Path::new("")).to_path_buf(),
+            date: config
+                .compatibility_date
+                .as_ref()
+                .map(|date| date.value.clone()),
+            flags,
+        }
+    }
+
+    /// Whether a dated behaviour is on: its flag is set, or the date reaches
+    /// it and its opt-out flag is not set.
+    pub fn enables(&self, flag: &str, opt_out: &str, since: &str) -> bool {
+        if self.flags.iter().any(|set| set == opt_out) {
+            return false;
+        }
+        self.flags.iter().any(|set| set == flag)
+            || self.date.as_deref().is_some_and(|date| date >= since)
+    }
+}
+
+impl ProjectHints {
+    /// The compatibility of the config that owns a source file (the nearest
+    /// one in an enclosing directory).
+    pub fn compatibility_for(&self, file: &Path) -> Option<&CompatibilityHint> {
+        self.compatibility
+            .iter()
+            .filter(|hint| file.starts_with(&hint.dir))
+            .max_by_key(|hint| hint.dir.components().count())
+    }
 }
 
 impl<'a> FileModel<'a> {
