@@ -17,6 +17,64 @@ pub struct Cli {
 pub enum Command {
     /// Answer a few questions and generate a Durable Objects project.
     New(NewArgs),
+    /// Analyze an existing Durable Objects project and propose fixes.
+    Optimize(OptimizeArgs),
+    /// Print the documentation of one optimize rule (e.g. `DO201`).
+    Explain(ExplainArgs),
+    /// Print the optimize rule catalog as a table.
+    Rules,
+}
+
+#[derive(Debug, Args)]
+pub struct OptimizeArgs {
+    /// Directory (or file) to analyze.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Which performance issue to look at (selects the rules; `general` runs all).
+    #[arg(long, value_parser = ["cold-start", "queries", "memory", "websocket", "alarms", "general"])]
+    pub issue: Option<String>,
+    /// Current scale (raises some severities; DO603 only at `large`).
+    #[arg(long, value_parser = ["dev", "small", "medium", "large"])]
+    pub scale: Option<String>,
+    /// What matters most (orders the findings).
+    #[arg(long, value_parser = ["latency", "throughput", "cost", "memory"])]
+    pub priority: Option<String>,
+    /// Read the answers (`issue`, `scale`, `priority`) from this JSON or JSONC file.
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
+    /// Take the default (general, small, latency) for every open question.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: crate::report::Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit with 1 when a finding is at or above this severity.
+    #[arg(long, value_parser = ["info", "warning", "error"], default_value = "warning")]
+    pub fail_on: String,
+    /// Only these rule codes or prefixes, comma-separated (e.g. `DO2,DO701`).
+    #[arg(long, value_name = "CODES")]
+    pub select: Option<String>,
+    /// Skip these rule codes or prefixes, comma-separated.
+    #[arg(long, value_name = "CODES")]
+    pub ignore: Option<String>,
+    /// Apply the safe fixes (a diff is shown first).
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix: show the diff and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// No colours, no interactive prompts.
+    #[arg(long)]
+    pub plain: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A rule code, e.g. `DO201`.
+    pub code: String,
 }
 
 #[derive(Debug, Args)]
@@ -35,4 +93,8 @@ pub struct NewArgs {
     /// Print the files that would be written, and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Plain text: numbered questions and a text review instead of the
+    /// full-screen one (also when NO_COLOR is set or output is not a terminal).
+    #[arg(long)]
+    pub plain: bool,
 }

@@ -11,10 +11,14 @@
 
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod error;
 pub mod flow;
+pub mod optimize;
 pub mod recommend;
 pub mod render;
+pub mod report;
+pub mod tui;
 
 /// What a successful run asks the process to exit with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +27,9 @@ pub enum Outcome {
     Success,
     /// The run worked, and found problems at or above the failure threshold.
     Findings,
+    /// A signal (SIGINT, SIGTERM, SIGHUP) stopped an interactive run; the
+    /// terminal was restored and nothing was written.
+    Interrupted,
 }
 
 impl Outcome {
@@ -30,6 +37,7 @@ impl Outcome {
         match self {
             Outcome::Success => 0,
             Outcome::Findings => 1,
+            Outcome::Interrupted => 130,
         }
     }
 }
@@ -38,5 +46,8 @@ impl Outcome {
 pub fn run(cli: cli::Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         cli::Command::New(args) => commands::new::run(&args),
+        cli::Command::Optimize(args) => optimize::command::run(&args),
+        cli::Command::Explain(args) => optimize::command::explain(&args.code),
+        cli::Command::Rules => optimize::command::rules(),
     }
 }

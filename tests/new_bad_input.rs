@@ -42,8 +42,14 @@ fn answers(dir: &Path, text: &str) {
 #[test]
 fn malformed_json() {
     let tmp = tempfile::tempdir().unwrap();
-    answers(tmp.path(), "{\n  \"use_case\": \"realtime\"\n  \"scale\": }");
-    let line = refused(&run(&["new", "--answers", "answers.json", "out"], tmp.path()));
+    answers(
+        tmp.path(),
+        "{\n  \"use_case\": \"realtime\"\n  \"scale\": }",
+    );
+    let line = refused(&run(
+        &["new", "--answers", "answers.json", "out"],
+        tmp.path(),
+    ));
     assert!(line.starts_with("error: answers.json:3:"), "{line}");
     assert!(line.contains("malformed JSON"), "{line}");
     only(tmp.path(), &["answers.json"]);
@@ -52,10 +58,22 @@ fn malformed_json() {
 #[test]
 fn unknown_question_id() {
     let tmp = tempfile::tempdir().unwrap();
-    answers(tmp.path(), "{\"use_case\": \"realtime\",\n\"colour\": \"blue\"}");
-    let line = refused(&run(&["new", "--answers", "answers.json", "out"], tmp.path()));
-    assert!(line.starts_with("error: answers.json:2: unknown question `colour`"), "{line}");
-    assert!(line.contains("`use_case`, `scale`, `persistence`, `queries`"), "{line}");
+    answers(
+        tmp.path(),
+        "{\"use_case\": \"realtime\",\n\"colour\": \"blue\"}",
+    );
+    let line = refused(&run(
+        &["new", "--answers", "answers.json", "out"],
+        tmp.path(),
+    ));
+    assert!(
+        line.starts_with("error: answers.json:2: unknown question `colour`"),
+        "{line}"
+    );
+    assert!(
+        line.contains("`use_case`, `scale`, `persistence`, `queries`"),
+        "{line}"
+    );
     only(tmp.path(), &["answers.json"]);
 }
 
@@ -63,7 +81,10 @@ fn unknown_question_id() {
 fn unknown_option_lists_allowed_values() {
     let tmp = tempfile::tempdir().unwrap();
     answers(tmp.path(), "{\n\"use_case\": \"gaming\"\n}");
-    let line = refused(&run(&["new", "--answers", "answers.json", "out"], tmp.path()));
+    let line = refused(&run(
+        &["new", "--answers", "answers.json", "out"],
+        tmp.path(),
+    ));
     assert_eq!(
         line,
         "error: answers.json:2: `use_case`: `gaming` is not an option; expected `realtime`, `rate-limiting`, `per-user-state`, `aggregation` or `coordination`"
@@ -75,15 +96,24 @@ fn unknown_option_lists_allowed_values() {
 fn unknown_companion_pattern() {
     let tmp = tempfile::tempdir().unwrap();
     answers(tmp.path(), "{\"patterns\": [\"queue\"]}");
-    let line = refused(&run(&["new", "--answers", "answers.json", "--yes"], tmp.path()));
-    assert!(line.contains("`patterns`: `queue` is not an option; expected `chat`"), "{line}");
+    let line = refused(&run(
+        &["new", "--answers", "answers.json", "--yes"],
+        tmp.path(),
+    ));
+    assert!(
+        line.contains("`patterns`: `queue` is not an option; expected `chat`"),
+        "{line}"
+    );
     only(tmp.path(), &["answers.json"]);
 }
 
 #[test]
 fn invalid_project_name() {
     let tmp = tempfile::tempdir().unwrap();
-    answers(tmp.path(), "{\"use_case\": \"realtime\",\n \"project_name\": \"My_Chat\"}");
+    answers(
+        tmp.path(),
+        "{\"use_case\": \"realtime\",\n \"project_name\": \"My_Chat\"}",
+    );
     let line = refused(&run(&["new", "--answers", "answers.json"], tmp.path()));
     assert_eq!(
         line,
@@ -99,9 +129,14 @@ fn kv_storage_where_it_is_not_offered() {
         tmp.path(),
         "{\"use_case\": \"realtime\", \"queries\": \"filtering\",\n\"storage\": \"kv\"}",
     );
-    let line = refused(&run(&["new", "--answers", "answers.json", "out"], tmp.path()));
+    let line = refused(&run(
+        &["new", "--answers", "answers.json", "out"],
+        tmp.path(),
+    ));
     assert!(
-        line.starts_with("error: answers.json:2: `storage`: `kv` is offered only when `queries` is `key-value`"),
+        line.starts_with(
+            "error: answers.json:2: `storage`: `kv` is offered only when `queries` is `key-value`"
+        ),
         "{line}"
     );
     only(tmp.path(), &["answers.json"]);
@@ -133,7 +168,10 @@ fn no_terminal_and_no_answers() {
 fn missing_answers_file() {
     let tmp = tempfile::tempdir().unwrap();
     let line = refused(&run(&["new", "--answers", "nope.json", "out"], tmp.path()));
-    assert!(line.starts_with("error: cannot read answers file nope.json:"), "{line}");
+    assert!(
+        line.starts_with("error: cannot read answers file nope.json:"),
+        "{line}"
+    );
     only(tmp.path(), &[]);
 }
 
@@ -141,7 +179,15 @@ fn missing_answers_file() {
 fn bad_compatibility_date() {
     let tmp = tempfile::tempdir().unwrap();
     answers(tmp.path(), "{\"compatibility_date\": \"2024-02-30\"}");
-    let line = refused(&run(&["new", "--yes", "--answers", "answers.json", "out"], tmp.path()));
-    assert!(line.starts_with("error: answers.json:1: `compatibility_date`: `2024-02-30` is not a compatibility date"), "{line}");
+    let line = refused(&run(
+        &["new", "--yes", "--answers", "answers.json", "out"],
+        tmp.path(),
+    ));
+    assert!(
+        line.starts_with(
+            "error: answers.json:1: `compatibility_date`: `2024-02-30` is not a compatibility date"
+        ),
+        "{line}"
+    );
     only(tmp.path(), &["answers.json"]);
 }

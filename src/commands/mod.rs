@@ -1,3 +1,4 @@
 //! One module per subcommand: each glues the pipelines to the command line.
 
 pub mod new;
+pub mod optimize;

@@ -1,9 +1,22 @@
-//! `do-wizard new`: answers → recommendation → plan → atomic write.
+//! `do-wizard new`: answers → recommendation → plan → review → atomic write.
 //!
 //! Everything the user can get wrong is checked before anything is written:
 //! the answers file, the project name, the target directory.
+//!
+//! Three ways to run it:
+//! - full screen (a terminal on every stream, colour allowed): inquire
+//!   prompts, then the ratatui review ([`crate::tui::review`]);
+//! - plain (`--plain`, `NO_COLOR`, `TERM=dumb`, or stdout that is not a
+//!   terminal, with terminals on stdin and stderr): numbered questions and a
+//!   text review on stderr, answers read a line at a time;
+//! - scripted (`--answers FILE` without a terminal, or `--yes`): no
+//!   questions, no review.
+//!
+//! In both interactive ways the review can send the user back to the last
+//! question, or to any answer; the loop below re-asks and reviews again.
+//! Quitting anywhere writes nothing.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Stderr, StdinLock};
 use std::path::{Path, PathBuf};
 
 use crate::Outcome;
@@ -12,12 +25,24 @@ use crate::error::InputError;
 use crate::flow::answers_file::{self, AnswersFile};
 use crate::flow::machine::PackageManager;
 use crate::flow::new_questions::NEW_QUESTIONS;
+use crate::flow::plain::PlainPrompter;
 use crate::flow::summary::recommendation_text;
 use crate::flow::terminal::TerminalPrompter;
-use crate::flow::{Completion, NewAnswers, NewFlow, drive};
+use crate::flow::{Completion, NewAnswers, NewFlow, Prompter, drive};
 use crate::input_error;
 use crate::recommend::{self, Recommendation};
-use crate::render::{self, write};
+use crate::render::{self, Plan, write};
+use crate::tui::event::TerminalEvents;
+use crate::tui::review::{AnsweredQuestion, Review, ReviewOutcome};
+use crate::tui::terminal::{self, FullScreen};
+
+/// How this run talks to the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    FullScreen,
+    Plain,
+    Scripted,
+}
 
 /// Run `new` with the arguments from the command line.
 pub fn run(args: &NewArgs) -> anyhow::Result<Outcome> {
@@ -28,8 +53,16 @@ pub fn run(args: &NewArgs) -> anyhow::Result<Outcome> {
         Some(path) => Some(answers_file::read(path, NEW_QUESTIONS)?),
         None => None,
     };
-    let interactive = !args.yes && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    if !interactive && !args.yes && file.is_none() {
+    // Plain prompts go to stderr and answers come from stdin: both must be
+    // a terminal for any questions at all.
+    let mode = if args.yes || !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        Mode::Scripted
+    } else if crate::tui::full_screen_allowed(args.plain) {
+        Mode::FullScreen
+    } else {
+        Mode::Plain
+    };
+    if mode == Mode::Scripted && !args.yes && file.is_none() {
         return Err(input_error!(
             "no terminal to ask the questions on; pass --answers FILE to answer them from a file, or --yes to take the defaults"
         ));
@@ -42,36 +75,177 @@ pub fn run(args: &NewArgs) -> anyhow::Result<Outcome> {
                 .map_err(|message| file.error_at(entry.id, message))?;
         }
     }
-    if interactive {
-        let plain = std::env::var_os("NO_COLOR").is_some();
-        if drive(&mut flow, &mut TerminalPrompter::new(plain))? == Completion::Quit {
-            eprintln!("Quit; nothing was written.");
-            return Ok(Outcome::Success);
-        }
-    } else {
+    if mode == Mode::Scripted {
         flow.fill_defaults();
+        let decided = decide(args, file.as_ref(), &flow)?;
+        return finish(args, decided);
     }
+
+    if mode == Mode::FullScreen {
+        terminal::begin_interactive();
+    }
+    let mut front = match mode {
+        Mode::FullScreen => Front::FullScreen(TerminalPrompter::new(false)),
+        _ => Front::Plain(
+            PlainPrompter::new(std::io::stdin().lock(), std::io::stderr())
+                .with_width(crate::tui::widgets::terminal_width()),
+        ),
+    };
+    loop {
+        if drive(&mut flow, front.prompter())? == Completion::Quit {
+            return Ok(quit());
+        }
+        let decided = match decide(args, file.as_ref(), &flow) {
+            Ok(decided) => decided,
+            // A name typed here whose directory is taken: say so, ask again.
+            Err(error) if target_from_name(args, &flow) && flow.reopen("project_name") => {
+                eprintln!("{}", crate::error::render(&error));
+                continue;
+            }
+            Err(error) => return Err(error),
+        };
+        if args.dry_run {
+            return finish(args, decided);
+        }
+        let answered = flow
+            .answered()
+            .into_iter()
+            .map(|(question, answer)| AnsweredQuestion::new(question, answer))
+            .collect();
+        let review = Review::new(
+            &decided.answers.project_name,
+            &decided.target,
+            decided.recommendation.clone(),
+            answered,
+            decided.plan.clone(),
+        );
+        let outcome = front.review(review)?;
+        match outcome {
+            ReviewOutcome::Accept => return finish(args, decided),
+            ReviewOutcome::Back => {
+                flow.back();
+            }
+            ReviewOutcome::Change(id) => {
+                flow.reopen(id);
+            }
+            ReviewOutcome::Quit => return Ok(quit()),
+        }
+    }
+}
+
+/// The interactive front end: questions and review, full screen or plain.
+enum Front {
+    FullScreen(TerminalPrompter),
+    Plain(PlainPrompter<StdinLock<'static>, Stderr>),
+}
+
+impl Front {
+    fn prompter(&mut self) -> &mut dyn Prompter {
+        match self {
+            Front::FullScreen(prompter) => prompter,
+            Front::Plain(prompter) => prompter,
+        }
+    }
+
+    /// Show the review. Full screen: on the alternate screen, and the
+    /// terminal is back to normal when this returns (or unwinds). Plain:
+    /// text on stderr, the answer read from the prompts' own input.
+    fn review(&mut self, mut review: Review) -> anyhow::Result<ReviewOutcome> {
+        match self {
+            Front::FullScreen(_) => {
+                let mut screen = FullScreen::enter()?;
+                crate::tui::run(
+                    screen.terminal(),
+                    &mut review,
+                    &mut TerminalEvents::default(),
+                )
+            }
+            Front::Plain(prompter) => {
+                let (input, output) = prompter.streams();
+                let width = crate::tui::widgets::terminal_width();
+                crate::tui::plain::review(width, &review, input, output)
+            }
+        }
+    }
+}
+
+fn quit() -> Outcome {
+    eprintln!("Quit; nothing was written.");
+    if terminal::was_interrupted() {
+        Outcome::Interrupted
+    } else {
+        Outcome::Success
+    }
+}
+
+/// Everything decided before writing.
+struct Decided {
+    answers: NewAnswers,
+    recommendation: Recommendation,
+    target: PathBuf,
+    plan: Plan,
+}
+
+/// Typed answers, recommendation, a target that may be written, the plan.
+fn decide(args: &NewArgs, file: Option<&AnswersFile>, flow: &NewFlow) -> anyhow::Result<Decided> {
     let answers = flow
         .finish()
-        .map_err(|(id, message)| place(file.as_ref(), id, message))?;
+        .map_err(|(id, message)| place(file, id, message))?;
     let recommendation = recommend::recommend(&answers.requirements, &answers.overrides)
-        .map_err(|(id, message)| place(file.as_ref(), id, message))?;
-
+        .map_err(|(id, message)| place(file, id, message))?;
     let target = target_dir(args, &answers);
     write::check_target(&target, args.force)?;
     let plan = render::plan(&answers, &recommendation)?;
+    Ok(Decided {
+        answers,
+        recommendation,
+        target,
+        plan,
+    })
+}
+
+/// Write the plan (or print it with `--dry-run`) and say what comes next.
+fn finish(args: &NewArgs, decided: Decided) -> anyhow::Result<Outcome> {
+    let Decided {
+        answers,
+        recommendation,
+        target,
+        plan,
+    } = decided;
     if args.dry_run {
         print!("{}", recommendation_text(&recommendation));
-        println!("\nWould write {} files into {}:", plan.files.len(), target.display());
+        println!(
+            "\nWould write {} files into {}:",
+            plan.files.len(),
+            target.display()
+        );
         for file in &plan.files {
             println!("  {}", file.path.display());
         }
         return Ok(Outcome::Success);
     }
-    write::write_plan(&plan, &target, args.force)?;
+    {
+        // A signal waits for the write to finish before the process exits.
+        let _writing = terminal::critical_section();
+        write::write_plan(&plan, &target, args.force)?;
+    }
     after_write(&answers, &target);
-    print!("{}", next_steps(&answers, &recommendation, &target, plan.files.len()));
+    print!(
+        "{}",
+        next_steps(&answers, &recommendation, &target, plan.files.len())
+    );
     Ok(Outcome::Success)
+}
+
+/// Whether the target directory comes from the project name asked in this
+/// session (so asking the name again can fix a taken directory).
+fn target_from_name(args: &NewArgs, flow: &NewFlow) -> bool {
+    args.dir.is_none()
+        && flow.answers().get("dir").is_none()
+        && flow
+            .answered()
+            .iter()
+            .any(|(question, _)| question.id == "project_name")
 }
 
 /// An input error at the answer `id`: at its line when it came from a file.
@@ -135,16 +309,46 @@ pub fn next_steps(
         classes.join(", "),
         target.display()
     );
+    let run = pm.run();
+    let mut steps: Vec<(String, &str)> = Vec::new();
     if !answers.install {
-        text.push_str(&format!("  {} install\n", pm.name()));
+        steps.push((format!("{} install", pm.name()), ""));
     }
-    text.push_str(&format!(
-        "  {run} test                       # Vitest inside the Workers runtime (workerd)\n  \
-         {run} dev                        # local server on http://localhost:8787\n  \
-         {exec} wrangler deploy --dry-run   # check the bundle and config\n  \
-         {exec} wrangler deploy             # deploy; migrations apply automatically\n  \
-         {exec} wrangler tail --format json # live logs: CPU time, duration, errors\n",
-        run = pm.run(),
-    ));
+    steps.extend([
+        (
+            format!("{run} test"),
+            "Vitest inside the Workers runtime (workerd)",
+        ),
+        (
+            format!("{run} dev"),
+            "local server on http://localhost:8787",
+        ),
+        (
+            format!("{exec} wrangler deploy --dry-run"),
+            "check the bundle and config",
+        ),
+        (
+            format!("{exec} wrangler deploy"),
+            "deploy; migrations apply automatically",
+        ),
+        (
+            format!("{exec} wrangler tail --format json"),
+            "live logs: CPU time, duration, errors",
+        ),
+    ]);
+    let width = steps
+        .iter()
+        .map(|(command, _)| command.len())
+        .max()
+        .unwrap_or(0);
+    for (command, comment) in steps {
+        let line = if comment.is_empty() {
+            format!("  {command}")
+        } else {
+            format!("  {command:<width$}  # {comment}")
+        };
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
     text
 }

@@ -52,24 +52,24 @@ impl AnswersFile {
 
 /// Read and validate an answers file against `questions`.
 pub fn read(path: &Path, questions: &[Question]) -> anyhow::Result<AnswersFile> {
-    let text = std::fs::read_to_string(path).map_err(|error| {
-        input_error!("cannot read answers file {}: {error}", path.display())
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| input_error!("cannot read answers file {}: {error}", path.display()))?;
     parse(path, &text, questions)
 }
 
 /// Validate the text of an answers file; `path` is only used in messages.
 pub fn parse(path: &Path, text: &str, questions: &[Question]) -> anyhow::Result<AnswersFile> {
     let shown = path.display();
-    let parsed = parse_to_ast(text, &CollectOptions::default(), &ParseOptions::default())
-        .map_err(|error| {
+    let parsed = parse_to_ast(text, &CollectOptions::default(), &ParseOptions::default()).map_err(
+        |error| {
             input_error!(
                 "{shown}:{}:{}: malformed JSON: {}",
                 error.line_display(),
                 error.column_display(),
                 error.kind()
             )
-        })?;
+        },
+    )?;
     let object = match parsed.value {
         Some(Value::Object(object)) => object,
         Some(other) => {
@@ -99,13 +99,10 @@ pub fn parse(path: &Path, text: &str, questions: &[Question]) -> anyhow::Result<
                 )
             })?;
         if answers.iter().any(|entry| entry.id == question.id) {
-            return Err(input_error!(
-                "{shown}:{line}: `{key}` is answered twice"
-            ));
+            return Err(input_error!("{shown}:{line}: `{key}` is answered twice"));
         }
-        let answer = answer_of(question, property).map_err(|message| {
-            input_error!("{shown}:{line}: `{key}`: {message}")
-        })?;
+        let answer = answer_of(question, property)
+            .map_err(|message| input_error!("{shown}:{line}: `{key}`: {message}"))?;
         answers.push(FileAnswer {
             id: question.id,
             answer,
@@ -158,7 +155,10 @@ mod tests {
             NEW_QUESTIONS,
         )
         .unwrap();
-        assert_eq!(file.get("use_case").unwrap().answer, Answer::One("realtime".into()));
+        assert_eq!(
+            file.get("use_case").unwrap().answer,
+            Answer::One("realtime".into())
+        );
         assert_eq!(file.get("use_case").unwrap().line, 3);
         assert_eq!(
             file.get("patterns").unwrap().answer,
@@ -177,7 +177,12 @@ mod tests {
     #[test]
     fn unknown_question_names_the_key_and_line() {
         let text = message("{\n\"use_case\": \"realtime\",\n\"colour\": \"blue\"\n}");
-        assert!(text.starts_with("answers.json:3: unknown question `colour`; the questions are `use_case`, `scale`"), "{text}");
+        assert!(
+            text.starts_with(
+                "answers.json:3: unknown question `colour`; the questions are `use_case`, `scale`"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

@@ -13,8 +13,8 @@ use super::answers::{Answer, Answers};
 use super::new_questions::{self, NEW_QUESTIONS};
 use super::question::{Choice, Question};
 use crate::recommend::{
-    self, Overrides, PatternId, Persistence, Queries, Recommendation, Requirements, Scale,
-    Storage, UseCase,
+    self, Overrides, PatternId, Persistence, Queries, Recommendation, Requirements, Scale, Storage,
+    UseCase,
 };
 
 /// A question as the flow asks it now: with the choices and default that fit
@@ -235,31 +235,47 @@ impl NewFlow {
         })
     }
 
-    fn choices_for(&self, question: &Question, recommendation: Option<&Recommendation>) -> Vec<Choice> {
+    fn choices_for(
+        &self,
+        question: &Question,
+        recommendation: Option<&Recommendation>,
+    ) -> Vec<Choice> {
         match (question.id, recommendation) {
-            ("patterns", Some(recommendation)) => recommend::companion_order(recommendation.primary)
-                .into_iter()
-                .map(|companion| {
-                    let base = *new_questions::PATTERNS
-                        .choice(companion.slug())
-                        .expect("every pattern is a choice");
-                    match recommend::patterns::combination(recommendation.primary, companion) {
-                        Some(combination) => Choice {
-                            description: combination.why,
-                            label: match companion {
-                                PatternId::RateLimiter if recommendation.primary == PatternId::Chat => "Rate limiter — spam prevention",
-                                PatternId::Analytics if recommendation.primary == PatternId::Session => "Analytics — behaviour tracking",
-                                PatternId::Analytics | PatternId::RateLimiter => "Temporary counters (rate limiter + analytics, TTL expiry)",
-                                PatternId::Chat => "Chat room — spam prevention",
-                                PatternId::Session => "User session — behaviour tracking",
-                                PatternId::LeaderElection => base.label,
+            ("patterns", Some(recommendation)) => {
+                recommend::companion_order(recommendation.primary)
+                    .into_iter()
+                    .map(|companion| {
+                        let base = *new_questions::PATTERNS
+                            .choice(companion.slug())
+                            .expect("every pattern is a choice");
+                        match recommend::patterns::combination(recommendation.primary, companion) {
+                            Some(combination) => Choice {
+                                description: combination.why,
+                                label: match companion {
+                                    PatternId::RateLimiter
+                                        if recommendation.primary == PatternId::Chat =>
+                                    {
+                                        "Rate limiter — spam prevention"
+                                    }
+                                    PatternId::Analytics
+                                        if recommendation.primary == PatternId::Session =>
+                                    {
+                                        "Analytics — behaviour tracking"
+                                    }
+                                    PatternId::Analytics | PatternId::RateLimiter => {
+                                        "Temporary counters (rate limiter + analytics, TTL expiry)"
+                                    }
+                                    PatternId::Chat => "Chat room — spam prevention",
+                                    PatternId::Session => "User session — behaviour tracking",
+                                    PatternId::LeaderElection => base.label,
+                                },
+                                ..base
                             },
-                            ..base
-                        },
-                        None => base,
-                    }
-                })
-                .collect(),
+                            None => base,
+                        }
+                    })
+                    .collect()
+            }
             _ => question.choices.to_vec(),
         }
     }
@@ -303,6 +319,39 @@ impl NewFlow {
         }
     }
 
+    /// The questions answered in this session, in the order they were
+    /// asked, with their answers: what a review offers to change.
+    pub fn answered(&self) -> Vec<(&'static Question, &Answer)> {
+        self.history
+            .iter()
+            .filter_map(|id| Some((question(id), self.answers.get(id)?)))
+            .collect()
+    }
+
+    /// Ask `id` again: forget its answer and the answers that were offered
+    /// because of it (`storage` and `patterns` depend on the pattern the use
+    /// case points at; `storage` also on the queries). Returns false when `id`
+    /// was not answered in this session.
+    pub fn reopen(&mut self, id: &str) -> bool {
+        let Some(position) = self.history.iter().position(|asked| *asked == id) else {
+            return false;
+        };
+        let dependents: &[&str] = match id {
+            "use_case" => &["storage", "patterns"],
+            "queries" => &["storage"],
+            _ => &[],
+        };
+        let id = self.history.remove(position);
+        self.answers.remove(id);
+        for dependent in dependents {
+            if let Some(index) = self.history.iter().position(|asked| asked == dependent) {
+                let dependent = self.history.remove(index);
+                self.answers.remove(dependent);
+            }
+        }
+        true
+    }
+
     /// Answer every open question with its default (`--yes`, or no terminal).
     pub fn fill_defaults(&mut self) {
         while let Some(step) = self.next_step() {
@@ -338,7 +387,9 @@ impl NewFlow {
             }
         };
         let project_name = text("project_name");
-        let dir = Some(text("dir")).filter(|dir| !dir.is_empty()).map(PathBuf::from);
+        let dir = Some(text("dir"))
+            .filter(|dir| !dir.is_empty())
+            .map(PathBuf::from);
         Ok(NewAnswers {
             requirements,
             overrides,
@@ -474,10 +525,55 @@ mod tests {
     }
 
     #[test]
+    fn reopen_asks_one_answer_again_with_its_dependents() {
+        let mut flow = NewFlow::new();
+        for value in ["rate-limiting", "small", "session", "key-value", "kv"] {
+            flow.answer(one(value)).unwrap();
+        }
+        flow.answer(Answer::Many(vec!["analytics".into()])).unwrap();
+        flow.answer(Answer::Text("limits".into())).unwrap();
+        assert!(flow.next_step().is_none());
+
+        assert!(flow.reopen("scale"));
+        assert_eq!(flow.next_step().unwrap().question.id, "scale");
+        flow.answer(one("large")).unwrap();
+        assert!(flow.next_step().is_none(), "nothing depends on the scale");
+
+        assert!(flow.reopen("use_case"));
+        flow.answer(one("aggregation")).unwrap();
+        // Analytics has no key-value variant: storage is no longer asked, and
+        // the companions are offered again for the new primary.
+        let step = flow.next_step().unwrap();
+        assert_eq!(step.question.id, "patterns");
+        assert!(
+            step.choices
+                .iter()
+                .all(|choice| choice.value != "analytics")
+        );
+        let asked: Vec<&str> = flow
+            .answered()
+            .iter()
+            .map(|(question, _)| question.id)
+            .collect();
+        assert_eq!(
+            asked,
+            [
+                "persistence",
+                "queries",
+                "project_name",
+                "scale",
+                "use_case"
+            ]
+        );
+        assert!(!flow.reopen("storage"));
+    }
+
+    #[test]
     fn presets_are_not_asked_and_shrink_the_count() {
         let mut flow = NewFlow::new();
         flow.preset("use_case", one("realtime")).unwrap();
-        flow.preset("project_name", Answer::Text("chat".into())).unwrap();
+        flow.preset("project_name", Answer::Text("chat".into()))
+            .unwrap();
         let step = flow.next_step().unwrap();
         assert_eq!(step.question.id, "scale");
         assert_eq!((step.number, step.total), (1, 4));
@@ -490,7 +586,10 @@ mod tests {
         let answers = flow.finish().unwrap();
         assert_eq!(answers.project_name, "my-app");
         assert_eq!(answers.requirements.use_case, UseCase::Realtime);
-        assert_eq!(answers.compatibility_date, recommend::DEFAULT_COMPATIBILITY_DATE);
+        assert_eq!(
+            answers.compatibility_date,
+            recommend::DEFAULT_COMPATIBILITY_DATE
+        );
         assert_eq!(answers.package_manager, PackageManager::Npm);
         assert!(!answers.git);
     }
@@ -502,7 +601,13 @@ mod tests {
             assert!(valid_project_name(bad).is_err(), "{bad}");
         }
         assert!(valid_date("2024-02-29").is_ok());
-        for bad in ["2023-02-29", "2024-13-01", "24-01-01", "2024-1-01", "2020-01-01"] {
+        for bad in [
+            "2023-02-29",
+            "2024-13-01",
+            "24-01-01",
+            "2024-1-01",
+            "2020-01-01",
+        ] {
             assert!(valid_date(bad).is_err(), "{bad}");
         }
     }

@@ -5,12 +5,15 @@ pub mod answers;
 pub mod answers_file;
 pub mod machine;
 pub mod new_questions;
+pub mod plain;
 pub mod prompter;
 pub mod question;
 pub mod summary;
+pub mod table;
 pub mod terminal;
 
 pub use answers::{Answer, Answers};
 pub use machine::{NewAnswers, NewFlow, Step};
-pub use prompter::{Completion, Prompter, Reply, ScriptedPrompter, drive};
+pub use prompter::{Completion, Prompter, QuestionFlow, Reply, ScriptedPrompter, drive};
 pub use question::{Choice, Kind, Question};
+pub use table::TableFlow;

@@ -1,6 +1,8 @@
 //! The front-end side of the flow: a [`Prompter`] answers one [`Step`] at a
-//! time. The terminal implements it with inquire (`terminal.rs`); tests use
-//! [`ScriptedPrompter`]. [`drive`] walks a flow with any prompter.
+//! time. The terminal implements it with inquire (`terminal.rs`), plain mode
+//! with numbered lines (`plain.rs`); tests use [`ScriptedPrompter`]. [`drive`]
+//! walks any [`QuestionFlow`] (`new`'s [`NewFlow`], optimize's
+//! [`super::table::TableFlow`]) with any prompter.
 
 use std::collections::VecDeque;
 
@@ -20,6 +22,35 @@ pub enum Reply {
 /// Something that can ask a question.
 pub trait Prompter {
     fn ask(&mut self, step: &Step) -> anyhow::Result<Reply>;
+
+    /// The flow refused the last answer to `step`; it is about to be asked
+    /// again. Front ends say why.
+    fn refused(&mut self, step: &Step, message: &str) {
+        let _ = (step, message);
+    }
+}
+
+/// A question flow a prompter can walk: the next step, an answer to it, and
+/// one step back. [`NewFlow`] and [`super::table::TableFlow`] implement it.
+pub trait QuestionFlow {
+    /// The next question to ask, or `None` when every asked question is answered.
+    fn next_step(&self) -> Option<Step>;
+    /// Answer the current step; the error says why the answer is refused.
+    fn answer(&mut self, answer: Answer) -> Result<(), String>;
+    /// Forget the last answer given; false when there is nothing to go back to.
+    fn back(&mut self) -> bool;
+}
+
+impl QuestionFlow for NewFlow {
+    fn next_step(&self) -> Option<Step> {
+        NewFlow::next_step(self)
+    }
+    fn answer(&mut self, answer: Answer) -> Result<(), String> {
+        NewFlow::answer(self, answer)
+    }
+    fn back(&mut self) -> bool {
+        NewFlow::back(self)
+    }
 }
 
 /// How a drive ended.
@@ -31,12 +62,15 @@ pub enum Completion {
 
 /// Ask every open question of `flow` through `prompter`. An answer the flow
 /// rejects is asked again.
-pub fn drive(flow: &mut NewFlow, prompter: &mut dyn Prompter) -> anyhow::Result<Completion> {
+pub fn drive(
+    flow: &mut dyn QuestionFlow,
+    prompter: &mut dyn Prompter,
+) -> anyhow::Result<Completion> {
     while let Some(step) = flow.next_step() {
         match prompter.ask(&step)? {
             Reply::Answer(answer) => {
                 if let Err(message) = flow.answer(answer) {
-                    anyhow::bail!("{message}");
+                    prompter.refused(&step, &message);
                 }
             }
             Reply::Back => {
@@ -109,7 +143,10 @@ mod tests {
             Reply::Answer(Answer::Many(vec!["rate-limiter".into()])),
             Reply::Answer(Answer::Text("my-chat".into())),
         ]);
-        assert_eq!(drive(&mut flow, &mut prompter).unwrap(), Completion::Answered);
+        assert_eq!(
+            drive(&mut flow, &mut prompter).unwrap(),
+            Completion::Answered
+        );
         let answers = flow.finish().unwrap();
         assert_eq!(answers.requirements.scale, crate::recommend::Scale::Medium);
         assert_eq!(answers.project_name, "my-chat");

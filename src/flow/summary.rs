@@ -16,12 +16,17 @@ pub fn recommendation_text(recommendation: &Recommendation) -> String {
         text.push_str(&format!("Companions: {}\n", names.join(", ")));
     }
     let storage = match recommendation.storage {
-        Storage::Kv => "key-value backend (new_classes, legacy) for the key-value classes; SQLite for the rest",
+        Storage::Kv => {
+            "key-value backend (new_classes, legacy) for the key-value classes; SQLite for the rest"
+        }
         Storage::Sqlite => "SQLite backend (new_sqlite_classes)",
     };
     text.push_str(&format!("Storage: {storage}\n"));
     if let Some(sharding) = recommendation.sharding {
-        text.push_str(&format!("Sharding: {} shards per hot metric\n", sharding.shards));
+        text.push_str(&format!(
+            "Sharding: {} shards per hot metric\n",
+            sharding.shards
+        ));
     }
     text.push_str("Why:\n");
     for reason in &recommendation.reasons {

@@ -5,7 +5,8 @@
 //! question that depends on it.
 
 use inquire::error::InquireError;
-use inquire::ui::RenderConfig;
+use inquire::list_option::ListOption;
+use inquire::ui::{RenderConfig, Styled};
 use inquire::{Confirm, MultiSelect, Select, Text};
 
 use super::answers::Answer;
@@ -43,18 +44,37 @@ impl Prompter for TerminalPrompter {
             && self.shown.as_ref() != Some(recommendation)
         {
             if self.shown.as_ref().map(|shown| shown.primary) != Some(recommendation.primary) {
-                eprintln!("\n{}", super::summary::recommendation_text(recommendation));
+                let text = super::summary::recommendation_text(recommendation);
+                let width = crate::tui::widgets::terminal_width();
+                eprintln!("\n{}", crate::tui::widgets::wrap_block(&text, width));
             }
             self.shown = Some(recommendation.clone());
         }
+        // The prompt already names the topic; the header would make the
+        // answered line wrap at 80 columns.
         let title = format!(
-            "Step {} of {} · {} — {}",
-            step.number, step.total, step.question.header, step.question.prompt
+            "Step {} of {} · {}",
+            step.number, step.total, step.question.prompt
         );
         let config = if self.plain {
             RenderConfig::empty()
         } else {
             RenderConfig::default_colored()
+        }
+        // Esc goes back: say so on the abandoned prompt, not "<canceled>".
+        .with_canceled_prompt_indicator(Styled::new("← back"));
+        // Once answered, a question shows the chosen label only.
+        let label = |option: ListOption<&Option_<'_>>| option.value.0.label.to_string();
+        let labels = |options: &[ListOption<&Option_<'_>>]| {
+            if options.is_empty() {
+                "none".to_string()
+            } else {
+                options
+                    .iter()
+                    .map(|option| option.value.0.label)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
         };
         let result = match step.question.kind {
             Kind::Select => {
@@ -66,6 +86,7 @@ impl Prompter for TerminalPrompter {
                     .unwrap_or(0);
                 Select::new(&title, options)
                     .with_starting_cursor(start)
+                    .with_formatter(&label)
                     .with_help_message(HELP)
                     .with_render_config(config)
                     .prompt()
@@ -74,6 +95,7 @@ impl Prompter for TerminalPrompter {
             Kind::MultiSelect => {
                 let options: Vec<Option_<'_>> = step.choices.iter().map(Option_).collect();
                 MultiSelect::new(&title, options)
+                    .with_formatter(&labels)
                     .with_help_message("↑↓ move · space toggle · enter confirm (none is fine) · esc back · ctrl-c quit")
                     .with_render_config(config)
                     .prompt()

@@ -248,7 +248,10 @@ fn reasons(
     let use_case_label = crate::flow::new_questions::USE_CASE
         .choice(requirements.use_case.value())
         .map_or("", |choice| choice.label);
-    if overrides.pattern.is_some_and(|pattern| pattern != recommendation.recommended) {
+    if overrides
+        .pattern
+        .is_some_and(|pattern| pattern != recommendation.recommended)
+    {
         add(
             "pattern",
             format!(
@@ -381,11 +384,26 @@ mod tests {
     #[test]
     fn enums_match_the_question_table() {
         let of = |all: Vec<&'static str>| all;
-        assert_eq!(values(&USE_CASE), of(UseCase::ALL.iter().map(|v| v.value()).collect()));
-        assert_eq!(values(&SCALE), of(Scale::ALL.iter().map(|v| v.value()).collect()));
-        assert_eq!(values(&PERSISTENCE), of(Persistence::ALL.iter().map(|v| v.value()).collect()));
-        assert_eq!(values(&QUERIES), of(Queries::ALL.iter().map(|v| v.value()).collect()));
-        assert_eq!(values(&STORAGE), of(Storage::ALL.iter().map(|v| v.value()).collect()));
+        assert_eq!(
+            values(&USE_CASE),
+            of(UseCase::ALL.iter().map(|v| v.value()).collect())
+        );
+        assert_eq!(
+            values(&SCALE),
+            of(Scale::ALL.iter().map(|v| v.value()).collect())
+        );
+        assert_eq!(
+            values(&PERSISTENCE),
+            of(Persistence::ALL.iter().map(|v| v.value()).collect())
+        );
+        assert_eq!(
+            values(&QUERIES),
+            of(Queries::ALL.iter().map(|v| v.value()).collect())
+        );
+        assert_eq!(
+            values(&STORAGE),
+            of(Storage::ALL.iter().map(|v| v.value()).collect())
+        );
     }
 
     /// Every use case × scale × persistence × queries, with and without each
@@ -398,7 +416,12 @@ mod tests {
             for &scale in Scale::ALL {
                 for &persistence in Persistence::ALL {
                     for &queries in Queries::ALL {
-                        let requirements = Requirements { use_case, scale, persistence, queries };
+                        let requirements = Requirements {
+                            use_case,
+                            scale,
+                            persistence,
+                            queries,
+                        };
                         for companion in std::iter::once(None).chain(PatternId::ALL.map(Some)) {
                             let overrides = Overrides {
                                 companions: companion.into_iter().collect(),
@@ -410,23 +433,40 @@ mod tests {
                             assert!(!recommendation.companions.contains(&recommendation.primary));
                             for answer in ["use_case", "scale", "persistence", "queries"] {
                                 assert!(
-                                    recommendation.reasons.iter().any(|reason| reason.answer == answer),
+                                    recommendation
+                                        .reasons
+                                        .iter()
+                                        .any(|reason| reason.answer == answer),
                                     "no reason for {answer} in {requirements:?}"
                                 );
                             }
                             if companion.is_some_and(|c| c != recommendation.primary) {
-                                assert!(recommendation.reasons.iter().any(|r| r.answer == "patterns"));
+                                assert!(
+                                    recommendation
+                                        .reasons
+                                        .iter()
+                                        .any(|r| r.answer == "patterns")
+                                );
                             }
                             assert_eq!(recommendation.sharding.is_some(), scale == Scale::Large);
                             assert_eq!(recommendation.storage, Storage::Sqlite);
                             assert_eq!(
                                 recommendation.kv_offered,
                                 queries == Queries::KeyValue
-                                    && matches!(use_case, UseCase::RateLimiting | UseCase::Coordination)
+                                    && matches!(
+                                        use_case,
+                                        UseCase::RateLimiting | UseCase::Coordination
+                                    )
                             );
                             // Choosing kv works exactly when it is offered.
-                            let with_kv = Overrides { storage: Some(Storage::Kv), ..overrides.clone() };
-                            assert_eq!(recommend(&requirements, &with_kv).is_ok(), recommendation.kv_offered);
+                            let with_kv = Overrides {
+                                storage: Some(Storage::Kv),
+                                ..overrides.clone()
+                            };
+                            assert_eq!(
+                                recommend(&requirements, &with_kv).is_ok(),
+                                recommendation.kv_offered
+                            );
                         }
                     }
                 }
@@ -454,7 +494,10 @@ mod tests {
             persistence: Persistence::Hybrid,
             queries: Queries::KeyValue,
         };
-        let overrides = Overrides { storage: Some(Storage::Kv), ..Overrides::default() };
+        let overrides = Overrides {
+            storage: Some(Storage::Kv),
+            ..Overrides::default()
+        };
         let (answer, message) = recommend(&requirements, &overrides).unwrap_err();
         assert_eq!(answer, "storage");
         assert!(message.contains("not chat"), "{message}");
@@ -474,8 +517,14 @@ mod tests {
             ..Overrides::default()
         };
         let recommendation = recommend(&requirements, &overrides).unwrap();
-        assert_eq!(recommendation.storage_of(PatternId::RateLimiter), Storage::Kv);
-        assert_eq!(recommendation.storage_of(PatternId::Analytics), Storage::Sqlite);
+        assert_eq!(
+            recommendation.storage_of(PatternId::RateLimiter),
+            Storage::Kv
+        );
+        assert_eq!(
+            recommendation.storage_of(PatternId::Analytics),
+            Storage::Sqlite
+        );
         assert!(recommendation.analytics_ttl);
     }
 }

@@ -45,7 +45,10 @@ pub const PATTERNS: [Pattern; 5] = [
         module: "chat",
         title: "Chat room (WebSocket hibernation)",
         supports_kv: false,
-        routes: &["GET /chat/:room (WebSocket)", "GET /chat/:room/messages?limit=N"],
+        routes: &[
+            "GET /chat/:room (WebSocket)",
+            "GET /chat/:room/messages?limit=N",
+        ],
         fits: "real-time communication at medium to large scale; connection state ephemeral, messages permanent; basic filtering",
     },
     Pattern {

@@ -80,14 +80,20 @@ impl TemplateContext {
                 analytics: recommendation.has(PatternId::Analytics),
                 leader_election: recommendation.has(PatternId::LeaderElection),
             },
-            storage: if recommendation.patterns().iter().any(|p| recommendation.storage_of(*p) == Storage::Kv) {
+            storage: if recommendation
+                .patterns()
+                .iter()
+                .any(|p| recommendation.storage_of(*p) == Storage::Kv)
+            {
                 Storage::Kv.value()
             } else {
                 Storage::Sqlite.value()
             },
             sharding: ShardingContext {
                 enabled: recommendation.sharding.is_some(),
-                shards: recommendation.sharding.map_or(1, |sharding| sharding.shards),
+                shards: recommendation
+                    .sharding
+                    .map_or(1, |sharding| sharding.shards),
             },
             analytics_ttl: recommendation.analytics_ttl,
             package_manager: package_manager.name(),

@@ -76,7 +76,9 @@ pub fn plan_from(
         collect_files(dir, &mut sources);
         for file in sources {
             let source = file.path();
-            let relative = source.strip_prefix(root).expect("files lie under their root");
+            let relative = source
+                .strip_prefix(root)
+                .expect("files lie under their root");
             let text = file
                 .contents_utf8()
                 .with_context(|| format!("template {} is not UTF-8", source.display()))?;

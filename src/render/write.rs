@@ -108,8 +108,14 @@ mod tests {
     fn plan() -> Plan {
         Plan {
             files: vec![
-                PlannedFile { path: "a.txt".into(), contents: "a".into() },
-                PlannedFile { path: "src/b.ts".into(), contents: "b".into() },
+                PlannedFile {
+                    path: "a.txt".into(),
+                    contents: "a".into(),
+                },
+                PlannedFile {
+                    path: "src/b.ts".into(),
+                    contents: "b".into(),
+                },
             ],
         }
     }
@@ -118,7 +124,7 @@ mod tests {
         fs::read_dir(dir)
             .unwrap()
             .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|name| name.contains("do-wizard"))
+            .filter(|name| name.contains(".do-wizard-"))
             .collect()
     }
 

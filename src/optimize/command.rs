@@ -1,0 +1,196 @@
+//! The `optimize`, `explain` and `rules` commands: answers → analysis →
+//! report (and `--fix`), and the exit code.
+//!
+//! Answers come from flags, then `--answers FILE`, then (in a terminal,
+//! without `--plain`) prompts for the open questions; with `--yes` open
+//! questions take their defaults (`general`, `small`, `latency`). Without a
+//! terminal, an incomplete set of answers is an input error (exit 2) unless
+//! `--yes` is given — whatever the format, so a script always states its
+//! intent.
+//!
+//! Exit codes: 0 when no finding is at or above `--fail-on` (default
+//! `warning`), 1 when one is, 2 for usage and input errors. Files that could
+//! not be parsed are reported as diagnostics and do not change the code.
+
+use std::io::{IsTerminal, Write};
+
+use super::answers::PartialAnswers;
+use super::finding::Severity;
+use super::registry::{self, RULES, Selection};
+use super::{analyze_with, fix};
+use crate::Outcome;
+use crate::cli::OptimizeArgs;
+use crate::input_error;
+use crate::report::{self, Format};
+
+pub fn run(args: &OptimizeArgs) -> anyhow::Result<Outcome> {
+    let flags = PartialAnswers {
+        issue: args.issue.clone(),
+        scale: args.scale.clone(),
+        priority: args.priority.clone(),
+    };
+    let (mut partial, origin) = match &args.answers {
+        Some(path) => (
+            flags.or(PartialAnswers::from_file(path)?),
+            format!("answers file {}", path.display()),
+        ),
+        None => (flags, "command line".to_string()),
+    };
+    let interactive =
+        std::io::stdin().is_terminal() && std::io::stdout().is_terminal() && !args.plain;
+    // Full screen: inquire questions, a progress line, the findings browser
+    // (see `crate::commands::optimize`); plain: numbered questions, the
+    // text report.
+    let full_screen = crate::tui::full_screen_allowed(args.plain);
+    if !partial.is_complete() && !args.yes {
+        if interactive {
+            match crate::commands::optimize::ask_open(partial, full_screen)? {
+                Some(answered) => partial = answered,
+                None => return Ok(crate::commands::optimize::quit()),
+            }
+        } else {
+            return Err(input_error!(
+                "no terminal to ask the optimize questions: pass --answers FILE, --yes (defaults: general, small, latency), or all of --issue, --scale and --priority"
+            ));
+        }
+    }
+    let answers = partial.resolve(&origin)?;
+    let selection = Selection::parse(args.select.as_deref(), args.ignore.as_deref())?;
+    let fail_on = Severity::parse(&args.fail_on).expect("clap restricts --fail-on");
+    let colour = args.output.is_none()
+        && !args.plain
+        && std::env::var_os("NO_COLOR").is_none()
+        && std::io::stdout().is_terminal();
+
+    let browse = full_screen && args.output.is_none() && args.format == Format::Text && !args.fix;
+    if browse {
+        let analysis =
+            crate::commands::optimize::analyze_with_progress(&args.path, &answers, &selection)?;
+        let (analysis, interrupted) =
+            crate::commands::optimize::browse(analysis, &args.path, &answers, &selection)?;
+        let failing = analysis
+            .findings
+            .iter()
+            .any(|finding| finding.severity >= fail_on);
+        return Ok(match (interrupted, failing) {
+            (true, _) => Outcome::Interrupted,
+            (false, true) => Outcome::Findings,
+            (false, false) => Outcome::Success,
+        });
+    }
+    let mut analysis = analyze_with(&args.path, &answers, &selection)?;
+    let mut stderr_notes = String::new();
+    if args.fix {
+        for round in 0..fix::MAX_ROUNDS {
+            let planned = fix::plan(&analysis);
+            if planned.is_empty() {
+                break;
+            }
+            for file in &planned {
+                stderr_notes.push_str(&fix::diff(file));
+            }
+            if args.dry_run {
+                break;
+            }
+            fix::write(&args.path, &planned)?;
+            let count: usize = planned.iter().map(|file| file.fixes).sum();
+            stderr_notes.push_str(&format!(
+                "fixed {count} finding{} in {} file{} (round {})\n",
+                if count == 1 { "" } else { "s" },
+                planned.len(),
+                if planned.len() == 1 { "" } else { "s" },
+                round + 1
+            ));
+            analysis = analyze_with(&args.path, &answers, &selection)?;
+        }
+    }
+    let rendered = report::render(&analysis, args.format, colour);
+    if !stderr_notes.is_empty() {
+        // The diff goes where the person reads it; with a machine format on
+        // stdout it must not corrupt the report.
+        if args.format == Format::Text && args.output.is_none() {
+            print!("{stderr_notes}");
+        } else {
+            eprint!("{stderr_notes}");
+        }
+    }
+    match &args.output {
+        Some(path) => std::fs::write(path, &rendered)
+            .map_err(|error| input_error!("cannot write {}: {error}", path.display()))?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(rendered.as_bytes())?;
+            stdout.flush()?;
+        }
+    }
+    let failing = analysis
+        .findings
+        .iter()
+        .any(|finding| finding.severity >= fail_on);
+    Ok(if failing {
+        Outcome::Findings
+    } else {
+        Outcome::Success
+    })
+}
+
+/// Footer printed after every rule's documentation.
+pub const EXPLAIN_FOOTER: &str = "\
+---
+Silence one finding with a comment on the line above it (or at the end of its line):
+  // do-wizard-ignore CODE: why this is intended
+  # do-wizard-ignore CODE: why this is intended      (wrangler.toml)
+Run only some rules with `--select DO2,DO701`, skip some with `--ignore DO707`.";
+
+pub fn explain(code: &str) -> anyhow::Result<Outcome> {
+    let Some(registered) = registry::lookup(code) else {
+        return Err(input_error!(
+            "unknown rule code `{code}`; run `do-wizard rules` to list the codes"
+        ));
+    };
+    let rule = registered.rule;
+    println!("# {} {}\n", registered.code, rule.name);
+    println!(
+        "Area: {} · Default severity: {} · Fix: {}\n",
+        rule.area.as_str(),
+        rule.severity.as_str(),
+        match rule.fix {
+            super::rules::FixAvailability::None => "none",
+            super::rules::FixAvailability::Sometimes => "sometimes (safe)",
+            super::rules::FixAvailability::Always => "yes (safe)",
+        }
+    );
+    println!("{}", rule.docs.trim_end());
+    println!("\n{EXPLAIN_FOOTER}");
+    Ok(Outcome::Success)
+}
+
+pub fn rules() -> anyhow::Result<Outcome> {
+    print!("{}", rules_table());
+    Ok(Outcome::Success)
+}
+
+/// The catalog as a plain table.
+pub fn rules_table() -> String {
+    let mut out = format!(
+        "{:<6} {:<32} {:<11} {:<8} {:<4} {}\n",
+        "CODE", "NAME", "AREA", "SEVERITY", "FIX", "SUMMARY"
+    );
+    for registered in RULES {
+        let rule = registered.rule;
+        out.push_str(&format!(
+            "{:<6} {:<32} {:<11} {:<8} {:<4} {}\n",
+            registered.code,
+            rule.name,
+            rule.area.as_str(),
+            rule.severity.as_str(),
+            if rule.fix == super::rules::FixAvailability::None {
+                ""
+            } else {
+                "yes"
+            },
+            rule.summary
+        ));
+    }
+    out
+}

@@ -1,0 +1,156 @@
+//! Find the files to analyze: wrangler configs and JS/TS sources.
+//!
+//! The walk honours `.gitignore` (also outside a git repository), and always
+//! skips `node_modules`, `dist`, `build`, `.wrangler` and `.git`. Declaration
+//! files (`.d.ts`), files over 1 MiB and binary files are skipped with a note.
+//! The result is sorted, so that everything after it is deterministic.
+
+use std::path::{Path, PathBuf};
+
+use ignore::WalkBuilder;
+
+use super::finding::Diagnostic;
+
+/// Files larger than this are skipped (generated bundles, not source).
+pub const MAX_FILE_SIZE: u64 = 1024 * 1024;
+
+const SKIPPED_DIRECTORIES: &[&str] = &["node_modules", "dist", "build", ".wrangler", ".git"];
+const SOURCE_EXTENSIONS: &[&str] = &["ts", "tsx", "js", "mjs", "mts", "cts", "cjs", "jsx"];
+const CONFIG_NAMES: &[&str] = &["wrangler.jsonc", "wrangler.json", "wrangler.toml"];
+
+/// What the walk found, paths relative to the root.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    pub configs: Vec<PathBuf>,
+    pub sources: Vec<PathBuf>,
+    pub notes: Vec<Diagnostic>,
+}
+
+/// Walk `root` (a directory, or a single file).
+pub fn discover(root: &Path) -> Discovered {
+    let mut found = Discovered::default();
+    let walker = WalkBuilder::new(root)
+        .hidden(false)
+        .require_git(false)
+        .git_ignore(true)
+        .git_global(false)
+        .git_exclude(true)
+        .ignore(true)
+        .parents(true)
+        .filter_entry(|entry| {
+            let name = entry.file_name().to_string_lossy();
+            !(entry.file_type().is_some_and(|kind| kind.is_dir())
+                && SKIPPED_DIRECTORIES.contains(&name.as_ref()))
+        })
+        .build_parallel();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    walker.run(|| {
+        let sender = sender.clone();
+        Box::new(move |entry| {
+            if let Ok(entry) = entry
+                && entry.file_type().is_some_and(|kind| kind.is_file())
+            {
+                let size = entry.metadata().map(|meta| meta.len()).unwrap_or(0);
+                let _ = sender.send((entry.into_path(), size));
+            }
+            ignore::WalkState::Continue
+        })
+    });
+    drop(sender);
+    for (path, size) in receiver {
+        let relative = relative_to(root, &path);
+        let name = path
+            .file_name()
+            .map(|name| name.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let is_config = CONFIG_NAMES.contains(&name.as_str());
+        let is_source = !name.ends_with(".d.ts")
+            && !name.ends_with(".d.mts")
+            && !name.ends_with(".d.cts")
+            && path
+                .extension()
+                .and_then(|ext| ext.to_str())
+                .is_some_and(|ext| SOURCE_EXTENSIONS.contains(&ext));
+        if !is_config && !is_source {
+            continue;
+        }
+        if size > MAX_FILE_SIZE {
+            found.notes.push(Diagnostic {
+                level: "note",
+                file: relative,
+                line: None,
+                column: None,
+                message: format!("skipped: {size} bytes is over the 1 MiB limit"),
+            });
+            continue;
+        }
+        if is_config {
+            found.configs.push(relative);
+        } else {
+            found.sources.push(relative);
+        }
+    }
+    found.configs.sort();
+    found.sources.sort();
+    found.notes.sort_by(|a, b| a.file.cmp(&b.file));
+    found
+}
+
+/// `path` relative to `root` (`root` itself when it is the file).
+pub fn relative_to(root: &Path, path: &Path) -> PathBuf {
+    match path.strip_prefix(root) {
+        Ok(relative) if !relative.as_os_str().is_empty() => relative.to_path_buf(),
+        _ => PathBuf::from(path.file_name().unwrap_or(path.as_os_str())),
+    }
+}
+
+/// The absolute path of a relative one (`root` may be the single file).
+pub fn absolute(root: &Path, relative: &Path) -> PathBuf {
+    if root.is_file() {
+        root.to_path_buf()
+    } else {
+        root.join(relative)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn honours_gitignore_without_git_and_skips_known_directories() {
+        let directory = tempfile::tempdir().unwrap();
+        let root = directory.path();
+        for (path, text) in [
+            ("src/index.ts", "export {}"),
+            ("src/types.d.ts", "declare const x: number;"),
+            ("node_modules/pkg/index.js", "x"),
+            ("dist/out.js", "x"),
+            ("generated/skip.ts", "x"),
+            ("wrangler.jsonc", "{}"),
+            ("apps/a/wrangler.toml", "name = 'a'"),
+            ("README.md", "x"),
+            (".gitignore", "generated/\n"),
+        ] {
+            let full = root.join(path);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(full, text).unwrap();
+        }
+        std::fs::write(
+            root.join("big.js"),
+            vec![b'a'; (MAX_FILE_SIZE + 1) as usize],
+        )
+        .unwrap();
+        let found = discover(root);
+        assert_eq!(found.sources, vec![PathBuf::from("src/index.ts")]);
+        assert_eq!(
+            found.configs,
+            vec![
+                PathBuf::from("apps/a/wrangler.toml"),
+                PathBuf::from("wrangler.jsonc")
+            ]
+        );
+        assert_eq!(found.notes.len(), 1);
+        assert_eq!(found.notes[0].file, PathBuf::from("big.js"));
+    }
+}

@@ -1,0 +1,187 @@
+//! Findings and diagnostics: what the analyzer reports, independent of format.
+//!
+//! A finding carries byte ranges (kept from parsing) and the line/column they
+//! map to, computed once from the file text when the finding is made.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::config::TextRange;
+
+/// How serious a finding is; ordered `Info < Warning < Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "info" => Some(Severity::Info),
+            "warning" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+
+    /// One level up (`Error` stays `Error`).
+    pub fn raised(self) -> Self {
+        match self {
+            Severity::Info => Severity::Warning,
+            _ => Severity::Error,
+        }
+    }
+}
+
+/// The optimize area a rule answers (the first question's values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Area {
+    ColdStart,
+    Queries,
+    Memory,
+    Websocket,
+    Alarms,
+    General,
+}
+
+impl Area {
+    pub const ALL: [Area; 6] = [
+        Area::ColdStart,
+        Area::Queries,
+        Area::Memory,
+        Area::Websocket,
+        Area::Alarms,
+        Area::General,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Area::ColdStart => "cold-start",
+            Area::Queries => "queries",
+            Area::Memory => "memory",
+            Area::Websocket => "websocket",
+            Area::Alarms => "alarms",
+            Area::General => "general",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Area::ALL.into_iter().find(|area| area.as_str() == text)
+    }
+}
+
+/// Whether a machine-applicable fix may be applied without review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Applicability {
+    /// Keeps the program's meaning; `--fix` applies it.
+    Safe,
+    /// Probably right, but may change behaviour; shown, never applied.
+    Unsafe,
+    /// Only shown as a suggestion.
+    DisplayOnly,
+}
+
+/// Replace `range` of a file with `replacement`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Edit {
+    pub range: TextRange,
+    pub replacement: String,
+}
+
+/// A machine-applicable fix: byte-range edits to one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    /// The file the edits apply to, relative to the scanned root.
+    pub file: PathBuf,
+    pub edits: Vec<Edit>,
+    pub applicability: Applicability,
+}
+
+/// A line/column position, both 1-based (columns count characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Position {
+    /// The position of byte `offset` in `text`.
+    pub fn of(text: &str, offset: usize) -> Self {
+        let offset = offset.min(text.len());
+        let before = &text[..floor_char_boundary(text, offset)];
+        let line_start = before.rfind('\n').map_or(0, |index| index + 1);
+        Position {
+            line: before.matches('\n').count() + 1,
+            column: before[line_start..].chars().count() + 1,
+        }
+    }
+}
+
+pub(crate) fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// One problem found in the user's code or config.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub area: Area,
+    /// Relative to the scanned root, `/`-separated.
+    pub file: PathBuf,
+    pub range: TextRange,
+    pub start: Position,
+    pub end: Position,
+    /// What is wrong and why, naming the user's identifiers.
+    pub message: String,
+    /// The concrete change, written against the user's own code.
+    pub fix: Option<String>,
+    /// The expected effect, in words (and a figure with its assumption where
+    /// the catalog has a basis).
+    pub effect: String,
+    #[serde(skip)]
+    pub autofix: Option<Fix>,
+}
+
+/// What went wrong reading a file; the scan goes on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// `error` for files that could not be analyzed, `note` for skipped ones.
+    pub level: &'static str,
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_one_based() {
+        let text = "ab\ncdé\nf";
+        assert_eq!(Position::of(text, 0), Position { line: 1, column: 1 });
+        assert_eq!(Position::of(text, 3), Position { line: 2, column: 1 });
+        assert_eq!(Position::of(text, 7), Position { line: 2, column: 4 });
+        assert_eq!(Position::of(text, 100), Position { line: 3, column: 2 });
+    }
+}

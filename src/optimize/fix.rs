@@ -1,0 +1,145 @@
+//! Applying fixes: only [`Applicability::Safe`] edits, never to a file the
+//! fix does not concern, shown as a unified diff first.
+//!
+//! Edits are byte ranges into the text the analysis read. Per file they are
+//! applied back to front; an edit that overlaps one already taken is left for
+//! the next round. After writing, the project is analyzed again and the
+//! rounds repeat until no safe fix remains (at most [`MAX_ROUNDS`]), so fixes
+//! converge.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use similar::TextDiff;
+
+use super::Analysis;
+use super::discover;
+use super::finding::{Applicability, Edit};
+use super::report_path;
+
+pub const MAX_ROUNDS: usize = 4;
+
+/// A fixed file: its old and new text.
+#[derive(Debug, Clone)]
+pub struct FixedFile {
+    pub path: PathBuf,
+    pub before: String,
+    pub after: String,
+    /// How many findings' fixes went in.
+    pub fixes: usize,
+}
+
+/// The new text of every file that has safe fixes in this analysis.
+pub fn plan(analysis: &Analysis) -> Vec<FixedFile> {
+    let mut per_file: BTreeMap<PathBuf, Vec<Vec<Edit>>> = BTreeMap::new();
+    for finding in &analysis.findings {
+        if let Some(fix) = &finding.autofix
+            && fix.applicability == Applicability::Safe
+        {
+            per_file
+                .entry(fix.file.clone())
+                .or_default()
+                .push(fix.edits.clone());
+        }
+    }
+    let mut fixed = Vec::new();
+    for (path, groups) in per_file {
+        let Some(text) = analysis.sources.get(&path) else {
+            continue;
+        };
+        let (after, count) = apply(text, groups);
+        if count > 0 && after != **text {
+            fixed.push(FixedFile {
+                path,
+                before: text.to_string(),
+                after,
+                fixes: count,
+            });
+        }
+    }
+    fixed
+}
+
+/// Apply groups of edits (one group per finding, all or nothing) that do
+/// not overlap; returns the new text and how many groups went in.
+pub fn apply(text: &str, mut groups: Vec<Vec<Edit>>) -> (String, usize) {
+    groups.sort_by_key(|group| group.iter().map(|edit| edit.range.start).min().unwrap_or(0));
+    let mut taken: Vec<Edit> = Vec::new();
+    let mut count = 0;
+    for group in groups {
+        let overlaps = group.iter().any(|edit| {
+            taken.iter().any(|other| {
+                edit.range.start < other.range.end.max(other.range.start + 1)
+                    && other.range.start < edit.range.end.max(edit.range.start + 1)
+            }) || edit.range.end > text.len()
+                || !text.is_char_boundary(edit.range.start)
+                || !text.is_char_boundary(edit.range.end)
+        });
+        if overlaps {
+            continue;
+        }
+        taken.extend(group);
+        count += 1;
+    }
+    taken.sort_by_key(|edit| std::cmp::Reverse((edit.range.start, edit.range.end)));
+    let mut out = text.to_string();
+    for edit in taken {
+        out.replace_range(edit.range.start..edit.range.end, &edit.replacement);
+    }
+    (out, count)
+}
+
+/// A unified diff of one fixed file, with `a/` and `b/` paths.
+pub fn diff(file: &FixedFile) -> String {
+    let path = report_path(&file.path);
+    TextDiff::from_lines(&file.before, &file.after)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .to_string()
+}
+
+/// Write fixed files (each atomically: a temporary file renamed over it).
+pub fn write(root: &Path, files: &[FixedFile]) -> anyhow::Result<()> {
+    for file in files {
+        let path = discover::absolute(root, &file.path);
+        let directory = path.parent().unwrap_or(Path::new("."));
+        let temporary = directory.join(format!(
+            ".{}.do-wizard-fix",
+            path.file_name()
+                .map(|name| name.to_string_lossy())
+                .unwrap_or_default()
+        ));
+        std::fs::write(&temporary, &file.after)?;
+        std::fs::rename(&temporary, &path)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::TextRange;
+
+    fn edit(start: usize, end: usize, replacement: &str) -> Edit {
+        Edit {
+            range: TextRange::new(start, end),
+            replacement: replacement.into(),
+        }
+    }
+
+    #[test]
+    fn applies_back_to_front_and_skips_overlaps() {
+        let text = "await a; await b;";
+        let (out, count) = apply(
+            text,
+            vec![
+                vec![edit(0, 6, "")],
+                vec![edit(9, 15, "")],
+                vec![edit(2, 4, "x")],
+            ],
+        );
+        assert_eq!(out, "a; b;");
+        assert_eq!(count, 2);
+    }
+}

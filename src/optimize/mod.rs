@@ -1,0 +1,398 @@
+//! `do-wizard optimize`: a static analyzer for Durable Objects code and
+//! wrangler config.
+//!
+//! The pipeline: [`discover`] (walk, honouring `.gitignore`) → parse (configs
+//! first, then every source file in parallel with oxc) → [`model`] (per-file
+//! semantic facts; file rules run here while the AST is alive) → [`project`]
+//! (facts of all files merged with the configs; project rules) → findings,
+//! sorted by the answers' priority. Reporting lives in [`crate::report`].
+//!
+//! [`analyze`] is the entry point the CLI and the interactive front end share.
+
+pub mod answers;
+pub mod command;
+pub mod discover;
+pub mod finding;
+pub mod fix;
+pub mod model;
+pub mod project;
+pub mod prompt;
+pub mod questions;
+pub mod registry;
+pub mod rules;
+pub mod semantic;
+pub mod sql;
+pub mod suppress;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use oxc_allocator::Allocator;
+use oxc_parser::Parser;
+use oxc_span::SourceType;
+use rayon::prelude::*;
+
+use self::answers::OptimizeAnswers;
+use self::finding::{Diagnostic, Finding, Position};
+use self::model::{FileFacts, FileModel, ProjectHints};
+use self::project::{LoadedConfig, ProjectModel};
+use self::registry::{RULES, Registered, Selection};
+use self::rules::{Check, FileContext, ProjectContext, Report, Violation, fix_for};
+use crate::config::WranglerConfig;
+use crate::input_error;
+
+/// The result of one analysis.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// The scanned root, as given.
+    pub root: PathBuf,
+    pub answers: OptimizeAnswers,
+    /// Sorted by priority group, then severity, file, position.
+    pub findings: Vec<Finding>,
+    /// Files that could not be read or parsed, and skipped files.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The text of every file a finding points at (for code frames and
+    /// fixes), by relative path.
+    pub sources: HashMap<PathBuf, Arc<str>>,
+    /// The Durable Object classes found (for the monitoring snippet).
+    pub do_classes: Vec<String>,
+    pub files_scanned: usize,
+}
+
+/// Analyze a project with every rule of the chosen area.
+pub fn analyze(root: &Path, answers: &OptimizeAnswers) -> anyhow::Result<Analysis> {
+    analyze_with(root, answers, &Selection::default())
+}
+
+/// Analyze with an explicit `--select` / `--ignore` selection.
+pub fn analyze_with(
+    root: &Path,
+    answers: &OptimizeAnswers,
+    selection: &Selection,
+) -> anyhow::Result<Analysis> {
+    analyze_observed(root, answers, selection, &|_, _| {})
+}
+
+/// [`analyze_with`], calling `progress(parsed, total)` as source files are
+/// parsed (from the parallel workers, so it must be cheap and thread-safe;
+/// the interactive front end draws a progress line with it).
+pub fn analyze_observed(
+    root: &Path,
+    answers: &OptimizeAnswers,
+    selection: &Selection,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> anyhow::Result<Analysis> {
+    if !root.exists() {
+        return Err(input_error!(
+            "{}: no such file or directory",
+            root.display()
+        ));
+    }
+    let rules: Vec<&Registered> = RULES
+        .iter()
+        .filter(|registered| selection.includes(registered.code))
+        .filter(|registered| {
+            answers.issue == finding::Area::General || registered.rule.area == answers.issue
+        })
+        .collect();
+    let found = discover::discover(root);
+    let mut diagnostics = found.notes;
+
+    let mut configs = Vec::new();
+    let mut sources: HashMap<PathBuf, Arc<str>> = HashMap::new();
+    for relative in &found.configs {
+        let path = discover::absolute(root, relative);
+        let text = match read_text(&path) {
+            Ok(text) => text,
+            Err(message) => {
+                diagnostics.push(error_diagnostic(relative, None, message));
+                continue;
+            }
+        };
+        match WranglerConfig::parse(relative, text.clone()) {
+            Ok(config) => {
+                sources.insert(relative.clone(), Arc::from(text.as_str()));
+                configs.push(LoadedConfig {
+                    path: relative.clone(),
+                    config,
+                });
+            }
+            Err(error) => {
+                let position = error.offset.map(|offset| Position::of(&text, offset));
+                diagnostics.push(error_diagnostic(
+                    relative,
+                    position,
+                    format!("cannot parse wrangler config: {}", error.message),
+                ));
+            }
+        }
+    }
+    let hints = ProjectHints {
+        bound_classes: configs
+            .iter()
+            .flat_map(|loaded| loaded.config.bindings.iter())
+            .filter(|binding| binding.script_name.is_none())
+            .map(|binding| binding.class_name.value.clone())
+            .collect(),
+    };
+
+    let file_rules: Vec<&Registered> = rules
+        .iter()
+        .copied()
+        .filter(|registered| matches!(registered.rule.check, Check::File(_)))
+        .collect();
+    let total = found.sources.len();
+    let parsed = std::sync::atomic::AtomicUsize::new(0);
+    progress(0, total);
+    let outputs: Vec<FileOutput> = found
+        .sources
+        .par_iter()
+        .map(|relative| {
+            let output = analyze_file(root, relative, answers, &hints, &file_rules);
+            let done = parsed.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress(done, total);
+            output
+        })
+        .collect();
+
+    let mut findings = Vec::new();
+    let mut facts = Vec::new();
+    let mut gated = Vec::new();
+    let mut do_classes = Vec::new();
+    for output in outputs {
+        diagnostics.extend(output.diagnostics);
+        if let Some(text) = output.text {
+            sources.insert(output.path.clone(), text);
+        }
+        if let Some(file_facts) = output.facts {
+            for class in &file_facts.classes {
+                if !matches!(class.kind, model::DoKind::NotDo) {
+                    do_classes.push((file_facts.path.clone(), class.name.clone()));
+                }
+            }
+            facts.push(file_facts);
+        }
+        gated.extend(output.findings);
+    }
+    let project = ProjectModel::new(configs, facts);
+    // Findings about classes whose base lives in another file stand only if
+    // that base turns out to be a Durable Object.
+    for (finding, class) in gated {
+        match class {
+            Some(class) if !project.is_do_class(&finding.file, &class) => {}
+            _ => findings.push(finding),
+        }
+    }
+    do_classes.retain(|(file, class)| project.is_do_class(file, class));
+    let context = ProjectContext {
+        project: &project,
+        answers,
+    };
+    for registered in &rules {
+        let Check::Project(check) = registered.rule.check else {
+            continue;
+        };
+        let mut report = Report::default();
+        check(&context, &mut report);
+        for violation in report.violations {
+            let Some(file) = violation.file.clone() else {
+                continue;
+            };
+            let Some(text) = sources.get(&file).cloned() else {
+                continue;
+            };
+            if let Some(finding) = make_finding(registered, violation, &file, &text, answers) {
+                findings.push(finding);
+            }
+        }
+    }
+    findings.sort_by(|a, b| {
+        registry::rank(a.code, answers.priority)
+            .cmp(&registry::rank(b.code, answers.priority))
+            .then(b.severity.cmp(&a.severity))
+            .then(a.file.cmp(&b.file))
+            .then(a.range.start.cmp(&b.range.start))
+            .then(a.code.cmp(b.code))
+    });
+    findings.dedup_by(|a, b| a.code == b.code && a.file == b.file && a.range == b.range);
+    diagnostics.sort_by(|a, b| a.file.cmp(&b.file).then(a.line.cmp(&b.line)));
+    let referenced: HashSet<&PathBuf> = findings
+        .iter()
+        .map(|finding| &finding.file)
+        .chain(
+            findings
+                .iter()
+                .filter_map(|finding| finding.autofix.as_ref().map(|fix| &fix.file)),
+        )
+        .collect();
+    sources.retain(|path, _| referenced.contains(path));
+    let mut class_names: Vec<String> = do_classes.into_iter().map(|(_, class)| class).collect();
+    class_names.sort();
+    class_names.dedup();
+    Ok(Analysis {
+        root: root.to_path_buf(),
+        answers: *answers,
+        findings,
+        diagnostics,
+        sources,
+        do_classes: class_names,
+        files_scanned: found.sources.len() + found.configs.len(),
+    })
+}
+
+struct FileOutput {
+    path: PathBuf,
+    /// Kept for files that may carry findings (relevant files only).
+    text: Option<Arc<str>>,
+    facts: Option<FileFacts>,
+    /// With the class a finding depends on.
+    findings: Vec<(Finding, Option<String>)>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn analyze_file(
+    root: &Path,
+    relative: &Path,
+    answers: &OptimizeAnswers,
+    hints: &ProjectHints,
+    rules: &[&Registered],
+) -> FileOutput {
+    let mut output = FileOutput {
+        path: relative.to_path_buf(),
+        text: None,
+        facts: None,
+        findings: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    let text = match read_text(&discover::absolute(root, relative)) {
+        Ok(text) => text,
+        Err(message) => {
+            output.diagnostics.push(Diagnostic {
+                level: if message.starts_with("skipped") {
+                    "note"
+                } else {
+                    "error"
+                },
+                file: relative.to_path_buf(),
+                line: None,
+                column: None,
+                message,
+            });
+            return output;
+        }
+    };
+    let source_type = SourceType::from_path(relative).unwrap_or_default();
+    let allocator = Allocator::default();
+    let parsed = Parser::new(&allocator, &text, source_type).parse();
+    if parsed.panicked || !parsed.diagnostics.is_empty() {
+        let first = parsed.diagnostics.errors().next();
+        let position = first
+            .and_then(|error| error.labels.first().map(|label| label.offset()))
+            .map(|offset| Position::of(&text, offset as usize));
+        let message = first.map_or_else(
+            || "unknown syntax error".to_string(),
+            |error| error.message.to_string(),
+        );
+        output.diagnostics.push(error_diagnostic(
+            relative,
+            position,
+            format!("cannot parse: {message}"),
+        ));
+        return output;
+    }
+    let program = allocator.alloc(parsed.program);
+    let model = FileModel::build(program, hints);
+    if !model.is_relevant() {
+        return output;
+    }
+    output.facts = Some(model.facts(relative));
+    let shared: Arc<str> = Arc::from(text.as_str());
+    let context = FileContext {
+        path: relative,
+        model: &model,
+        answers,
+        hints,
+    };
+    for registered in rules {
+        let Check::File(check) = registered.rule.check else {
+            continue;
+        };
+        let mut report = Report::default();
+        check(&context, &mut report);
+        for violation in report.violations {
+            let class = violation.class.clone();
+            let file = violation
+                .file
+                .clone()
+                .unwrap_or_else(|| relative.to_path_buf());
+            if let Some(finding) = make_finding(registered, violation, &file, &shared, answers) {
+                // Only classes inherited across files need the project's word.
+                let gate = class.filter(|name| {
+                    model.classes.iter().any(|candidate| {
+                        candidate.name == Some(name.as_str())
+                            && matches!(candidate.kind, model::DoKind::Inherited { .. })
+                    })
+                });
+                output.findings.push((finding, gate));
+            }
+        }
+    }
+    output.text = Some(shared);
+    output
+}
+
+/// Stamp a violation with its rule, severity and position; `None` when a
+/// suppression comment silences it.
+fn make_finding(
+    registered: &Registered,
+    violation: Violation,
+    file: &Path,
+    text: &str,
+    answers: &OptimizeAnswers,
+) -> Option<Finding> {
+    if suppress::is_suppressed(text, violation.range.start, registered.code) {
+        return None;
+    }
+    let autofix = violation
+        .edits
+        .map(|(edits, applicability)| fix_for(file, edits, applicability));
+    Some(Finding {
+        code: registered.code,
+        name: registered.rule.name,
+        severity: registry::severity_at(registered.rule, answers.scale),
+        area: registered.rule.area,
+        file: file.to_path_buf(),
+        range: violation.range,
+        start: Position::of(text, violation.range.start),
+        end: Position::of(text, violation.range.end),
+        message: violation.message,
+        fix: violation.fix,
+        effect: violation.effect,
+        autofix,
+    })
+}
+
+fn error_diagnostic(file: &Path, position: Option<Position>, message: String) -> Diagnostic {
+    Diagnostic {
+        level: "error",
+        file: file.to_path_buf(),
+        line: position.map(|position| position.line),
+        column: position.map(|position| position.column),
+        message,
+    }
+}
+
+/// Read a file as UTF-8 text; binary files are reported as skipped.
+fn read_text(path: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|error| format!("cannot read: {error}"))?;
+    if bytes.iter().take(8192).any(|&byte| byte == 0) {
+        return Err("skipped: binary file".to_string());
+    }
+    String::from_utf8(bytes).map_err(|_| "skipped: not UTF-8 text".to_string())
+}
+
+/// The `/`-separated form of a relative path.
+pub fn report_path(path: &Path) -> String {
+    crate::report::slash_path(path)
+}

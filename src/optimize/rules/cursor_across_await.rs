@@ -1,0 +1,143 @@
+//! DO209 cursor-across-await.
+
+use oxc_ast::AstKind;
+use oxc_ast::ast::Expression;
+
+use crate::optimize::finding::{Area, Severity};
+use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
+use crate::optimize::semantic::{binding_name, inner};
+
+pub const DOCS: &str = r#"**What it does**
+
+Reports a cursor returned by `sql.exec` that is stored in a variable and then
+iterated or consumed (`toArray()`, `one()`, `for…of`, spread, `next()`,
+`raw()`) after an intervening `await`.
+
+**Why is this bad?**
+
+A cursor reads rows lazily. At the `await` other requests may run and write
+to the same tables, so the rows the cursor yields afterwards can mix states,
+and a write in between can invalidate the cursor.
+
+**Example**
+
+```ts
+const cursor = sql.exec("SELECT * FROM jobs WHERE state = 'ready'");
+await this.notify();
+for (const job of cursor) { … }
+```
+
+**Use instead**
+
+```ts
+const jobs = sql.exec("SELECT * FROM jobs WHERE state = 'ready'").toArray();
+await this.notify();
+for (const job of jobs) { … }
+```
+
+**References**
+
+- https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/#exec
+"#;
+
+pub static RULE: Rule = Rule {
+    name: "cursor-across-await",
+    area: Area::Queries,
+    severity: Severity::Warning,
+    scale_sensitive: false,
+    fix: FixAvailability::None,
+    summary: "A SQL cursor consumed after an intervening `await`",
+    docs: DOCS,
+    check: Check::File(check),
+};
+
+fn check(context: &FileContext<'_, '_>, report: &mut Report) {
+    let model = context.model;
+    for exec in model.sql_execs.iter().filter(|exec| exec.confident) {
+        let Some(parent) = model.nodes.ancestors(exec.node).find(|&ancestor| {
+            !matches!(
+                model.nodes.kind(ancestor),
+                AstKind::AwaitExpression(_) | AstKind::ParenthesizedExpression(_)
+            )
+        }) else {
+            continue;
+        };
+        let AstKind::VariableDeclarator(declarator) = model.nodes.kind(parent) else {
+            continue;
+        };
+        let Some(name) = binding_name(&declarator.id) else {
+            continue;
+        };
+        let Some(function) = model.nodes.enclosing_function(parent) else {
+            continue;
+        };
+        let end = model.nodes.get(function).subtree_end;
+        let mut seen_await = None;
+        for id in (model.nodes.get(parent).subtree_end)..end {
+            match model.nodes.kind(id) {
+                AstKind::AwaitExpression(_)
+                    if model.nodes.enclosing_function(id) == Some(function) =>
+                {
+                    seen_await.get_or_insert(id);
+                }
+                AstKind::IdentifierReference(ident) if ident.name == name => {
+                    let Some(awaited) = seen_await else {
+                        // Consumed before any await: fine, and later uses are of the same rows.
+                        break;
+                    };
+                    let Some(use_parent) = model.nodes.parent(id) else {
+                        continue;
+                    };
+                    let consumed = match model.nodes.kind(use_parent) {
+                        AstKind::StaticMemberExpression(member) => {
+                            matches!(
+                                member.property.name.as_str(),
+                                "toArray" | "one" | "next" | "raw"
+                            ) && matches!(inner(&member.object), Expression::Identifier(_))
+                        }
+                        AstKind::ForOfStatement(_) | AstKind::SpreadElement(_) => true,
+                        _ => false,
+                    };
+                    if !consumed {
+                        continue;
+                    }
+                    let awaited_line = crate::optimize::finding::Position::of(
+                        model.source_text,
+                        oxc_span::GetSpan::span(&model.nodes.kind(awaited)).start as usize,
+                    )
+                    .line;
+                    report.push(
+                        Violation::new(ident.span, format!(
+                            "the cursor `{name}` is read after the `await` on line {awaited_line}: other requests may write in between"
+                        ))
+                        .fix(format!("consume it before awaiting: `const {name} = sql.exec(…).toArray();` (or `.one()`)"))
+                        .effect("the rows come from one consistent state of the database")
+                        .class(exec.class.and_then(|index| model.classes[index].name)),
+                    );
+                    break;
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::optimize::rules::testing::assert_rule;
+
+    #[test]
+    fn pass_and_fail() {
+        let fail = [r#"import { DurableObject } from "cloudflare:workers";
+export class A extends DurableObject { async f() {
+  const cursor = this.ctx.storage.sql.exec("SELECT * FROM jobs");
+  await fetch("https://example.com");
+  for (const job of cursor) { console.log(job); } } }"#];
+        let pass = [r#"import { DurableObject } from "cloudflare:workers";
+export class A extends DurableObject { async f() {
+  const jobs = this.ctx.storage.sql.exec("SELECT * FROM jobs").toArray();
+  await fetch("https://example.com");
+  for (const job of jobs) { console.log(job); } } }"#];
+        assert_rule("DO209", &pass, &fail, None);
+    }
+}

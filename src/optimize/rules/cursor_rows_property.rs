@@ -1,0 +1,150 @@
+//! DO206 cursor-rows-property.
+
+use oxc_ast::AstKind;
+use oxc_ast::ast::Expression;
+use oxc_span::GetSpan;
+
+use crate::config::TextRange;
+use crate::optimize::finding::{Applicability, Area, Edit, Severity};
+use crate::optimize::model::{FileModel, SqlExec};
+use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
+use crate::optimize::semantic::{NodeId, binding_name, inner};
+
+pub const DOCS: &str = r#"**What it does**
+
+Reports `.rows` read on the cursor returned by `sql.exec(...)`, directly or
+through a variable holding it.
+
+**Why is this bad?**
+
+A Durable Object SQL cursor has no `rows` property: it is always `undefined`.
+Code written for other drivers (`pg`, D1's `.results`) silently gets nothing,
+or throws on `undefined[0]`.
+
+**Example**
+
+```ts
+const result = this.ctx.storage.sql.exec("SELECT * FROM messages WHERE id = ?", id);
+return result.rows[0];
+```
+
+**Use instead**
+
+```ts
+const result = this.ctx.storage.sql.exec("SELECT * FROM messages WHERE id = ?", id);
+return result.toArray()[0];   // or .one() when exactly one row must exist
+```
+
+**Fix safety**
+
+Safe: `.rows` is always `undefined`, so every use of it is already broken;
+`.toArray()` returns the array of row objects the code expects.
+
+**References**
+
+- https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/#returns
+"#;
+
+pub static RULE: Rule = Rule {
+    name: "cursor-rows-property",
+    area: Area::Queries,
+    severity: Severity::Error,
+    scale_sensitive: false,
+    fix: FixAvailability::Always,
+    summary: "`.rows` on a SQL cursor (always undefined)",
+    docs: DOCS,
+    check: Check::File(check),
+};
+
+/// The variable a cursor is stored in (`const c = [await] sql.exec(…)`).
+fn cursor_variable<'a>(model: &FileModel<'a>, exec: &SqlExec<'a>) -> Option<(&'a str, NodeId)> {
+    for ancestor in model.nodes.ancestors(exec.node) {
+        match model.nodes.kind(ancestor) {
+            AstKind::AwaitExpression(_)
+            | AstKind::ParenthesizedExpression(_)
+            | AstKind::TSAsExpression(_) => {}
+            AstKind::VariableDeclarator(declarator) => {
+                return binding_name(&declarator.id).map(|name| (name, ancestor));
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+fn check(context: &FileContext<'_, '_>, report: &mut Report) {
+    let model = context.model;
+    for exec in model.sql_execs.iter().filter(|exec| exec.confident) {
+        let mut reads: Vec<NodeId> = Vec::new();
+        // Direct: `sql.exec(...).rows` or `(await sql.exec(...)).rows`.
+        let direct = model.nodes.ancestors(exec.node).find(|&ancestor| {
+            !matches!(
+                model.nodes.kind(ancestor),
+                AstKind::AwaitExpression(_) | AstKind::ParenthesizedExpression(_)
+            )
+        });
+        if let Some(parent) = direct
+            && let AstKind::StaticMemberExpression(member) = model.nodes.kind(parent)
+            && member.property.name == "rows"
+        {
+            reads.push(parent);
+        }
+        if let Some((name, declarator)) = cursor_variable(model, exec)
+            && let Some(scope) = model.nodes.enclosing_function(declarator)
+        {
+            for (id, node) in model.nodes.descendants(scope) {
+                if let AstKind::StaticMemberExpression(member) = node.kind
+                    && member.property.name == "rows"
+                    && matches!(inner(&member.object), Expression::Identifier(ident) if ident.name == name)
+                    && id > declarator
+                {
+                    reads.push(id);
+                }
+            }
+        }
+        for read in reads {
+            let AstKind::StaticMemberExpression(member) = model.nodes.kind(read) else {
+                continue;
+            };
+            let property = member.property.span;
+            report.push(
+                Violation::new(property, format!(
+                    "`{}` is always undefined: the cursor from `sql.exec` has no `rows` property",
+                    context.text(member.span)
+                ))
+                .fix(format!(
+                    "`{}.toArray()` (or `.one()` for exactly one row)",
+                    context.text(member.object.span())
+                ))
+                .effect("the query's rows are actually returned instead of `undefined`")
+                .edits(
+                    vec![Edit {
+                        range: TextRange::new(property.start as usize, property.end as usize),
+                        replacement: "toArray()".into(),
+                    }],
+                    Applicability::Safe,
+                )
+                .class(exec.class.and_then(|index| model.classes[index].name)),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::optimize::rules::testing::assert_rule;
+
+    #[test]
+    fn pass_and_fail() {
+        let fail = [r#"import { DurableObject } from "cloudflare:workers";
+export class A extends DurableObject { async f(id: string) {
+  const result = await this.ctx.storage.sql.exec("SELECT * FROM t WHERE id = ?", id);
+  return result.rows[0]; } }"#];
+        let pass = [r#"import { DurableObject } from "cloudflare:workers";
+export class A extends DurableObject { async f(id: string) {
+  const result = this.ctx.storage.sql.exec("SELECT * FROM t WHERE id = ?", id);
+  const other = { rows: [] };
+  return [result.toArray()[0], other.rows]; } }"#];
+        assert_rule("DO206", &pass, &fail, None);
+    }
+}

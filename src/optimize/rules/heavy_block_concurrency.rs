@@ -1,0 +1,163 @@
+//! DO101 heavy-block-concurrency.
+
+use oxc_ast::AstKind;
+use oxc_span::GetSpan;
+
+use super::cold_start_common::{async_storage_method, block_concurrency_calls, is_network_fetch};
+use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::MethodRole;
+use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
+use crate::optimize::semantic::{argument, method_call};
+use crate::optimize::sql::StatementKind;
+
+pub const DOCS: &str = r#"**What it does**
+
+Reports a `blockConcurrencyWhile` callback in a Durable Object constructor that
+does more than schema setup: a network `fetch`, a full `storage.list()`, an
+unbounded `SELECT`, or two or more awaited calls that are not SQL DDL.
+
+**Why is this bad?**
+
+Every request to the object waits until the callback finishes, and the
+constructor runs on every wake-up (after eviction and hibernation too). Slow
+work here is paid as cold-start latency by the first requests every time.
+
+**Example**
+
+```ts
+constructor(ctx: DurableObjectState, env: Env) {
+  super(ctx, env);
+  ctx.blockConcurrencyWhile(async () => {
+    this.config = await this.loadConfigFromAPI();
+    this.cache = await this.buildLargeCache();
+    this.data = await this.loadAllData();
+  });
+}
+```
+
+**Use instead**
+
+```ts
+constructor(ctx: DurableObjectState, env: Env) {
+  super(ctx, env);
+  ctx.blockConcurrencyWhile(async () => { await this.initializeSchema(); });
+}
+
+private configPromise?: Promise<Config>;
+private getConfig() {
+  return (this.configPromise ??= this.loadConfig());
+}
+```
+
+**References**
+
+- https://developers.cloudflare.com/durable-objects/api/state/#blockconcurrencywhile
+- https://developers.cloudflare.com/durable-objects/best-practices/rules-of-durable-objects/
+"#;
+
+pub static RULE: Rule = Rule {
+    name: "heavy-block-concurrency",
+    area: Area::ColdStart,
+    severity: Severity::Warning,
+    scale_sensitive: false,
+    fix: FixAvailability::None,
+    summary: "Constructor `blockConcurrencyWhile` does more than schema setup",
+    docs: DOCS,
+    check: Check::File(check),
+};
+
+fn check(context: &FileContext<'_, '_>, report: &mut Report) {
+    let model = context.model;
+    for (id, call) in block_concurrency_calls(model) {
+        let Some((class, method)) = model.method_at(id) else {
+            continue;
+        };
+        if method.role != MethodRole::Constructor {
+            continue;
+        }
+        let Some(callback) = argument(call, 0).and_then(|arg| model.function_node(arg)) else {
+            continue;
+        };
+        let mut reasons = Vec::new();
+        let mut awaited_other = 0;
+        for (inner_id, node) in model.nodes.descendants(callback) {
+            match node.kind {
+                AstKind::CallExpression(inner_call) => {
+                    if is_network_fetch(inner_call) {
+                        reasons.push("a network `fetch`".to_string());
+                    } else if async_storage_method(model, inner_id, inner_call) == Some("list")
+                        && inner_call.arguments.is_empty()
+                    {
+                        reasons.push("a full `storage.list()`".to_string());
+                    }
+                }
+                AstKind::AwaitExpression(awaited) => {
+                    let is_ddl = model.sql_execs.iter().any(|exec| {
+                        model.nodes.contains(inner_id, exec.node)
+                            && exec
+                                .statement()
+                                .is_some_and(|statement| statement.kind.is_ddl())
+                    });
+                    let is_schema_helper = matches!(
+                        awaited.argument.get_inner_expression(),
+                        oxc_ast::ast::Expression::CallExpression(helper)
+                            if method_call(helper).is_some_and(|(_, name)| name.to_ascii_lowercase().contains("schema") || name.to_ascii_lowercase().contains("migrat"))
+                    );
+                    if !is_ddl && !is_schema_helper {
+                        awaited_other += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        for exec in model
+            .sql_execs
+            .iter()
+            .filter(|exec| model.nodes.contains(callback, exec.node))
+        {
+            if let Some(statement) = exec.statement()
+                && statement.kind == StatementKind::Select
+                && !statement.has_where
+                && !statement.has_limit
+                && !statement.has_aggregate
+            {
+                reasons.push("an unbounded `SELECT`".to_string());
+            }
+        }
+        if awaited_other >= 2 {
+            reasons.push(format!(
+                "{awaited_other} awaited calls that are not schema setup"
+            ));
+        }
+        if reasons.is_empty() {
+            continue;
+        }
+        reasons.dedup();
+        let class_name = model.classes[class].display_name();
+        report.push(
+            Violation::new(call.callee.span(), format!(
+                "`{class_name}`'s constructor blocks every request while it runs {}",
+                reasons.join(", ")
+            ))
+            .fix("keep only schema creation (`sql.exec` DDL) inside; load the rest on first use with a memoized promise: `this.configPromise ??= this.loadConfig()`")
+            .effect("cold starts no longer wait for the deferred work (seed measurement: 800 ms → 150 ms, −80%)")
+            .class(model.classes[class].name),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::optimize::rules::testing::assert_rule;
+
+    #[test]
+    fn pass_and_fail() {
+        let fail = [r#"import { DurableObject } from "cloudflare:workers";
+export class A extends DurableObject { constructor(ctx: DurableObjectState, env: unknown) { super(ctx, env);
+  ctx.blockConcurrencyWhile(async () => { await this.a(); await this.b(); }); } a() {} b() {} }"#];
+        let pass = [r#"import { DurableObject } from "cloudflare:workers";
+export class A extends DurableObject { constructor(ctx: DurableObjectState, env: unknown) { super(ctx, env);
+  ctx.blockConcurrencyWhile(async () => { await this.initializeSchema(); }); } initializeSchema() {} }"#];
+        assert_rule("DO101", &pass, &fail, None);
+    }
+}

@@ -1,0 +1,246 @@
+//! DO201 missing-index.
+
+use std::collections::BTreeMap;
+
+use crate::optimize::finding::{Area, Severity};
+use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
+use crate::optimize::sql::{FilterOp, StatementKind, is_rowid, same_name};
+
+pub const DOCS: &str = r#"**What it does**
+
+Checks every `SELECT`, `UPDATE` and `DELETE` run through `sql.exec` against a
+table this code base creates, and reports the query when no index, `PRIMARY
+KEY` or `UNIQUE` constraint has its first column among the columns the query
+filters on (`WHERE col = ?`, ranges, `IN`, `BETWEEN`) or orders by.
+
+**Why is this bad?**
+
+Without such an index SQLite reads every row of the table to answer the query
+(a full scan), and Durable Objects bill and wait for every row read. The cost
+grows with the table: a query that is instant in development becomes the slow
+path in production.
+
+**Example**
+
+```ts
+this.ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS messages (
+  id INTEGER PRIMARY KEY, room TEXT, body TEXT, created_at INTEGER)`);
+// later, per request:
+this.ctx.storage.sql.exec(
+  "SELECT * FROM messages WHERE room = ? ORDER BY created_at DESC LIMIT 50", room);
+```
+
+**Use instead**
+
+```ts
+this.ctx.storage.sql.exec(
+  "CREATE INDEX IF NOT EXISTS idx_messages_room_created_at ON messages(room, created_at DESC)");
+```
+
+Equality columns come first, then one range column, then the `ORDER BY`
+column, so one index serves both the filter and the sort.
+
+**Known problems**
+
+An index created outside this code base (a migration file run by other
+tooling) is invisible; suppress with `// do-wizard-ignore DO201: reason`.
+Queries whose SQL is built at run time are not checked. Each index adds a
+write per insert; tiny tables may not need one.
+
+**References**
+
+- https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
+- https://developers.cloudflare.com/durable-objects/best-practices/access-durable-objects-storage/
+- https://www.sqlite.org/queryplanner.html
+"#;
+
+pub static RULE: Rule = Rule {
+    name: "missing-index",
+    area: Area::Queries,
+    severity: Severity::Warning,
+    scale_sensitive: false,
+    fix: FixAvailability::None,
+    summary: "A query filters or orders on a column no index starts with (full table scan)",
+    docs: DOCS,
+    check: Check::Project(check),
+};
+
+fn check(context: &ProjectContext<'_>, report: &mut Report) {
+    let project = context.project;
+    for file in &project.files {
+        for fact in &file.sql {
+            for statement in &fact.statements {
+                if !matches!(
+                    statement.kind,
+                    StatementKind::Select | StatementKind::Update | StatementKind::Delete
+                ) {
+                    continue;
+                }
+                // Columns per table, in index order: equality, IN, range, ORDER BY.
+                let mut per_table: BTreeMap<String, Vec<(String, Option<bool>, u8)>> =
+                    BTreeMap::new();
+                for filter in &statement.filters {
+                    let weight = match filter.op {
+                        FilterOp::Equal => 0,
+                        FilterOp::In => 1,
+                        FilterOp::Range => 2,
+                    };
+                    per_table.entry(filter.table.clone()).or_default().push((
+                        filter.column.clone(),
+                        None,
+                        weight,
+                    ));
+                }
+                for order in &statement.order_by {
+                    per_table.entry(order.table.clone()).or_default().push((
+                        order.column.clone(),
+                        Some(order.descending),
+                        3,
+                    ));
+                }
+                for (table_name, mut columns) in per_table {
+                    let Some(table) = project.table(&table_name) else {
+                        continue;
+                    };
+                    // Only real columns of the table (not aliases of aggregates).
+                    columns.retain(|(column, _, _)| table.has_column(column));
+                    if columns.is_empty() || columns.iter().any(|(column, _, _)| is_rowid(column)) {
+                        continue;
+                    }
+                    let leading: Vec<String> = project
+                        .indexes_on(&table_name)
+                        .filter_map(|index| index.columns.first().cloned())
+                        .chain(table.key_leading_columns().map(str::to_owned))
+                        .collect();
+                    let served = columns
+                        .iter()
+                        .any(|(column, _, _)| leading.iter().any(|lead| same_name(lead, column)));
+                    if served {
+                        continue;
+                    }
+                    columns.sort_by_key(|(_, _, weight)| *weight);
+                    let mut key: Vec<(String, Option<bool>)> = Vec::new();
+                    let mut seen_range = false;
+                    for (column, descending, weight) in &columns {
+                        if key.iter().any(|(existing, _)| same_name(existing, column)) {
+                            continue;
+                        }
+                        // After one range column, further range columns cannot use the index.
+                        if *weight == 2 {
+                            if seen_range {
+                                continue;
+                            }
+                            seen_range = true;
+                        }
+                        key.push((column.clone(), *descending));
+                    }
+                    let name = format!(
+                        "idx_{}_{}",
+                        table.name.to_ascii_lowercase(),
+                        key.iter()
+                            .map(|(column, _)| column.to_ascii_lowercase())
+                            .collect::<Vec<_>>()
+                            .join("_")
+                    );
+                    let key_text = key
+                        .iter()
+                        .map(|(column, descending)| {
+                            if *descending == Some(true) {
+                                format!("{column} DESC")
+                            } else {
+                                column.clone()
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let statement_text = format!(
+                        "CREATE INDEX IF NOT EXISTS {name} ON {}({key_text})",
+                        table.name
+                    );
+                    let placement = match project.table_location(&table.name) {
+                        Some((file, _)) => format!(
+                            "run it right after the `CREATE TABLE {}` in {}",
+                            table.name,
+                            file.display()
+                        ),
+                        None => "run it once with the schema setup".to_string(),
+                    };
+                    let uses = columns
+                        .iter()
+                        .map(|(column, _, _)| format!("`{column}`"))
+                        .collect::<Vec<_>>();
+                    let mut uses_deduplicated = uses.clone();
+                    uses_deduplicated.dedup();
+                    report.push(
+                        Violation::at(
+                            fact.query_range,
+                            format!(
+                                "this query filters or orders `{}` on {} but no index, PRIMARY KEY or UNIQUE constraint starts with {}: SQLite scans every row of `{}`",
+                                table.name,
+                                uses_deduplicated.join(", "),
+                                if uses_deduplicated.len() == 1 { "it" } else { "any of them" },
+                                table.name
+                            ),
+                        )
+                        .in_file(&file.path)
+                        .fix(format!(
+                            "add the index, and {placement}:\n  this.ctx.storage.sql.exec(\"{statement_text}\");"
+                        ))
+                        .effect(format!(
+                            "rows read per query drop from every row of `{}` to the matching rows plus a B-tree descent (with 100,000 rows: ~100,000 rows read become ~17 + matches; rows read are billed and timed)",
+                            table.name
+                        )),
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::optimize::rules::testing::assert_rule;
+
+    const SCHEMA: &str = r#"import { DurableObject } from "cloudflare:workers";
+export class Chat extends DurableObject {
+  constructor(ctx: DurableObjectState, env: unknown) {
+    super(ctx, env);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS messages (id INTEGER PRIMARY KEY, room TEXT, body TEXT, at INTEGER)");
+    INDEX
+  }
+  list(room: string) {
+    return this.ctx.storage.sql.exec("QUERY", room).toArray();
+  }
+}"#;
+
+    fn source(index: &str, query: &str) -> String {
+        SCHEMA.replace("INDEX", index).replace("QUERY", query)
+    }
+
+    #[test]
+    fn pass_and_fail() {
+        let fail = [
+            source("", "SELECT * FROM messages WHERE room = ?"),
+            source("", "SELECT * FROM messages WHERE at > ? ORDER BY at"),
+            source(
+                r#"ctx.storage.sql.exec("CREATE INDEX IF NOT EXISTS i ON messages(at)");"#,
+                "SELECT * FROM messages WHERE room = ?",
+            ),
+        ];
+        let pass = [
+            source(
+                r#"ctx.storage.sql.exec("CREATE INDEX IF NOT EXISTS by_room ON messages(room, at)");"#,
+                "SELECT * FROM messages WHERE room = ?",
+            ),
+            source("", "SELECT * FROM messages WHERE id = ?"),
+            source(
+                "",
+                "SELECT room, COUNT(*) AS total FROM messages GROUP BY room ORDER BY total",
+            ),
+            source("", "SELECT * FROM other_table WHERE room = ?"),
+        ];
+        let fail: Vec<&str> = fail.iter().map(String::as_str).collect();
+        let pass: Vec<&str> = pass.iter().map(String::as_str).collect();
+        assert_rule("DO201", &pass, &fail, None);
+    }
+}

@@ -1,0 +1,224 @@
+//! The rules: one file per rule, named after it. Each file holds, in order,
+//! its documentation (`DOCS`, printed by `do-wizard explain`), its metadata
+//! and check (`RULE`), and small inline tests. Codes are assigned only in
+//! [`crate::optimize::registry`].
+//!
+//! A rule checks either one file at a time ([`Check::File`], with the file's
+//! AST and [`FileModel`]) or the whole project once ([`Check::Project`], with
+//! the wrangler configs and every file's owned facts). It reports
+//! [`Violation`]s into a [`Report`]; the runner stamps the code, severity and
+//! position, applies suppression comments, and sorts.
+
+use std::path::{Path, PathBuf};
+
+use oxc_span::Span;
+
+use super::answers::OptimizeAnswers;
+use super::finding::{Applicability, Area, Edit, Fix, Severity};
+use super::model::{FileModel, ProjectHints};
+use super::project::ProjectModel;
+use crate::config::TextRange;
+
+pub mod async_work_in_constructor;
+pub mod awaited_sync_sql;
+pub mod block_concurrency_per_request;
+pub mod cold_start_common;
+pub mod cursor_across_await;
+pub mod cursor_rows_property;
+pub mod heavy_block_concurrency;
+pub mod manual_transaction_sql;
+pub mod missing_index;
+pub mod pragma_user_version;
+pub mod query_in_loop;
+pub mod schema_setup_every_request;
+pub mod sql_string_interpolation;
+pub mod unbounded_select;
+pub mod unsupported_sqlite_syntax;
+pub mod writes_without_transaction;
+
+/// Whether a rule can offer a machine-applicable fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixAvailability {
+    None,
+    /// Sometimes (only for some shapes of the problem).
+    Sometimes,
+    Always,
+}
+
+/// A rule's check.
+#[derive(Clone, Copy)]
+pub enum Check {
+    File(fn(&FileContext<'_, '_>, &mut Report)),
+    Project(fn(&ProjectContext<'_>, &mut Report)),
+}
+
+/// A rule: metadata, documentation and check. The code lives in the registry.
+pub struct Rule {
+    /// Kebab-case, describing the pattern (`query-in-loop`).
+    pub name: &'static str,
+    pub area: Area,
+    pub severity: Severity,
+    /// Rises one level at scale `medium` and `large`.
+    pub scale_sensitive: bool,
+    pub fix: FixAvailability,
+    /// One line for `do-wizard rules` and SARIF `shortDescription`.
+    pub summary: &'static str,
+    /// Markdown: `**What it does**`, `**Why is this bad?**`, …
+    pub docs: &'static str,
+    pub check: Check,
+}
+
+/// What a file rule sees.
+pub struct FileContext<'m, 'a> {
+    /// Relative to the scanned root.
+    pub path: &'m Path,
+    pub model: &'m FileModel<'a>,
+    pub answers: &'m OptimizeAnswers,
+    pub hints: &'m ProjectHints,
+}
+
+impl<'a> FileContext<'_, 'a> {
+    /// The source text of a span.
+    pub fn text(&self, span: Span) -> &'a str {
+        self.model.text(span)
+    }
+
+    /// Whether this file is JavaScript (no type annotations may be written).
+    pub fn is_javascript(&self) -> bool {
+        self.path
+            .extension()
+            .and_then(|ext| ext.to_str())
+            .is_some_and(|ext| matches!(ext, "js" | "mjs" | "cjs" | "jsx"))
+    }
+}
+
+/// What a project rule sees.
+pub struct ProjectContext<'m> {
+    pub project: &'m ProjectModel,
+    pub answers: &'m OptimizeAnswers,
+}
+
+/// A problem a rule found, before the runner turns it into a finding.
+#[derive(Debug, Clone)]
+pub struct Violation {
+    /// `None`: the file being checked (file rules). Project rules name it.
+    pub file: Option<PathBuf>,
+    pub range: TextRange,
+    pub message: String,
+    pub fix: Option<String>,
+    pub effect: String,
+    pub edits: Option<(Vec<Edit>, Applicability)>,
+    /// The class the finding is about: dropped if the project model finds it
+    /// is not a Durable Object class after all (inherited across files).
+    pub class: Option<String>,
+}
+
+impl Violation {
+    pub fn new(span: Span, message: impl Into<String>) -> Self {
+        Self::at(
+            TextRange::new(span.start as usize, span.end as usize),
+            message,
+        )
+    }
+
+    pub fn at(range: TextRange, message: impl Into<String>) -> Self {
+        Violation {
+            file: None,
+            range,
+            message: message.into(),
+            fix: None,
+            effect: String::new(),
+            edits: None,
+            class: None,
+        }
+    }
+
+    pub fn in_file(mut self, file: impl Into<PathBuf>) -> Self {
+        self.file = Some(file.into());
+        self
+    }
+
+    pub fn fix(mut self, fix: impl Into<String>) -> Self {
+        self.fix = Some(fix.into());
+        self
+    }
+
+    pub fn effect(mut self, effect: impl Into<String>) -> Self {
+        self.effect = effect.into();
+        self
+    }
+
+    pub fn edits(mut self, edits: Vec<Edit>, applicability: Applicability) -> Self {
+        self.edits = Some((edits, applicability));
+        self
+    }
+
+    pub fn class(mut self, class: Option<&str>) -> Self {
+        self.class = class.map(str::to_owned);
+        self
+    }
+}
+
+/// Where rules put their violations.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub violations: Vec<Violation>,
+}
+
+impl Report {
+    pub fn push(&mut self, violation: Violation) {
+        self.violations.push(violation);
+    }
+}
+
+/// Build a [`Fix`] for a file.
+pub fn fix_for(file: &Path, edits: Vec<Edit>, applicability: Applicability) -> Fix {
+    Fix {
+        file: file.to_path_buf(),
+        edits,
+        applicability,
+    }
+}
+
+/// Test helpers shared by the rules' inline tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::super::answers::OptimizeAnswers;
+    use super::super::registry;
+
+    /// Analyze one in-memory TypeScript file (plus an optional
+    /// `wrangler.jsonc`) and return the codes found for `code`.
+    pub fn findings(code: &str, source: &str, config: Option<&str>) -> Vec<String> {
+        let directory = tempfile::tempdir().expect("temp dir");
+        std::fs::write(directory.path().join("index.ts"), source).expect("write source");
+        if let Some(config) = config {
+            std::fs::write(directory.path().join("wrangler.jsonc"), config).expect("write config");
+        }
+        let selection = registry::Selection::parse(Some(code), None).expect("selection");
+        let analysis =
+            super::super::analyze_with(directory.path(), &OptimizeAnswers::default(), &selection)
+                .expect("analysis");
+        analysis
+            .findings
+            .iter()
+            .map(|finding| format!("{}:{}", finding.code, finding.start.line))
+            .collect()
+    }
+
+    /// Assert every `fail` source fires `code` and every `pass` source does not.
+    pub fn assert_rule(code: &str, pass: &[&str], fail: &[&str], config: Option<&str>) {
+        for source in fail {
+            assert!(
+                !findings(code, source, config).is_empty(),
+                "{code} should fire on:\n{source}"
+            );
+        }
+        for source in pass {
+            let found = findings(code, source, config);
+            assert!(
+                found.is_empty(),
+                "{code} should stay quiet ({found:?}) on:\n{source}"
+            );
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! DO202 query-in-loop.
+
+use oxc_ast::AstKind;
+use oxc_span::GetSpan;
+
+use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::StoragePath;
+use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
+use crate::optimize::semantic::{NodeId, argument, identifier_name, method_call};
+use crate::optimize::sql::{FilterOp, StatementKind};
+
+pub const DOCS: &str = r#"**What it does**
+
+Reports `sql.exec`, `storage.get/put/delete` or a call on the same Durable
+Object stub inside a loop (`for`, `for…of`, `while`, a `.forEach` / `.map`
+callback) whose key changes per iteration: the N+1 pattern.
+
+**Why is this bad?**
+
+Every iteration pays a round trip (a query, a storage operation, or an RPC to
+another object). With 20 keys that is 20 round trips where one would do; the
+seed wizard measured 20 × 50 ms = 1000 ms against 60 ms for one batched query.
+
+**Example**
+
+```ts
+for (const message of messages) {
+  const user = this.ctx.storage.sql.exec("SELECT * FROM users WHERE id = ?", message.user_id).one();
+}
+```
+
+**Use instead**
+
+```ts
+const ids = messages.map((message) => message.user_id);
+const placeholders = ids.map(() => "?").join(", ");
+const users = this.ctx.storage.sql.exec(`SELECT * FROM users WHERE id IN (${placeholders})`, ...ids).toArray();
+```
+
+or a `JOIN`, or `storage.get([...keys])` (up to 128 keys per call).
+
+**Known problems**
+
+A query in the loop header, or one whose key does not change, is not reported.
+Stub calls in a loop over different objects are a fan-out, not N+1, and are
+not reported; only repeated calls on the same stub are. Writes (`INSERT`,
+`UPDATE`) in a loop are not reported here: batch them in
+`ctx.storage.transactionSync`.
+
+**References**
+
+- https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
+- https://developers.cloudflare.com/durable-objects/api/storage-api/#get
+"#;
+
+pub static RULE: Rule = Rule {
+    name: "query-in-loop",
+    area: Area::Queries,
+    severity: Severity::Warning,
+    scale_sensitive: false,
+    fix: FixAvailability::None,
+    summary: "A query, storage call or stub call per loop iteration (N+1)",
+    docs: DOCS,
+    check: Check::File(check),
+};
+
+fn varies_per_iteration(
+    context: &FileContext<'_, '_>,
+    call_node: NodeId,
+    loop_node: NodeId,
+) -> bool {
+    let model = context.model;
+    let AstKind::CallExpression(call) = model.nodes.kind(call_node) else {
+        return false;
+    };
+    let variant = model.loop_variant_names(loop_node);
+    call.arguments.iter().any(|argument| {
+        model
+            .node_with_span(call_node, argument.span())
+            .is_some_and(|node| {
+                model
+                    .referenced_names(node)
+                    .iter()
+                    .any(|name| variant.contains(name))
+            })
+    })
+}
+
+fn check(context: &FileContext<'_, '_>, report: &mut Report) {
+    let model = context.model;
+    for exec in model.sql_execs.iter().filter(|exec| exec.confident) {
+        let Some((class, method)) = model.method_at(exec.node) else {
+            continue;
+        };
+        let Some(loop_node) = model.enclosing_loop(exec.node, method.function) else {
+            continue;
+        };
+        if !varies_per_iteration(context, exec.node, loop_node) {
+            continue;
+        }
+        let Some(statement) = exec.statement() else {
+            continue;
+        };
+        // Writes in a loop are batched differently (transactionSync); report reads.
+        if statement.kind != StatementKind::Select {
+            continue;
+        }
+        let key = statement
+            .filters
+            .iter()
+            .find(|filter| filter.op == FilterOp::Equal)
+            .map(|filter| filter.column.clone());
+        let fix = match (&key, &exec.text) {
+            (Some(column), Some(text)) => {
+                let batched = replace_equality(text, column).unwrap_or_else(|| text.clone());
+                format!(
+                    "collect the keys first and run one query:\n  const keys = /* the {column} of every item */;\n  const placeholders = keys.map(() => \"?\").join(\", \");\n  const rows = this.ctx.storage.sql.exec(`{}`, ...keys).toArray();",
+                    batched.split_whitespace().collect::<Vec<_>>().join(" ")
+                )
+            }
+            _ => "run one batched query (`WHERE id IN (…)` with spread bindings) or a JOIN before the loop".to_string(),
+        };
+        report.push(
+            Violation::new(exec.call.span, format!(
+                "`{}` runs once per iteration of this loop with a different key: N+1 queries{}",
+                context.text(exec.call.callee.span()),
+                key.as_ref().map(|column| format!(" on `{column}`")).unwrap_or_default()
+            ))
+            .fix(fix)
+            .effect("N+1 with 20 keys: 20 queries become 1 (seed measurement: 20 × 50 ms = 1000 ms → 60 ms)")
+            .class(model.classes[class].name),
+        );
+    }
+    for &call_node in &model.calls {
+        let AstKind::CallExpression(call) = model.nodes.kind(call_node) else {
+            continue;
+        };
+        let Some((receiver, name)) = method_call(call) else {
+            continue;
+        };
+        if !matches!(name, "get" | "put" | "delete") {
+            continue;
+        }
+        if model.storage_path_at(receiver, call_node) != Some(StoragePath::Storage) {
+            continue;
+        }
+        // Arrays and objects are already batched calls.
+        if matches!(
+            argument(call, 0).map(|arg| arg.get_inner_expression()),
+            Some(
+                oxc_ast::ast::Expression::ArrayExpression(_)
+                    | oxc_ast::ast::Expression::ObjectExpression(_)
+            )
+        ) {
+            continue;
+        }
+        let Some((class, method)) = model.method_at(call_node) else {
+            continue;
+        };
+        let Some(loop_node) = model.enclosing_loop(call_node, method.function) else {
+            continue;
+        };
+        if !varies_per_iteration(context, call_node, loop_node) {
+            continue;
+        }
+        report.push(
+            Violation::new(call.span, format!(
+                "`{}(…)` of one key per loop iteration: N+1 storage operations",
+                context.text(call.callee.span())
+            ))
+            .fix(format!(
+                "collect the keys and make one call: `{}([...keys])` (up to 128 keys; `put` takes an object of entries)",
+                context.text(call.callee.span())
+            ))
+            .effect("20 keys: 20 storage round trips become 1")
+            .class(model.classes[class].name),
+        );
+    }
+    for stub in &model.stub_calls {
+        let Some(function) = model.nodes.enclosing_function(stub.node) else {
+            continue;
+        };
+        let Some(loop_node) = model.enclosing_loop(stub.node, function) else {
+            continue;
+        };
+        // The same stub, created outside the loop, called with per-iteration arguments.
+        let Some(stub_name) = identifier_name(match method_call(stub.call) {
+            Some((receiver, _)) => receiver,
+            None => continue,
+        }) else {
+            continue;
+        };
+        if model.loop_variant_names(loop_node).contains(stub_name) {
+            continue;
+        }
+        if !varies_per_iteration(context, stub.node, loop_node) {
+            continue;
+        }
+        report.push(
+            Violation::new(stub.call.span, format!(
+                "`{stub_name}.{}(…)` calls the same Durable Object once per loop iteration: N+1 RPC round trips",
+                stub.method
+            ))
+            .fix(format!("add a batch method to the class and call it once: `await {stub_name}.{}Many(items)`", stub.method))
+            .effect("20 items: 20 RPC round trips (each a network hop to the object) become 1"),
+        );
+    }
+}
+
+/// `… WHERE id = ? …` → `… WHERE id IN (${placeholders}) …`.
+fn replace_equality(text: &str, column: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let column_lower = column.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(found) = lower[from..].find(&column_lower) {
+        let start = from + found;
+        let after = &lower[start + column_lower.len()..];
+        let trimmed = after.trim_start();
+        if trimmed.starts_with('=') && trimmed[1..].trim_start().starts_with('?') {
+            let question = start
+                + column_lower.len()
+                + (after.len() - trimmed.len())
+                + 1
+                + (trimmed[1..].len() - trimmed[1..].trim_start().len());
+            return Some(format!(
+                "{}{} IN (${{placeholders}}){}",
+                &text[..start],
+                &text[start..start + column.len()],
+                &text[question + 1..]
+            ));
+        }
+        from = start + column_lower.len();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_equality;
+    use crate::optimize::rules::testing::assert_rule;
+
+    #[test]
+    fn batched_query_text() {
+        assert_eq!(
+            replace_equality("SELECT * FROM users WHERE id = ?", "id").unwrap(),
+            "SELECT * FROM users WHERE id IN (${placeholders})"
+        );
+    }
+
+    #[test]
+    fn pass_and_fail() {
+        let fail = [r#"import { DurableObject } from "cloudflare:workers";
+export class A extends DurableObject { async f(ids: string[]) {
+  for (const id of ids) { this.ctx.storage.sql.exec("SELECT * FROM users WHERE id = ?", id).one(); } } }"#];
+        let pass = [r#"import { DurableObject } from "cloudflare:workers";
+export class A extends DurableObject { async f(ids: string[]) {
+  for (const id of ids) { this.ctx.storage.sql.exec("SELECT * FROM settings WHERE k = ?", "theme").one(); } } }"#];
+        assert_rule("DO202", &pass, &fail, None);
+    }
+}

@@ -1,0 +1,303 @@
+//! Small drawing pieces every screen shares: the title bar, the key-help
+//! line, the "terminal too small" message, centred pop-ups, word wrapping.
+//! All of them only read what they are given.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Flex, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+
+use super::theme;
+use super::{MIN_HEIGHT, MIN_WIDTH};
+
+/// One entry of a help line: the key as shown, and what it does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyHelp {
+    pub keys: &'static str,
+    pub action: &'static str,
+}
+
+pub const fn key_help(keys: &'static str, action: &'static str) -> KeyHelp {
+    KeyHelp { keys, action }
+}
+
+/// The key-help line: as many entries as fit in `width`, always keeping the
+/// last one (quit).
+pub fn help_line(entries: &[KeyHelp], width: u16) -> Line<'static> {
+    let width = usize::from(width);
+    let length = |entry: &KeyHelp| entry.keys.chars().count() + 1 + entry.action.chars().count();
+    let Some((last, rest)) = entries.split_last() else {
+        return Line::default();
+    };
+    // A leading space, then entries separated by two spaces.
+    let mut budget = width.saturating_sub(1 + length(last));
+    let mut shown: Vec<&KeyHelp> = Vec::new();
+    for entry in rest {
+        if length(entry) + 2 > budget {
+            break;
+        }
+        budget -= length(entry) + 2;
+        shown.push(entry);
+    }
+    shown.push(last);
+    let mut spans = vec![Span::raw(" ")];
+    for (index, entry) in shown.iter().enumerate() {
+        if index > 0 {
+            spans.push(Span::raw("  "));
+        }
+        spans.push(Span::styled(entry.keys, theme::key()));
+        spans.push(Span::styled(format!(" {}", entry.action), theme::dim()));
+    }
+    Line::from(spans)
+}
+
+/// The title bar: a name on the left, a note on the right.
+pub fn title_bar(frame: &mut Frame, area: Rect, title: &str, note: &str) {
+    // The note (a count, a status message) wins over the title when both
+    // do not fit: it is the part that changes.
+    let width = usize::from(area.width);
+    let right = truncate(&format!("{note} "), width.saturating_sub(12));
+    let left = truncate(
+        &format!(" {title}"),
+        width.saturating_sub(right.chars().count() + 1),
+    );
+    let gap = width.saturating_sub(left.chars().count() + right.chars().count());
+    let text = format!("{left}{}{right}", " ".repeat(gap));
+    frame.render_widget(Paragraph::new(text).style(theme::title_bar()), area);
+}
+
+/// Whether the area is below the smallest supported size.
+pub fn too_small(area: Rect) -> bool {
+    area.width < MIN_WIDTH || area.height < MIN_HEIGHT
+}
+
+/// What is drawn instead of a screen below the smallest supported size.
+pub fn draw_too_small(frame: &mut Frame) {
+    let area = frame.area();
+    let text = Text::from(vec![
+        Line::from(Span::styled("Terminal too small", theme::heading())),
+        Line::from(format!(
+            "{}×{} here; do-wizard needs at least {MIN_WIDTH}×{MIN_HEIGHT}.",
+            area.width, area.height
+        )),
+        Line::from("Make the window larger, or press q to quit."),
+    ]);
+    let height = 3.min(area.height);
+    let [middle] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(area);
+    frame.render_widget(
+        Paragraph::new(text)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        middle,
+    );
+}
+
+/// A rectangle of `width` × `height` centred in `area` (clamped to it).
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [cell] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(row);
+    cell
+}
+
+/// A bordered pane; `focused` picks the border colour.
+pub fn pane(title: &str, focused: bool) -> Block<'static> {
+    Block::bordered()
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
+        .border_style(if focused {
+            theme::focused_border()
+        } else {
+            theme::border()
+        })
+        .title(Span::styled(
+            format!(" {title} "),
+            if focused {
+                theme::focused_border()
+            } else {
+                Style::new()
+            },
+        ))
+}
+
+/// Draw a pop-up: cleared background, a bordered box, the text inside.
+pub fn popup(frame: &mut Frame, title: &str, text: Text<'static>, width: u16) {
+    let area = frame.area();
+    let inner_width = width.saturating_sub(2).max(1);
+    let height = text
+        .lines
+        .iter()
+        .map(|line| {
+            wrap(&line_text(line), usize::from(inner_width))
+                .len()
+                .max(1)
+        })
+        .sum::<usize>() as u16
+        + 2;
+    let rect = centered(area, width, height);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(text)
+            .wrap(Wrap { trim: false })
+            .block(pane(title, true)),
+        rect,
+    );
+}
+
+/// The plain text of a line.
+pub fn line_text(line: &Line<'_>) -> String {
+    line.spans
+        .iter()
+        .map(|span| span.content.as_ref())
+        .collect()
+}
+
+/// Word-wrap `text` to `width` columns; words longer than a line are cut.
+/// Leading spaces of the first line are kept (for indented text).
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut current = String::new();
+    let indent: String = text.chars().take_while(|c| *c == ' ').collect();
+    for word in text.split(' ').filter(|word| !word.is_empty()) {
+        let needed = if current.is_empty() {
+            word.chars().count()
+        } else {
+            current.chars().count() + 1 + word.chars().count()
+        };
+        if needed > width && !current.is_empty() {
+            lines.push(std::mem::take(&mut current));
+        }
+        let mut word = word.to_string();
+        while word.chars().count() > width {
+            let head: String = word.chars().take(width).collect();
+            word = word.chars().skip(width).collect();
+            if !current.is_empty() {
+                lines.push(std::mem::take(&mut current));
+            }
+            lines.push(head);
+        }
+        if current.is_empty() {
+            if lines.is_empty() {
+                current.push_str(&indent);
+            }
+            current.push_str(&word);
+        } else {
+            current.push(' ');
+            current.push_str(&word);
+        }
+    }
+    if !current.is_empty() || lines.is_empty() {
+        lines.push(current);
+    }
+    lines
+}
+
+/// Word-wrap `text` to `width`, indenting every line after the first by
+/// `hanging` spaces (for bullets and `label: value` lists).
+pub fn wrap_hanging(text: &str, width: usize, hanging: usize) -> Vec<String> {
+    let first = wrap(text, width);
+    let Some(head) = first.first() else {
+        return first;
+    };
+    // The words the first line took, counted, so spacing in `text` does
+    // not matter.
+    let taken = head.split(' ').filter(|word| !word.is_empty()).count();
+    let words: Vec<&str> = text.split(' ').filter(|word| !word.is_empty()).collect();
+    let rest = words.get(taken..).unwrap_or_default().join(" ");
+    let mut lines = vec![head.clone()];
+    if !rest.is_empty() {
+        let narrower = width.saturating_sub(hanging).max(1);
+        lines.extend(
+            wrap(&rest, narrower)
+                .into_iter()
+                .map(|line| format!("{}{line}", " ".repeat(hanging))),
+        );
+    }
+    lines
+}
+
+/// Word-wrap each line of `text` to `width` (less one column, so a line
+/// never touches the edge), continuing a wrapped line under its text: after
+/// its indent and any `- ` bullet. For plain text printed line by line.
+pub fn wrap_block(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let indent = line.len() - line.trim_start().len();
+        let hanging = indent
+            + if line.trim_start().starts_with("- ") {
+                2
+            } else {
+                0
+            };
+        for piece in wrap_hanging(line, width.saturating_sub(1).max(20), hanging) {
+            out.push_str(&piece);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The terminal's width in columns, or 80 when there is no terminal.
+pub fn terminal_width() -> usize {
+    ratatui::crossterm::terminal::size().map_or(80, |(columns, _)| usize::from(columns.max(20)))
+}
+
+/// `text` cut to `width` characters, with `…` when cut.
+pub fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_keeps_words_and_cuts_long_ones() {
+        assert_eq!(wrap("one two three", 7), ["one two", "three"]);
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 5), [""]);
+        assert_eq!(wrap("  indented text", 20), ["  indented text"]);
+    }
+
+    #[test]
+    fn wrap_hanging_indents_continuations() {
+        assert_eq!(
+            wrap_hanging("  - one two three four", 12, 4),
+            ["  - one two", "    three", "    four"]
+        );
+        assert_eq!(wrap_hanging("a  b", 80, 2), ["a  b".replace("  ", " ")]);
+    }
+
+    #[test]
+    fn help_line_keeps_quit_when_short_of_room() {
+        let entries = [
+            key_help("enter", "write"),
+            key_help("tab", "switch pane"),
+            key_help("q", "quit"),
+        ];
+        let text = |width| line_text(&help_line(&entries, width));
+        assert_eq!(text(80), " enter write  tab switch pane  q quit");
+        assert_eq!(text(20), " enter write  q quit");
+    }
+
+    #[test]
+    fn truncate_marks_the_cut() {
+        assert_eq!(truncate("abcdef", 4), "abc…");
+        assert_eq!(truncate("abc", 4), "abc");
+    }
+}
