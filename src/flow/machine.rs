@@ -251,24 +251,7 @@ impl NewFlow {
                         match recommend::patterns::combination(recommendation.primary, companion) {
                             Some(combination) => Choice {
                                 description: combination.why,
-                                label: match companion {
-                                    PatternId::RateLimiter
-                                        if recommendation.primary == PatternId::Chat =>
-                                    {
-                                        "Rate limiter — spam prevention"
-                                    }
-                                    PatternId::Analytics
-                                        if recommendation.primary == PatternId::Session =>
-                                    {
-                                        "Analytics — behaviour tracking"
-                                    }
-                                    PatternId::Analytics | PatternId::RateLimiter => {
-                                        "Temporary counters (rate limiter + analytics, TTL expiry)"
-                                    }
-                                    PatternId::Chat => "Chat room — spam prevention",
-                                    PatternId::Session => "User session — behaviour tracking",
-                                    PatternId::LeaderElection => base.label,
-                                },
+                                label: combination.label_of(companion),
                                 ..base
                             },
                             None => base,

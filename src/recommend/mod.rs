@@ -345,6 +345,16 @@ fn reasons(
     // companions.
     for companion in &recommendation.companions {
         let text = match patterns::combination(primary, *companion) {
+            Some(combination)
+                if combination.name == "temporary counters" && !recommendation.analytics_ttl =>
+            {
+                format!(
+                    "{} + {}: counts are kept, because persistence is {}; answer session or ephemeral persistence for temporary counters that expire by alarm.",
+                    primary.info().class_name,
+                    companion.info().class_name,
+                    requirements.persistence.value()
+                )
+            }
             Some(combination) => format!(
                 "{} + {}: {} — {}.",
                 primary.info().class_name,

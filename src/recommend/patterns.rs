@@ -142,6 +142,19 @@ pub struct Combination {
     pub patterns: [PatternId; 2],
     pub name: &'static str,
     pub why: &'static str,
+    /// How each member is labelled when offered as the other's companion.
+    pub labels: [&'static str; 2],
+}
+
+impl Combination {
+    /// The companion label of `member` (one of `patterns`).
+    pub fn label_of(&self, member: PatternId) -> &'static str {
+        if member == self.patterns[0] {
+            self.labels[0]
+        } else {
+            self.labels[1]
+        }
+    }
 }
 
 pub const COMBINATIONS: [Combination; 3] = [
@@ -149,16 +162,19 @@ pub const COMBINATIONS: [Combination; 3] = [
         patterns: [PatternId::Chat, PatternId::RateLimiter],
         name: "spam prevention",
         why: "limit how fast each sender may post into a room",
+        labels: ["Chat room — spam prevention", "Rate limiter — spam prevention"],
     },
     Combination {
         patterns: [PatternId::Session, PatternId::Analytics],
         name: "behaviour tracking",
         why: "count what users do while their session holds their state",
+        labels: ["User session — behaviour tracking", "Analytics — behaviour tracking"],
     },
     Combination {
         patterns: [PatternId::RateLimiter, PatternId::Analytics],
         name: "temporary counters",
-        why: "counters that expire on their own, cleaned up by alarms",
+        why: "counters that expire on their own (with session or ephemeral persistence), cleaned up by alarms",
+        labels: ["Rate limiter — temporary counters", "Analytics — temporary counters"],
     },
 ];
 
