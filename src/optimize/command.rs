@@ -148,21 +148,60 @@ pub fn explain(code: &str) -> anyhow::Result<Outcome> {
             "unknown rule code `{code}`; run `do-wizard rules` to list the codes"
         ));
     };
+    println!("{}", explain_text(registered));
+    println!("{EXPLAIN_FOOTER}");
+    Ok(Outcome::Success)
+}
+
+/// One rule's documentation, as `do-wizard explain` prints it (without the
+/// footer) and as `docs/rules.md` holds it.
+pub fn explain_text(registered: &registry::Registered) -> String {
     let rule = registered.rule;
-    println!("# {} {}\n", registered.code, rule.name);
-    println!(
-        "Area: {} · Default severity: {} · Fix: {}\n",
+    format!(
+        "# {} {}\n\nArea: {} · Default severity: {} · Fix: {}\n\n{}\n",
+        registered.code,
+        rule.name,
         rule.area.as_str(),
         rule.severity.as_str(),
         match rule.fix {
             super::rules::FixAvailability::None => "none",
             super::rules::FixAvailability::Sometimes => "sometimes (safe)",
             super::rules::FixAvailability::Always => "yes (safe)",
-        }
+        },
+        rule.docs.trim_end()
+    )
+}
+
+/// The whole catalog as one Markdown page (`docs/rules.md`): the table,
+/// then every rule's documentation.
+pub fn catalog_markdown() -> String {
+    let mut out = String::from(
+        "# The optimize rule catalog\n\nGenerated from the rule registry: `UPDATE_DOCS=1 cargo test --test rules_docs` rewrites it.\n`do-wizard explain CODE` prints one entry; `do-wizard rules` prints the table.\n\n| code | name | area | severity | fix | summary |\n|---|---|---|---|---|---|\n",
     );
-    println!("{}", rule.docs.trim_end());
-    println!("\n{EXPLAIN_FOOTER}");
-    Ok(Outcome::Success)
+    for registered in RULES {
+        let rule = registered.rule;
+        out.push_str(&format!(
+            "| [{code}](#{anchor}) | {} | {} | {} | {} | {} |\n",
+            rule.name,
+            rule.area.as_str(),
+            rule.severity.as_str(),
+            if rule.fix == super::rules::FixAvailability::None { "" } else { "yes" },
+            rule.summary.replace('|', "\\|"),
+            code = registered.code,
+            anchor = anchor(registered),
+        ));
+    }
+    for registered in RULES {
+        out.push('\n');
+        out.push_str(&explain_text(registered).replacen("# ", "## ", 1));
+    }
+    out.push_str(&format!("\n{EXPLAIN_FOOTER}\n"));
+    out
+}
+
+/// The Markdown anchor of a rule's heading in `docs/rules.md`.
+pub fn anchor(registered: &registry::Registered) -> String {
+    format!("{}-{}", registered.code.to_ascii_lowercase(), registered.rule.name)
 }
 
 pub fn rules() -> anyhow::Result<Outcome> {

@@ -36,6 +36,9 @@ pub struct TemplateContext {
     pub project_name: String,
     pub compatibility_date: String,
     pub patterns: Vec<TemplatePattern>,
+    /// Class names in the order `wrangler types` lists them: the classes of
+    /// `new_classes` (key-value) first, then those of `new_sqlite_classes`.
+    pub durable_namespaces: Vec<&'static str>,
     pub has: Has,
     pub storage: &'static str,
     pub sharding: ShardingContext,
@@ -67,12 +70,23 @@ impl TemplateContext {
                 }
             })
             .collect();
+        let by_backend = |storage: Storage| {
+            recommendation
+                .patterns()
+                .into_iter()
+                .filter(move |pattern| recommendation.storage_of(*pattern) == storage)
+                .map(|pattern| pattern.info().class_name)
+        };
+        let durable_namespaces = by_backend(Storage::Kv)
+            .chain(by_backend(Storage::Sqlite))
+            .collect();
         let package_manager = answers.package_manager;
         let requirements = &answers.requirements;
         TemplateContext {
             project_name: answers.project_name.clone(),
             compatibility_date: answers.compatibility_date.clone(),
             patterns,
+            durable_namespaces,
             has: Has {
                 chat: recommendation.has(PatternId::Chat),
                 rate_limiter: recommendation.has(PatternId::RateLimiter),

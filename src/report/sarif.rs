@@ -20,12 +20,12 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-/// Where `do-wizard explain CODE` output is published.
-pub fn help_uri(code: &str) -> String {
-    format!(
-        "https://github.com/do-wizard/do-wizard/blob/main/docs/rules.md#{}",
-        code.to_ascii_lowercase()
-    )
+/// The rule's first Cloudflare documentation link (its **References**): the
+/// page a code-scanning reader should open. The full text is in `help`.
+pub fn help_uri(docs: &str) -> Option<&str> {
+    docs.split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '<' | '>' | '[' | ']'))
+        .find(|word| word.starts_with("https://developers.cloudflare.com/"))
+        .map(|word| word.trim_end_matches(['.', ',', ';']))
 }
 
 pub fn value(analysis: &Analysis) -> Value {
@@ -38,7 +38,7 @@ pub fn value(analysis: &Analysis) -> Value {
                 "shortDescription": { "text": registered.rule.summary },
                 "fullDescription": { "text": registered.rule.summary },
                 "help": { "text": registered.rule.docs, "markdown": registered.rule.docs },
-                "helpUri": help_uri(registered.code),
+                "helpUri": help_uri(registered.rule.docs),
                 "defaultConfiguration": { "level": level(registered.rule.severity) },
                 "properties": { "tags": [registered.rule.area.as_str()] },
             })
