@@ -1337,13 +1337,15 @@ impl<'a> FileModel<'a> {
             }
             match self.nodes.kind(ancestor) {
                 AstKind::IfStatement(statement)
-                    if self.text(statement.test.span()).contains("this.") => {
-                        return true;
-                    }
+                    if self.text(statement.test.span()).contains("this.") =>
+                {
+                    return true;
+                }
                 AstKind::ConditionalExpression(conditional)
-                    if self.text(conditional.test.span()).contains("this.") => {
-                        return true;
-                    }
+                    if self.text(conditional.test.span()).contains("this.") =>
+                {
+                    return true;
+                }
                 AstKind::AssignmentExpression(assignment) => {
                     if matches!(
                         assignment.operator,
@@ -1471,6 +1473,13 @@ impl<'a> FileModel<'a> {
                                 if member.property.name == "sql"
                                     && self.storage_path(&member.object, self.class_of(class.node + 1)) == Some(StoragePath::Storage))
                         }),
+                    extends: class
+                        .class
+                        .heritage
+                        .as_ref()
+                        .and_then(|heritage| identifier_name(&heritage.expression))
+                        .map(str::to_owned),
+                    is_abstract: class.class.r#abstract,
                 })
             })
             .collect();
@@ -1596,6 +1605,10 @@ pub struct ClassFact {
     pub kind: DoKind,
     pub exported: bool,
     pub uses_sql: bool,
+    /// The name after `extends`, when it is a plain identifier.
+    pub extends: Option<String>,
+    /// `abstract class` (TypeScript): never instantiated by the runtime.
+    pub is_abstract: bool,
 }
 
 /// Owned facts about one `sql.exec` call whose SQL parsed.

@@ -167,6 +167,12 @@ impl ProjectModel {
         }
     }
 
+    /// The file and local name of the class a module exports as `name`,
+    /// following `export { X } from` and `export *`.
+    pub fn export_origin(&self, file: &Path, name: &str) -> Option<(PathBuf, String)> {
+        self.find_export_origin(file, name, 0)
+    }
+
     /// Follow `export { X } from` / `export *` to the file that defines `name`.
     fn find_export_origin(&self, file: &Path, name: &str, depth: u8) -> Option<(PathBuf, String)> {
         let facts = self.file(file)?;
@@ -271,7 +277,12 @@ impl ProjectModel {
     /// The project file a config's `main` points at.
     pub fn main_module(&self, config: &LoadedConfig) -> Option<PathBuf> {
         let main = config.config.main.as_ref()?;
-        let path = normalize(&config.dir().join(&main.value));
+        self.module_at(config, &main.value)
+    }
+
+    /// The project file a `main` path (relative to the config) points at.
+    pub fn module_at(&self, config: &LoadedConfig, main: &str) -> Option<PathBuf> {
+        let path = normalize(&config.dir().join(main));
         if self.by_path.contains_key(&path) {
             return Some(path);
         }
