@@ -193,6 +193,9 @@ pub struct WranglerConfig {
     pub name: Option<Spanned<String>>,
     pub main: Option<Spanned<String>>,
     pub compatibility_date: Option<Spanned<String>>,
+    /// `pages_build_output_dir`: set for a Pages project, whose Functions can
+    /// bind Durable Objects of other Workers only.
+    pub pages_build_output_dir: Option<Spanned<String>>,
     /// Top-level `compatibility_flags`.
     pub compatibility_flags: Vec<Spanned<String>>,
     /// Top-level bindings first, then each environment's.
@@ -224,6 +227,7 @@ impl WranglerConfig {
             name: None,
             main: None,
             compatibility_date: None,
+            pages_build_output_dir: None,
             compatibility_flags: Vec::new(),
             bindings: Vec::new(),
             migrations: Vec::new(),

@@ -72,6 +72,7 @@ pub(crate) fn read_document(root: &Node, config: &mut WranglerConfig) {
     config.name = root.get("name").and_then(Node::string);
     config.main = root.get("main").and_then(Node::string);
     config.compatibility_date = root.get("compatibility_date").and_then(Node::string);
+    config.pages_build_output_dir = root.get("pages_build_output_dir").and_then(Node::string);
     config.compatibility_flags = root
         .get("compatibility_flags")
         .map(Node::strings)

@@ -1508,12 +1508,32 @@ impl<'a> FileModel<'a> {
                     .then(|| fetch_style(stub.call, self.source_text)),
             })
             .collect();
+        // `ctx.exports.Name` / `this.ctx.exports.Name`: a class reached
+        // without a binding (facets, loopback stubs).
+        let mut exports_used: Vec<String> = self
+            .nodes
+            .iter()
+            .filter_map(|(_, node)| match node.kind {
+                AstKind::StaticMemberExpression(member) => match inner(&member.object) {
+                    Expression::StaticMemberExpression(object)
+                        if object.property.name == "exports" =>
+                    {
+                        Some(member.property.name.to_string())
+                    }
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        exports_used.sort();
+        exports_used.dedup();
         FileFacts {
             path: path.to_path_buf(),
             classes,
             sql,
             stubs,
             exports: self.exports.clone(),
+            exports_used,
         }
     }
 
@@ -1640,6 +1660,8 @@ pub struct FileFacts {
     pub sql: Vec<SqlFact>,
     pub stubs: Vec<StubFact>,
     pub exports: Vec<ExportFact>,
+    /// Names read as `<ctx>.exports.Name`: classes reached without a binding.
+    pub exports_used: Vec<String>,
 }
 
 /// Every name a binding pattern binds.

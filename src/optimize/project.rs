@@ -151,6 +151,12 @@ impl ProjectModel {
             .is_some_and(|kind| !matches!(kind, DoKind::NotDo))
     }
 
+    /// The kind of `class` in `file`, with `extends` across files resolved
+    /// (a framework subclass of a local base is a framework class).
+    pub fn resolved_kind(&self, file: &Path, class: &str) -> Option<DoKind> {
+        self.class_kind(file, class, 0)
+    }
+
     fn class_kind(&self, file: &Path, class: &str, depth: u8) -> Option<DoKind> {
         let facts = self.file(file)?;
         let found = facts.classes.iter().find(|fact| fact.name == class)?;
