@@ -34,6 +34,14 @@ pub static RULES: &[Registered] = &[
     Registered { code: "DO209", rule: &rules::cursor_across_await::RULE },
     Registered { code: "DO210", rule: &rules::manual_transaction_sql::RULE },
     Registered { code: "DO211", rule: &rules::pragma_user_version::RULE },
+    Registered { code: "DO701", rule: &rules::class_without_migration::RULE },
+    Registered { code: "DO702", rule: &rules::sql_on_kv_backed_class::RULE },
+    Registered { code: "DO703", rule: &rules::binding_class_not_exported::RULE },
+    Registered { code: "DO704", rule: &rules::migration_tag_problem::RULE },
+    Registered { code: "DO705", rule: &rules::rpc_needs_compat_date::RULE },
+    Registered { code: "DO706", rule: &rules::exported_class_unbound::RULE },
+    Registered { code: "DO707", rule: &rules::kv_backend_for_new_class::RULE },
+    Registered { code: "DO708", rule: &rules::migrations_and_exports::RULE },
 ];
 
 /// The rule with this code (case-insensitive).
