@@ -447,17 +447,19 @@ fn json_append(text: &str, tag: &str, classes: &[&str]) -> Option<Vec<TextEdit>>
     }
 }
 
-/// A TOML table header line (`[name]`, `[[name]]`, with an optional comment).
-fn is_toml_header(line: &str) -> bool {
+/// The name of a TOML table header line (`[name]`, `[[name]]`, with an
+/// optional comment); `None` for any other line.
+fn toml_header(line: &str) -> Option<&str> {
     let line = line.trim();
     let body = match line.find('#') {
         Some(index) if !line[..index].contains(['"', '\'']) => line[..index].trim_end(),
         _ => line,
     };
-    body.starts_with('[')
-        && body.ends_with(']')
-        && !body.contains(',')
-        && !body[1..body.len() - 1].trim_matches(['[', ']']).is_empty()
+    if !(body.starts_with('[') && body.ends_with(']')) || body.contains(',') || body.len() < 3 {
+        return None;
+    }
+    let name = body[1..body.len() - 1].trim_matches(['[', ']']).trim();
+    (!name.is_empty()).then_some(name)
 }
 
 fn toml_append(config: &WranglerConfig, tag: &str, classes: &[&str]) -> Option<Vec<TextEdit>> {
@@ -507,7 +509,9 @@ fn toml_append(config: &WranglerConfig, tag: &str, classes: &[&str]) -> Option<V
             .map_or(text.len(), |offset| position + offset + 1);
         let line = &text[position..end];
         let trimmed = line.trim();
-        if is_toml_header(trimmed) {
+        // Sub-tables of the migration (`[[migrations.renamed_classes]]`)
+        // are part of its body.
+        if toml_header(trimmed).is_some_and(|name| !name.starts_with("migrations.")) {
             break;
         }
         if !trimmed.is_empty() && !trimmed.starts_with('#') {
@@ -649,6 +653,16 @@ mod tests {
         assert_eq!(
             after,
             "name = \"a\"\n\n[[migrations]]\ntag = \"v1\" # first\nnew_classes = [\"A\"]\n\n[[migrations]]\ntag = \"v2\"\nnew_sqlite_classes = [\"B\"]\n\n# production\n[env.production]\nname = \"p\"\n"
+        );
+    }
+
+    #[test]
+    fn toml_sub_tables_belong_to_the_migration() {
+        let text = "[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"A\"]\n\n[[migrations]]\ntag = \"v2\"\n[[migrations.renamed_classes]]\nfrom = \"A\"\nto = \"B\"\n\n[vars]\nX = \"1\"\n";
+        let after = append("wrangler.toml", text, &["C"]).unwrap();
+        assert_eq!(
+            after,
+            "[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"A\"]\n\n[[migrations]]\ntag = \"v2\"\n[[migrations.renamed_classes]]\nfrom = \"A\"\nto = \"B\"\n\n[[migrations]]\ntag = \"v3\"\nnew_sqlite_classes = [\"C\"]\n\n[vars]\nX = \"1\"\n"
         );
     }
 

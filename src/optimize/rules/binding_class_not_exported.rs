@@ -1,9 +1,10 @@
 //! DO703 binding-class-not-exported.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::FileFacts;
 use crate::optimize::report_path;
 use crate::optimize::rules::config_common::{active_configs, main_file};
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
@@ -77,6 +78,13 @@ pub static RULE: Rule = Rule {
 
 fn check(context: &ProjectContext<'_>, report: &mut Report) {
     let project = context.project;
+    // Class name -> the files defining it.
+    let mut defined: HashMap<&str, Vec<&FileFacts>> = HashMap::new();
+    for file in &project.files {
+        for class in &file.classes {
+            defined.entry(class.name.as_str()).or_default().push(file);
+        }
+    }
     for loaded in active_configs(project) {
         let mut seen = HashSet::new();
         for binding in &loaded.config.bindings {
@@ -100,13 +108,11 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
             }
             // The class must exist in the project, so that the only thing
             // missing is the export.
-            let Some((defining, _)) = project
-                .files
-                .iter()
-                .flat_map(|file| file.classes.iter().map(move |fact| (file, fact)))
-                .filter(|(_, fact)| fact.name == class)
-                .min_by_key(|(file, _)| (file.path != main, file.path.clone()))
-            else {
+            let Some(defining) = defined.get(class).and_then(|files| {
+                files
+                    .iter()
+                    .min_by_key(|file| (file.path != main, file.path.clone()))
+            }) else {
                 continue;
             };
             let main_name = report_path(&main);

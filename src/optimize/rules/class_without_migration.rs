@@ -6,7 +6,7 @@ use crate::config::edit::{append_sqlite_migration, next_migration_tag};
 use crate::config::{ConfigFormat, DurableObjectBinding, WranglerConfig};
 use crate::optimize::finding::{Applicability, Area, Edit, Severity};
 use crate::optimize::project::{LoadedConfig, ProjectModel};
-use crate::optimize::rules::config_common::{active_configs, code_of, main_file, owned_classes};
+use crate::optimize::rules::config_common::{Ownership, active_configs, code_of, main_file};
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
 use crate::optimize::suppress::is_suppressed;
 
@@ -98,6 +98,7 @@ pub static RULE: Rule = Rule {
 
 fn check(context: &ProjectContext<'_>, report: &mut Report) {
     let project = context.project;
+    let ownership = Ownership::new(project);
     for loaded in active_configs(project) {
         let config = &loaded.config;
         // A Pages project cannot define Durable Objects.
@@ -133,7 +134,7 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
             .iter()
             .filter(|binding| {
                 !uses_exports
-                    && fix_is_unambiguous(project, loaded, binding)
+                    && fix_is_unambiguous(project, &ownership, loaded, binding)
                     && !is_suppressed(&config.text, binding.class_name.range.start, code)
             })
             .map(|binding| binding.class_name.value.as_str())
@@ -192,6 +193,7 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
 /// is the one right change.
 fn fix_is_unambiguous(
     project: &ProjectModel,
+    ownership: &Ownership<'_>,
     loaded: &LoadedConfig,
     binding: &DurableObjectBinding,
 ) -> bool {
@@ -207,7 +209,7 @@ fn fix_is_unambiguous(
         .flat_map(|(_, migrations)| migrations)
         .flat_map(|migration| migration.mentioned_classes())
         .any(|name| name.value == class);
-    let defined = owned_classes(project, loaded, class).next().is_some()
+    let defined = ownership.classes(loaded, class).next().is_some()
         || main_file(project, loaded, binding.environment.as_deref())
             .and_then(|main| project.exported_names(&main))
             .is_some_and(|names| names.contains(class));
@@ -255,6 +257,78 @@ mod tests {
     fn a_dead_export_entry_does_not_count() {
         let config = r#"{ "main": "src/index.ts", "durable_objects": { "bindings": [{ "name": "R", "class_name": "Room" }] }, "exports": { "Room": { "type": "durable-object", "state": "deleted" } } }"#;
         assert_eq!(findings("wrangler.jsonc", config).len(), 1);
+    }
+
+    /// Analyze, apply the safe fixes, analyze again: DO701 is gone, the
+    /// config still reads, and its comments are where they were.
+    fn fixed(config_name: &str, config: &str, classes: &str) -> String {
+        use crate::optimize::answers::OptimizeAnswers;
+        use crate::optimize::registry::Selection;
+        use crate::optimize::{analyze_with, fix};
+
+        let directory = tempfile::tempdir().unwrap();
+        let root = directory.path();
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::write(root.join(config_name), config).unwrap();
+        std::fs::write(root.join("src/index.ts"), classes).unwrap();
+        let selection = Selection::parse(Some("DO701"), None).unwrap();
+        let answers = OptimizeAnswers::default();
+        let analysis = analyze_with(root, &answers, &selection).unwrap();
+        assert!(!analysis.findings.is_empty());
+        let planned = fix::plan(&analysis);
+        assert_eq!(planned.len(), 1, "one fixed file");
+        fix::write(root, &planned).unwrap();
+        let again = analyze_with(root, &answers, &Selection::default()).unwrap();
+        assert!(again.findings.iter().all(|finding| finding.code != "DO701"));
+        assert!(again.diagnostics.iter().all(|d| d.level != "error"));
+        std::fs::read_to_string(root.join(config_name)).unwrap()
+    }
+
+    #[test]
+    fn the_fix_appends_one_migration_for_every_missing_class() {
+        let classes = "import { DurableObject } from \"cloudflare:workers\";\nexport class Room extends DurableObject {}\nexport class Lobby extends DurableObject {}\nexport default {};\n";
+        let config = "{\n  // chat\n  \"main\": \"src/index.ts\",\n  \"durable_objects\": {\n    \"bindings\": [\n      { \"name\": \"ROOM\", \"class_name\": \"Room\" }, // rooms\n      { \"name\": \"LOBBY\", \"class_name\": \"Lobby\" }\n    ]\n  },\n  /* history */\n  \"migrations\": [\n    { \"tag\": \"v3\", \"new_sqlite_classes\": [\"Old\"] }\n  ]\n}\n";
+        let after = fixed("wrangler.jsonc", config, classes);
+        assert!(
+            after.contains("// chat")
+                && after.contains("// rooms")
+                && after.contains("/* history */")
+        );
+        assert!(
+            after.contains("{ \"tag\": \"v4\", \"new_sqlite_classes\": [\"Room\", \"Lobby\"] }")
+        );
+        let toml = "main = \"src/index.ts\" # entry\n\n[[durable_objects.bindings]]\nname = \"ROOM\"\nclass_name = \"Room\"\n";
+        let after = fixed("wrangler.toml", toml, classes);
+        assert_eq!(
+            after,
+            "main = \"src/index.ts\" # entry\n\n[[durable_objects.bindings]]\nname = \"ROOM\"\nclass_name = \"Room\"\n\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"Room\"]\n"
+        );
+    }
+
+    #[test]
+    fn no_safe_fix_when_ambiguous() {
+        use crate::optimize::answers::OptimizeAnswers;
+        use crate::optimize::registry::Selection;
+        use crate::optimize::{analyze_with, fix};
+
+        // The environment keeps its own migrations; a class defined nowhere;
+        // a class an (applied, then pruned) history deleted.
+        let configs = [
+            r#"{ "main": "src/index.ts", "env": { "staging": { "durable_objects": { "bindings": [{ "name": "R", "class_name": "Room" }] }, "migrations": [{ "tag": "v1", "new_sqlite_classes": ["Other"] }] } } }"#,
+            r#"{ "main": "src/index.ts", "durable_objects": { "bindings": [{ "name": "G", "class_name": "Ghost" }] } }"#,
+            r#"{ "main": "src/index.ts", "durable_objects": { "bindings": [{ "name": "R", "class_name": "Room" }] }, "migrations": [{ "tag": "v7", "deleted_classes": ["Room"] }] }"#,
+        ];
+        for config in configs {
+            let directory = tempfile::tempdir().unwrap();
+            std::fs::create_dir_all(directory.path().join("src")).unwrap();
+            std::fs::write(directory.path().join("wrangler.jsonc"), config).unwrap();
+            std::fs::write(directory.path().join("src/index.ts"), ROOM).unwrap();
+            let selection = Selection::parse(Some("DO701"), None).unwrap();
+            let analysis =
+                analyze_with(directory.path(), &OptimizeAnswers::default(), &selection).unwrap();
+            assert_eq!(analysis.findings.len(), 1, "{config}");
+            assert!(fix::plan(&analysis).is_empty(), "{config}");
+        }
     }
 
     #[test]

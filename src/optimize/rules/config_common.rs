@@ -7,6 +7,7 @@
 //! section, which inherits `main`, the compatibility settings, `migrations`
 //! and `exports` unless it sets its own.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::config::WranglerConfig;
@@ -65,23 +66,50 @@ pub fn main_file(
     project.module_at(loaded, &main.value)
 }
 
-/// Classes named `name` in the sources a config owns (the nearest config
-/// directory above them; same-directory configs are one Worker).
-pub fn owned_classes<'p>(
-    project: &'p ProjectModel,
-    loaded: &'p LoadedConfig,
-    name: &'p str,
-) -> impl Iterator<Item = (&'p FileFacts, &'p ClassFact)> + 'p {
-    project
-        .files
-        .iter()
-        .filter(move |file| {
-            project
-                .config_for(&file.path)
-                .is_some_and(|owner| owner.dir() == loaded.dir())
-        })
-        .flat_map(|file| file.classes.iter().map(move |class| (file, class)))
-        .filter(move |(_, class)| class.name == name)
+/// Which config directory owns each source file: the nearest one above it
+/// (same-directory configs are one Worker). Built once per check, so that
+/// rules stay linear in the number of files however many configs a
+/// monorepo has.
+pub struct Ownership<'p> {
+    by_dir: HashMap<&'p Path, Vec<&'p FileFacts>>,
+}
+
+impl<'p> Ownership<'p> {
+    pub fn new(project: &'p ProjectModel) -> Self {
+        let dirs: HashSet<&Path> = project.configs.iter().map(LoadedConfig::dir).collect();
+        let mut by_dir: HashMap<&Path, Vec<&FileFacts>> = HashMap::new();
+        for file in &project.files {
+            if let Some(owner) = file
+                .path
+                .ancestors()
+                .skip(1)
+                .find(|ancestor| dirs.contains(ancestor))
+            {
+                by_dir.entry(owner).or_default().push(file);
+            }
+        }
+        Ownership { by_dir }
+    }
+
+    /// The source files a config owns.
+    pub fn files(&self, loaded: &LoadedConfig) -> &[&'p FileFacts] {
+        self.by_dir
+            .get(loaded.dir())
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// Classes named `name` in the sources a config owns.
+    pub fn classes<'s>(
+        &'s self,
+        loaded: &LoadedConfig,
+        name: &'s str,
+    ) -> impl Iterator<Item = (&'p FileFacts, &'p ClassFact)> + 's {
+        self.files(loaded)
+            .iter()
+            .flat_map(|file| file.classes.iter().map(move |class| (*file, class)))
+            .filter(move |(_, class)| class.name == name)
+    }
 }
 
 /// Framework bases that need the SQLite backend whatever the subclass does

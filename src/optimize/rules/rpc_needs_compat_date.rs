@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::StubFact;
 use crate::optimize::report_path;
-use crate::optimize::rules::config_common::{active_configs, deployments};
+use crate::optimize::rules::config_common::{Ownership, active_configs, deployments};
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
 
 pub const DOCS: &str = r#"**What it does**
@@ -88,17 +88,10 @@ fn is_rpc_method(stub: &StubFact) -> bool {
 
 fn check(context: &ProjectContext<'_>, report: &mut Report) {
     let project = context.project;
+    let ownership = Ownership::new(project);
     for loaded in active_configs(project) {
         let config = &loaded.config;
-        let owned: Vec<_> = project
-            .files
-            .iter()
-            .filter(|file| {
-                project
-                    .config_for(&file.path)
-                    .is_some_and(|owner| owner.dir() == loaded.dir())
-            })
-            .collect();
+        let owned = ownership.files(loaded);
         let mut reported = HashSet::new();
         for deployment in deployments(config) {
             let Some(date) = config.effective_compatibility_date(deployment) else {

@@ -4,9 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::config::{Migration, Spanned, TextRange};
 use crate::optimize::finding::{Area, Severity};
-use crate::optimize::rules::config_common::{
-    active_configs, framework_needs_sqlite, owned_classes,
-};
+use crate::optimize::rules::config_common::{Ownership, active_configs, framework_needs_sqlite};
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
 
 pub const DOCS: &str = r#"**What it does**
@@ -130,6 +128,7 @@ pub(crate) fn key_value_classes(migrations: &[Migration]) -> Vec<KeyValueClass<'
 
 fn check(context: &ProjectContext<'_>, report: &mut Report) {
     let project = context.project;
+    let ownership = Ownership::new(project);
     for loaded in active_configs(project) {
         let config = &loaded.config;
         // (class name, where the key-value backend was chosen, how).
@@ -160,7 +159,8 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
             if !reported.insert(range) {
                 continue;
             }
-            let Some((file, class)) = owned_classes(project, loaded, &name)
+            let Some((file, class)) = ownership
+                .classes(loaded, &name)
                 .find(|(_, class)| class.uses_sql || framework_needs_sqlite(&class.kind))
             else {
                 continue;
