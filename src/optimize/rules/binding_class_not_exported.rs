@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use crate::optimize::finding::{Area, Severity};
-use crate::optimize::model::FileFacts;
+use crate::optimize::model::{ExportFact, FileFacts};
 use crate::optimize::report_path;
 use crate::optimize::rules::config_common::{active_configs, main_file};
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
@@ -121,10 +121,21 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
                     "export the class from {main_name}: `export class {class} …` (or `export {{ {class} }};`)"
                 )
             } else {
-                format!(
-                    "add `export {{ {class} }} from \"{}\";` to {main_name}",
-                    import_specifier(&main, &defining.path)
-                )
+                // Follow the entry's own style: `./room.js` when its
+                // re-exports spell the extension.
+                let with_extension = project.file(&main).is_some_and(|facts| {
+                    facts.exports.iter().any(|export| match export {
+                        ExportFact::From { source, .. } | ExportFact::All(source) => {
+                            source.ends_with(".js")
+                        }
+                        ExportFact::Name(_) => false,
+                    })
+                });
+                let mut specifier = import_specifier(&main, &defining.path);
+                if with_extension {
+                    specifier.push_str(".js");
+                }
+                format!("add `export {{ {class} }} from \"{specifier}\";` to {main_name}")
             };
             report.push(
                 Violation::at(
