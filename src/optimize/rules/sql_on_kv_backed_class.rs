@@ -88,10 +88,12 @@ pub(crate) struct KeyValueClass<'c> {
     pub tag: Option<&'c str>,
 }
 
+/// Where a key-value class was created: the class-name string and the tag.
+type Origin<'c> = (&'c Spanned<String>, Option<&'c str>);
+
 /// The classes a migration list leaves alive on the key-value backend.
 pub(crate) fn key_value_classes(migrations: &[Migration]) -> Vec<KeyValueClass<'_>> {
-    let mut live: HashMap<String, (Backend, Option<(&Spanned<String>, Option<&str>)>)> =
-        HashMap::new();
+    let mut live: HashMap<String, (Backend, Option<Origin<'_>>)> = HashMap::new();
     for migration in migrations {
         let tag = migration.tag.as_ref().map(|tag| tag.value.as_str());
         for class in &migration.new_classes {
