@@ -157,17 +157,27 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
                 .effect(format!(
                     "the next deploy creates the `{class}` namespace, so the binding resolves"
                 ));
+            // The migration the fix writes holds every class it can create.
+            let created = if edits.is_some() && fixable.contains(&class.as_str()) {
+                fixable
+                    .iter()
+                    .map(|name| format!("\"{name}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            } else {
+                format!("\"{class}\"")
+            };
             violation = if uses_exports {
                 violation.fix(format!(
                     "add `\"{class}\": {{ \"type\": \"durable-object\", \"storage\": \"sqlite\" }}` to `exports`"
                 ))
             } else if config.format == ConfigFormat::Toml {
                 violation.fix(format!(
-                    "add a migration: `[[migrations]]` with `tag = \"{tag}\"` and `new_sqlite_classes = [\"{class}\"]`"
+                    "add a migration: `[[migrations]]` with `tag = \"{tag}\"` and `new_sqlite_classes = [{created}]`"
                 ))
             } else {
                 violation.fix(format!(
-                    "append a migration to `migrations`: `{{ \"tag\": \"{tag}\", \"new_sqlite_classes\": [\"{class}\"] }}`"
+                    "append a migration to `migrations`: `{{ \"tag\": \"{tag}\", \"new_sqlite_classes\": [{created}] }}`"
                 ))
             };
             if let Some(edits) = &edits
