@@ -5,6 +5,7 @@
 #
 #   bash benches/optimize.sh            # builds release, prepares the corpus, runs both
 #   CORPUS=/tmp/corpus bash benches/optimize.sh
+#   RUNS=5 bash benches/optimize.sh     # five alternating runs each, medians
 #
 # Reports files/s, MB/s, peak memory (/usr/bin/time -v) and the time ratio to
 # oxlint (every do-wizard rule on; oxlint with its default rules).
@@ -43,18 +44,36 @@ measure() { # name, command...
   local name="$1"; shift
   local log; log=$(mktemp)
   /usr/bin/time -v "$@" > /dev/null 2> "$log" || true
-  local seconds rss
+  local seconds rss cpu
   seconds=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,t,":"); s=0; for(i=1;i<=n;i++) s=s*60+t[i]; print s}' "$log")
   rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$log")
-  printf '%-10s %7.2f s  %8.0f files/s  %6.1f MB/s  peak %5s MB\n' "$name" "$seconds" \
+  # CPU seconds (user + system) move less than wall time on a loaded machine.
+  cpu=$(awk -F': ' '/User time \(seconds\)|System time \(seconds\)/ {s+=$2} END {printf "%.2f", s}' "$log")
+  printf '%-10s %7.2f s  %8.0f files/s  %6.1f MB/s  peak %5s MB  cpu %5.2f s\n' "$name" "$seconds" \
     "$(awk -v c="$COUNT" -v s="$seconds" 'BEGIN {print c/s}')" \
-    "$(awk -v m="$MB" -v s="$seconds" 'BEGIN {print m/s}')" "$rss"
-  echo "$seconds" > "$log.seconds"
-  eval "${name//-/_}_SECONDS=$seconds"
+    "$(awk -v m="$MB" -v s="$seconds" 'BEGIN {print m/s}')" "$rss" "$cpu"
+  echo "$seconds" >> "$TIMES/${name}"
+  echo "$cpu" >> "$TIMES/${name}.cpu"
   rm -f "$log"
 }
+median() { sort -n "$1" | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 # Warm the page cache once so neither tool pays for the first read.
 cat $(find "$FILES" -type f | head -2000) > /dev/null 2>&1 || true
-measure do-wizard "$BIN" optimize "$FILES" --yes --format json --fail-on error
-measure oxlint "$CORPUS/node_modules/.bin/oxlint" --quiet "$FILES"
-awk -v a="$do_wizard_SECONDS" -v b="$oxlint_SECONDS" 'BEGIN {printf "ratio do-wizard / oxlint: %.2f\n", a/b}'
+# RUNS=5 repeats both tools (alternating) and reports the medians: the
+# machine is shared, so single runs are noisy.
+RUNS="${RUNS:-1}"
+TIMES=$(mktemp -d)
+trap 'rm -rf "$TIMES"' EXIT
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+for run in $(seq 1 "$RUNS"); do
+  measure do-wizard "$BIN" optimize "$FILES" --yes --format json --fail-on error
+  measure oxlint "$CORPUS/node_modules/.bin/oxlint" --quiet "$FILES"
+done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+DW=$(median "$TIMES/do-wizard")
+OX=$(median "$TIMES/oxlint")
+DWC=$(median "$TIMES/do-wizard.cpu")
+OXC=$(median "$TIMES/oxlint.cpu")
+awk -v a="$DW" -v b="$OX" -v c="$COUNT" -v m="$MB" -v n="$RUNS" -v ac="$DWC" -v bc="$OXC" 'BEGIN {
+  printf "median of %d: do-wizard %.2f s (%.0f files/s, %.1f MB/s, cpu %.2f s), oxlint %.2f s (%.0f files/s, %.1f MB/s, cpu %.2f s)\n", n, a, c/a, m/a, ac, b, c/b, m/b, bc
+  printf "ratio do-wizard / oxlint: %.2f (wall), %.2f (cpu)\n", a/b, ac/bc }'

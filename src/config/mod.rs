@@ -8,6 +8,7 @@
 //! `env.<name>` sections are read too: their bindings and migrations belong to
 //! the same Worker in another environment.
 
+pub mod edit;
 mod jsonc;
 mod node;
 mod toml;
@@ -127,10 +128,51 @@ pub struct ExportEntry {
 }
 
 impl ExportEntry {
-    /// A live class (no state, or `created`).
+    /// A live class: no state, `created`, or the receiving side of a
+    /// transfer (`expecting-transfer`), as wrangler reads it.
     pub fn is_live(&self) -> bool {
-        matches!(self.state.as_deref(), None | Some("created"))
+        matches!(
+            self.state.as_deref(),
+            None | Some("created") | Some("expecting-transfer") | Some("expecting_transfer")
+        )
     }
+
+    /// A Durable Object entry (`type: "durable-object"`); `worker` and
+    /// `workflow` entries are not. A missing `type` is read as a Durable
+    /// Object (the key is required; such a file is being written).
+    pub fn is_durable_object(&self) -> bool {
+        matches!(
+            self.kind.as_deref(),
+            None | Some("durable-object") | Some("durable_object")
+        )
+    }
+
+    /// A live Durable Object on the legacy key-value backend.
+    pub fn is_key_value(&self) -> bool {
+        self.is_durable_object()
+            && self.is_live()
+            && matches!(
+                self.storage.as_deref(),
+                Some("legacy-kv") | Some("legacy_kv")
+            )
+    }
+}
+
+/// One `env.<name>` section: the settings an environment may set for itself.
+/// `None` means the environment inherits the top-level value (wrangler
+/// treats `main`, `compatibility_date`, `compatibility_flags`, `migrations`
+/// and `exports` as inheritable; `durable_objects` is not and lives in
+/// [`WranglerConfig::bindings`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Environment {
+    pub name: Spanned<String>,
+    pub main: Option<Spanned<String>>,
+    pub compatibility_date: Option<Spanned<String>>,
+    pub compatibility_flags: Option<Vec<Spanned<String>>>,
+    pub migrations: Option<Vec<Migration>>,
+    pub migrations_range: Option<TextRange>,
+    pub exports: Option<Vec<ExportEntry>>,
+    pub exports_range: Option<TextRange>,
 }
 
 /// A `vars` entry (only its name and where it is).
@@ -151,6 +193,11 @@ pub struct WranglerConfig {
     pub name: Option<Spanned<String>>,
     pub main: Option<Spanned<String>>,
     pub compatibility_date: Option<Spanned<String>>,
+    /// `pages_build_output_dir`: set for a Pages project, whose Functions can
+    /// bind Durable Objects of other Workers only.
+    pub pages_build_output_dir: Option<Spanned<String>>,
+    /// Top-level `compatibility_flags`.
+    pub compatibility_flags: Vec<Spanned<String>>,
     /// Top-level bindings first, then each environment's.
     pub bindings: Vec<DurableObjectBinding>,
     /// Top-level `migrations`.
@@ -161,6 +208,8 @@ pub struct WranglerConfig {
     pub exports: Option<Vec<ExportEntry>>,
     pub exports_range: Option<TextRange>,
     pub vars: Vec<Var>,
+    /// The `env.<name>` sections, in written order.
+    pub environments: Vec<Environment>,
 }
 
 impl WranglerConfig {
@@ -178,12 +227,15 @@ impl WranglerConfig {
             name: None,
             main: None,
             compatibility_date: None,
+            pages_build_output_dir: None,
+            compatibility_flags: Vec::new(),
             bindings: Vec::new(),
             migrations: Vec::new(),
             migrations_range: None,
             exports: None,
             exports_range: None,
             vars: Vec::new(),
+            environments: Vec::new(),
         };
         match format {
             ConfigFormat::Json => jsonc::read(&text, &mut config)?,
@@ -198,36 +250,117 @@ impl WranglerConfig {
         self.path.parent().unwrap_or(Path::new(""))
     }
 
-    /// Every class any migration or live `exports` entry creates.
+    /// Every class any migration or live Durable Object `exports` entry
+    /// creates, at the top level and in every environment.
     pub fn migrated_classes(&self) -> impl Iterator<Item = &str> {
-        self.migrations
-            .iter()
+        self.migration_lists()
+            .flat_map(|(_, migrations)| migrations)
             .flat_map(|migration| migration.created_classes())
             .map(|name| name.value.as_str())
             .chain(
-                self.exports
-                    .iter()
-                    .flatten()
-                    .filter(|entry| entry.is_live())
+                self.export_lists()
+                    .flat_map(|(_, entries)| entries)
+                    .filter(|entry| entry.is_durable_object() && entry.is_live())
                     .map(|entry| entry.class_name.value.as_str()),
             )
     }
 
-    /// Whether any binding, migration or export names this class.
+    /// Whether any binding, migration or export (top level or environment)
+    /// names this class.
     pub fn mentions_class(&self, class: &str) -> bool {
         self.bindings
             .iter()
             .any(|binding| binding.class_name.value == class)
             || self
-                .migrations
-                .iter()
+                .migration_lists()
+                .flat_map(|(_, migrations)| migrations)
                 .flat_map(|migration| migration.mentioned_classes())
                 .any(|name| name.value == class)
             || self
-                .exports
-                .iter()
-                .flatten()
+                .export_lists()
+                .flat_map(|(_, entries)| entries)
                 .any(|entry| entry.class_name.value == class)
+    }
+
+    /// The environment section with this name.
+    pub fn environment(&self, name: &str) -> Option<&Environment> {
+        self.environments
+            .iter()
+            .find(|environment| environment.name.value == name)
+    }
+
+    /// Every written migration list: the top level (`None`) when present,
+    /// then each environment that sets its own.
+    pub fn migration_lists(&self) -> impl Iterator<Item = (Option<&str>, &[Migration])> {
+        self.migrations_range
+            .map(|_| (None, self.migrations.as_slice()))
+            .into_iter()
+            .chain(self.environments.iter().filter_map(|environment| {
+                environment
+                    .migrations
+                    .as_deref()
+                    .map(|migrations| (Some(environment.name.value.as_str()), migrations))
+            }))
+    }
+
+    /// Every written `exports` map: the top level (`None`), then each
+    /// environment that sets its own.
+    pub fn export_lists(&self) -> impl Iterator<Item = (Option<&str>, &[ExportEntry])> {
+        self.exports
+            .as_deref()
+            .map(|entries| (None, entries))
+            .into_iter()
+            .chain(self.environments.iter().filter_map(|environment| {
+                environment
+                    .exports
+                    .as_deref()
+                    .map(|entries| (Some(environment.name.value.as_str()), entries))
+            }))
+    }
+
+    /// The migrations a deployment uses: the environment's own list when it
+    /// sets one, else the top-level list (inherited).
+    pub fn effective_migrations(&self, environment: Option<&str>) -> &[Migration] {
+        environment
+            .and_then(|name| self.environment(name))
+            .and_then(|environment| environment.migrations.as_deref())
+            .unwrap_or(&self.migrations)
+    }
+
+    /// The `exports` map a deployment uses (the environment's, else the
+    /// top level's).
+    pub fn effective_exports(&self, environment: Option<&str>) -> Option<&[ExportEntry]> {
+        environment
+            .and_then(|name| self.environment(name))
+            .and_then(|environment| environment.exports.as_deref())
+            .or(self.exports.as_deref())
+    }
+
+    /// The `main` a deployment uses.
+    pub fn effective_main(&self, environment: Option<&str>) -> Option<&Spanned<String>> {
+        environment
+            .and_then(|name| self.environment(name))
+            .and_then(|environment| environment.main.as_ref())
+            .or(self.main.as_ref())
+    }
+
+    /// The `compatibility_date` a deployment uses.
+    pub fn effective_compatibility_date(
+        &self,
+        environment: Option<&str>,
+    ) -> Option<&Spanned<String>> {
+        environment
+            .and_then(|name| self.environment(name))
+            .and_then(|environment| environment.compatibility_date.as_ref())
+            .or(self.compatibility_date.as_ref())
+    }
+
+    /// The `compatibility_flags` a deployment uses.
+    pub fn effective_compatibility_flags(&self, environment: Option<&str>) -> &[Spanned<String>] {
+        environment
+            .and_then(|name| self.environment(name))
+            .and_then(|environment| environment.compatibility_flags.as_deref())
+            .unwrap_or(&self.compatibility_flags)
     }
 }
 

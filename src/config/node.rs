@@ -2,7 +2,7 @@
 //! ([`read_document`]) fills the typed model from JSONC and TOML alike.
 
 use super::{
-    ClassMove, DurableObjectBinding, ExportEntry, Migration, Spanned, TextRange, Var,
+    ClassMove, DurableObjectBinding, Environment, ExportEntry, Migration, Spanned, TextRange, Var,
     WranglerConfig,
 };
 
@@ -72,27 +72,19 @@ pub(crate) fn read_document(root: &Node, config: &mut WranglerConfig) {
     config.name = root.get("name").and_then(Node::string);
     config.main = root.get("main").and_then(Node::string);
     config.compatibility_date = root.get("compatibility_date").and_then(Node::string);
+    config.pages_build_output_dir = root.get("pages_build_output_dir").and_then(Node::string);
+    config.compatibility_flags = root
+        .get("compatibility_flags")
+        .map(Node::strings)
+        .unwrap_or_default();
     read_bindings(root, None, &mut config.bindings);
     if let Some(migrations) = root.get("migrations") {
         config.migrations_range = Some(migrations.range);
-        config.migrations = migrations.items().iter().map(read_migration).collect();
+        config.migrations = read_migrations(migrations);
     }
     if let Some(exports) = root.get("exports") {
         config.exports_range = Some(exports.range);
-        config.exports = Some(
-            exports
-                .entries()
-                .iter()
-                .map(|(name, entry)| ExportEntry {
-                    class_name: name.clone(),
-                    kind: entry.get("type").and_then(Node::text),
-                    storage: entry.get("storage").and_then(Node::text),
-                    state: entry.get("state").and_then(Node::text),
-                    renamed_to: entry.get("renamed_to").and_then(Node::text),
-                    range: entry.range,
-                })
-                .collect(),
-        );
+        config.exports = Some(read_exports(exports));
     }
     if let Some(vars) = root.get("vars") {
         config.vars = vars
@@ -107,8 +99,38 @@ pub(crate) fn read_document(root: &Node, config: &mut WranglerConfig) {
     if let Some(envs) = root.get("env") {
         for (env_name, env) in envs.entries() {
             read_bindings(env, Some(&env_name.value), &mut config.bindings);
+            let migrations = env.get("migrations");
+            let exports = env.get("exports");
+            config.environments.push(Environment {
+                name: env_name.clone(),
+                main: env.get("main").and_then(Node::string),
+                compatibility_date: env.get("compatibility_date").and_then(Node::string),
+                compatibility_flags: env.get("compatibility_flags").map(Node::strings),
+                migrations: migrations.map(read_migrations),
+                migrations_range: migrations.map(|node| node.range),
+                exports: exports.map(read_exports),
+                exports_range: exports.map(|node| node.range),
+            });
         }
     }
+}
+
+fn read_migrations(node: &Node) -> Vec<Migration> {
+    node.items().iter().map(read_migration).collect()
+}
+
+fn read_exports(node: &Node) -> Vec<ExportEntry> {
+    node.entries()
+        .iter()
+        .map(|(name, entry)| ExportEntry {
+            class_name: name.clone(),
+            kind: entry.get("type").and_then(Node::text),
+            storage: entry.get("storage").and_then(Node::text),
+            state: entry.get("state").and_then(Node::text),
+            renamed_to: entry.get("renamed_to").and_then(Node::text),
+            range: entry.range,
+        })
+        .collect()
 }
 
 fn read_bindings(table: &Node, environment: Option<&str>, out: &mut Vec<DurableObjectBinding>) {

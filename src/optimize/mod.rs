@@ -308,6 +308,15 @@ fn analyze_file(
     let program = allocator.alloc(parsed.program);
     let model = FileModel::build(program, hints);
     if !model.is_relevant() {
+        // A module without Durable Object code may still be a Worker's entry
+        // or a barrel that re-exports classes: keep what it exports.
+        if !model.exports.is_empty() {
+            output.facts = Some(FileFacts {
+                path: relative.to_path_buf(),
+                exports: model.exports.clone(),
+                ..FileFacts::default()
+            });
+        }
         return output;
     }
     output.facts = Some(model.facts(relative));

@@ -1544,6 +1544,13 @@ impl<'a> FileModel<'a> {
                                 if member.property.name == "sql"
                                     && self.storage_path(&member.object, self.class_of(class.node + 1)) == Some(StoragePath::Storage))
                         }),
+                    extends: class
+                        .class
+                        .heritage
+                        .as_ref()
+                        .and_then(|heritage| identifier_name(&heritage.expression))
+                        .map(str::to_owned),
+                    is_abstract: class.class.r#abstract,
                 })
             })
             .collect();
@@ -1572,12 +1579,32 @@ impl<'a> FileModel<'a> {
                     .then(|| fetch_style(stub.call, self.source_text, &self.constants)),
             })
             .collect();
+        // `ctx.exports.Name` / `this.ctx.exports.Name`: a class reached
+        // without a binding (facets, loopback stubs).
+        let mut exports_used: Vec<String> = self
+            .nodes
+            .iter()
+            .filter_map(|(_, node)| match node.kind {
+                AstKind::StaticMemberExpression(member) => match inner(&member.object) {
+                    Expression::StaticMemberExpression(object)
+                        if object.property.name == "exports" =>
+                    {
+                        Some(member.property.name.to_string())
+                    }
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        exports_used.sort();
+        exports_used.dedup();
         FileFacts {
             path: path.to_path_buf(),
             classes,
             sql,
             stubs,
             exports: self.exports.clone(),
+            exports_used,
         }
     }
 
@@ -1721,6 +1748,10 @@ pub struct ClassFact {
     pub kind: DoKind,
     pub exported: bool,
     pub uses_sql: bool,
+    /// The name after `extends`, when it is a plain identifier.
+    pub extends: Option<String>,
+    /// `abstract class` (TypeScript): never instantiated by the runtime.
+    pub is_abstract: bool,
 }
 
 /// Owned facts about one `sql.exec` call whose SQL parsed.
@@ -1752,6 +1783,8 @@ pub struct FileFacts {
     pub sql: Vec<SqlFact>,
     pub stubs: Vec<StubFact>,
     pub exports: Vec<ExportFact>,
+    /// Names read as `<ctx>.exports.Name`: classes reached without a binding.
+    pub exports_used: Vec<String>,
 }
 
 /// Every name a binding pattern binds.

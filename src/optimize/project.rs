@@ -151,6 +151,12 @@ impl ProjectModel {
             .is_some_and(|kind| !matches!(kind, DoKind::NotDo))
     }
 
+    /// The kind of `class` in `file`, with `extends` across files resolved
+    /// (a framework subclass of a local base is a framework class).
+    pub fn resolved_kind(&self, file: &Path, class: &str) -> Option<DoKind> {
+        self.class_kind(file, class, 0)
+    }
+
     fn class_kind(&self, file: &Path, class: &str, depth: u8) -> Option<DoKind> {
         let facts = self.file(file)?;
         let found = facts.classes.iter().find(|fact| fact.name == class)?;
@@ -165,6 +171,12 @@ impl ProjectModel {
             DoKind::Inherited { .. } => None,
             kind => Some(kind.clone()),
         }
+    }
+
+    /// The file and local name of the class a module exports as `name`,
+    /// following `export { X } from` and `export *`.
+    pub fn export_origin(&self, file: &Path, name: &str) -> Option<(PathBuf, String)> {
+        self.find_export_origin(file, name, 0)
     }
 
     /// Follow `export { X } from` / `export *` to the file that defines `name`.
@@ -271,7 +283,12 @@ impl ProjectModel {
     /// The project file a config's `main` points at.
     pub fn main_module(&self, config: &LoadedConfig) -> Option<PathBuf> {
         let main = config.config.main.as_ref()?;
-        let path = normalize(&config.dir().join(&main.value));
+        self.module_at(config, &main.value)
+    }
+
+    /// The project file a `main` path (relative to the config) points at.
+    pub fn module_at(&self, config: &LoadedConfig, main: &str) -> Option<PathBuf> {
+        let path = normalize(&config.dir().join(main));
         if self.by_path.contains_key(&path) {
             return Some(path);
         }

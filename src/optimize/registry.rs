@@ -54,6 +54,14 @@ pub static RULES: &[Registered] = &[
     Registered { code: "DO604", rule: &rules::blocking_loop::RULE },
     Registered { code: "DO605", rule: &rules::floating_stub_call::RULE },
     Registered { code: "DO606", rule: &rules::fetch_instead_of_rpc::RULE },
+    Registered { code: "DO701", rule: &rules::class_without_migration::RULE },
+    Registered { code: "DO702", rule: &rules::sql_on_kv_backed_class::RULE },
+    Registered { code: "DO703", rule: &rules::binding_class_not_exported::RULE },
+    Registered { code: "DO704", rule: &rules::migration_tag_problem::RULE },
+    Registered { code: "DO705", rule: &rules::rpc_needs_compat_date::RULE },
+    Registered { code: "DO706", rule: &rules::exported_class_unbound::RULE },
+    Registered { code: "DO707", rule: &rules::kv_backend_for_new_class::RULE },
+    Registered { code: "DO708", rule: &rules::migrations_and_exports::RULE },
     Registered { code: "DO801", rule: &rules::untrusted_object_name::RULE },
 ];
 

@@ -1,0 +1,169 @@
+//! Helpers shared by the configuration rules (DO701–DO708).
+//!
+//! Which configs count: wrangler reads one config per directory, preferring
+//! `wrangler.json`, then `wrangler.jsonc`, then `wrangler.toml`; a config
+//! shadowed by another in the same directory is never deployed and is not
+//! checked. A deployment is the top level (`None`) or one `env.<name>`
+//! section, which inherits `main`, the compatibility settings, `migrations`
+//! and `exports` unless it sets its own.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use crate::config::WranglerConfig;
+use crate::optimize::model::{ClassFact, DoKind, FileFacts};
+use crate::optimize::project::{LoadedConfig, ProjectModel};
+
+/// Config file names in the order wrangler prefers them.
+const PREFERENCE: &[&str] = &["wrangler.json", "wrangler.jsonc", "wrangler.toml"];
+
+fn preference(path: &Path) -> usize {
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy())
+        .unwrap_or_default();
+    PREFERENCE
+        .iter()
+        .position(|candidate| *candidate == name)
+        .unwrap_or(PREFERENCE.len())
+}
+
+/// The configs wrangler would read: one per directory.
+pub fn active_configs(project: &ProjectModel) -> Vec<&LoadedConfig> {
+    project
+        .configs
+        .iter()
+        .filter(|loaded| {
+            !project.configs.iter().any(|other| {
+                other.dir() == loaded.dir() && preference(&other.path) < preference(&loaded.path)
+            })
+        })
+        .collect()
+}
+
+/// Every deployment a config describes: the top level, then each
+/// environment.
+pub fn deployments(config: &WranglerConfig) -> Vec<Option<&str>> {
+    std::iter::once(None)
+        .chain(
+            config
+                .environments
+                .iter()
+                .map(|environment| Some(environment.name.value.as_str())),
+        )
+        .collect()
+}
+
+/// The project file a deployment's `main` points at; `None` when there is no
+/// `main` or it points outside the scanned sources (a built `dist/` file, a
+/// package, a Python or Rust entry).
+pub fn main_file(
+    project: &ProjectModel,
+    loaded: &LoadedConfig,
+    environment: Option<&str>,
+) -> Option<PathBuf> {
+    let main = loaded.config.effective_main(environment)?;
+    project.module_at(loaded, &main.value)
+}
+
+/// Which config directory owns each source file: the nearest one above it
+/// (same-directory configs are one Worker). Built once per check, so that
+/// rules stay linear in the number of files however many configs a
+/// monorepo has.
+pub struct Ownership<'p> {
+    by_dir: HashMap<&'p Path, Vec<&'p FileFacts>>,
+}
+
+impl<'p> Ownership<'p> {
+    pub fn new(project: &'p ProjectModel) -> Self {
+        let dirs: HashSet<&Path> = project.configs.iter().map(LoadedConfig::dir).collect();
+        let mut by_dir: HashMap<&Path, Vec<&FileFacts>> = HashMap::new();
+        for file in &project.files {
+            if let Some(owner) = file
+                .path
+                .ancestors()
+                .skip(1)
+                .find(|ancestor| dirs.contains(ancestor))
+            {
+                by_dir.entry(owner).or_default().push(file);
+            }
+        }
+        Ownership { by_dir }
+    }
+
+    /// The source files a config owns.
+    pub fn files(&self, loaded: &LoadedConfig) -> &[&'p FileFacts] {
+        self.by_dir
+            .get(loaded.dir())
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// Classes named `name` in the sources a config owns.
+    pub fn classes<'s>(
+        &'s self,
+        loaded: &LoadedConfig,
+        name: &'s str,
+    ) -> impl Iterator<Item = (&'p FileFacts, &'p ClassFact)> + 's {
+        self.files(loaded)
+            .iter()
+            .flat_map(|file| file.classes.iter().map(move |class| (*file, class)))
+            .filter(move |(_, class)| class.name == name)
+    }
+}
+
+/// Framework bases that need the SQLite backend whatever the subclass does
+/// (the Agents SDK keeps its own state in SQL).
+pub fn framework_needs_sqlite(kind: &DoKind) -> bool {
+    matches!(kind, DoKind::Framework(label) if label.starts_with("Agents SDK"))
+}
+
+/// The 1-based line of a byte offset, for messages.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    crate::optimize::finding::Position::of(text, offset).line
+}
+
+/// The code the registry gives a rule (for rules that check suppressions
+/// themselves, e.g. to leave a suppressed class out of a shared fix).
+pub fn code_of(rule: &'static crate::optimize::rules::Rule) -> Option<&'static str> {
+    crate::optimize::registry::RULES
+        .iter()
+        .find(|registered| std::ptr::eq(registered.rule, rule))
+        .map(|registered| registered.code)
+}
+
+/// The config's name for messages (`apps/chat/wrangler.jsonc`).
+pub fn config_name(loaded: &LoadedConfig) -> String {
+    crate::optimize::report_path(&loaded.path)
+}
+
+/// Test helper: analyze a small project given as (path, text) pairs and
+/// return `CODE:file:line` for every finding of `code`.
+#[cfg(test)]
+pub fn project_findings(code: &str, files: &[(&str, &str)]) -> Vec<String> {
+    use crate::optimize::answers::OptimizeAnswers;
+    use crate::optimize::registry::Selection;
+
+    let directory = tempfile::tempdir().expect("temp dir");
+    for (path, text) in files {
+        let full = directory.path().join(path);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+        std::fs::write(full, text).expect("write");
+    }
+    let selection = Selection::parse(Some(code), None).expect("selection");
+    let analysis =
+        crate::optimize::analyze_with(directory.path(), &OptimizeAnswers::default(), &selection)
+            .expect("analysis");
+    analysis
+        .findings
+        .iter()
+        .map(|finding| {
+            format!(
+                "{}:{}:{}",
+                finding.code,
+                crate::optimize::report_path(&finding.file),
+                finding.start.line
+            )
+        })
+        .collect()
+}
