@@ -41,11 +41,25 @@ fn assert_no_findings(plan: &Plan, label: &str) {
     let findings: Vec<String> = analysis
         .findings
         .iter()
-        .map(|finding| format!("{} {} {}", finding.code, finding.file.display(), finding.message))
+        .map(|finding| {
+            format!(
+                "{} {} {}",
+                finding.code,
+                finding.file.display(),
+                finding.message
+            )
+        })
         .collect();
     assert!(findings.is_empty(), "{label}: {findings:#?}");
-    assert!(analysis.diagnostics.is_empty(), "{label}: {:?}", analysis.diagnostics);
-    assert!(!analysis.do_classes.is_empty(), "{label}: the analyzer saw no Durable Object");
+    assert!(
+        analysis.diagnostics.is_empty(),
+        "{label}: {:?}",
+        analysis.diagnostics
+    );
+    assert!(
+        !analysis.do_classes.is_empty(),
+        "{label}: the analyzer saw no Durable Object"
+    );
 }
 
 fn plan_for(flow: NewFlow) -> Plan {

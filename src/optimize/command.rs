@@ -185,7 +185,11 @@ pub fn catalog_markdown() -> String {
             rule.name,
             rule.area.as_str(),
             rule.severity.as_str(),
-            if rule.fix == super::rules::FixAvailability::None { "" } else { "yes" },
+            if rule.fix == super::rules::FixAvailability::None {
+                ""
+            } else {
+                "yes"
+            },
             rule.summary.replace('|', "\\|"),
             code = registered.code,
             anchor = anchor(registered),
@@ -201,7 +205,11 @@ pub fn catalog_markdown() -> String {
 
 /// The Markdown anchor of a rule's heading in `docs/rules.md`.
 pub fn anchor(registered: &registry::Registered) -> String {
-    format!("{}-{}", registered.code.to_ascii_lowercase(), registered.rule.name)
+    format!(
+        "{}-{}",
+        registered.code.to_ascii_lowercase(),
+        registered.rule.name
+    )
 }
 
 pub fn rules() -> anyhow::Result<Outcome> {

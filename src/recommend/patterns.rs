@@ -162,19 +162,28 @@ pub const COMBINATIONS: [Combination; 3] = [
         patterns: [PatternId::Chat, PatternId::RateLimiter],
         name: "spam prevention",
         why: "limit how fast each sender may post into a room",
-        labels: ["Chat room — spam prevention", "Rate limiter — spam prevention"],
+        labels: [
+            "Chat room — spam prevention",
+            "Rate limiter — spam prevention",
+        ],
     },
     Combination {
         patterns: [PatternId::Session, PatternId::Analytics],
         name: "behaviour tracking",
         why: "count what users do while their session holds their state",
-        labels: ["User session — behaviour tracking", "Analytics — behaviour tracking"],
+        labels: [
+            "User session — behaviour tracking",
+            "Analytics — behaviour tracking",
+        ],
     },
     Combination {
         patterns: [PatternId::RateLimiter, PatternId::Analytics],
         name: "temporary counters",
         why: "counters that expire on their own (with session or ephemeral persistence), cleaned up by alarms",
-        labels: ["Rate limiter — temporary counters", "Analytics — temporary counters"],
+        labels: [
+            "Rate limiter — temporary counters",
+            "Analytics — temporary counters",
+        ],
     },
 ];
 

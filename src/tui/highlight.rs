@@ -266,8 +266,8 @@ fn code_line(line: &str, state: &mut State, out: &mut Output, json: bool) {
             out.push(Token::Comment, rest);
             return;
         }
-        if rest.starts_with("/*") {
-            match rest[2..].find("*/") {
+        if let Some(body) = rest.strip_prefix("/*") {
+            match body.find("*/") {
                 Some(end) => {
                     out.push(Token::Comment, &rest[..end + 4]);
                     at += end + 4;
@@ -375,10 +375,10 @@ fn markdown_inline(text: &str, out: &mut Output) {
     let mut at = 0;
     while at < text.len() {
         let rest = &text[at..];
-        let span = if rest.starts_with('`') {
-            rest[1..].find('`').map(|end| (Token::Code, end + 2))
-        } else if rest.starts_with("**") {
-            rest[2..].find("**").map(|end| (Token::Emphasis, end + 4))
+        let span = if let Some(body) = rest.strip_prefix('`') {
+            body.find('`').map(|end| (Token::Code, end + 2))
+        } else if let Some(body) = rest.strip_prefix("**") {
+            body.find("**").map(|end| (Token::Emphasis, end + 4))
         } else if rest.starts_with('[') {
             rest.find("](")
                 .and_then(|middle| rest[middle..].find(')').map(|end| middle + end + 1))

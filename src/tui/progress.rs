@@ -72,7 +72,7 @@ impl Progress {
 
 /// The progress line for `done` of `total` files.
 pub fn line(done: usize, total: usize) -> String {
-    let percent = if total == 0 { 100 } else { done * 100 / total };
+    let percent = (done * 100).checked_div(total).unwrap_or(100);
     format!(
         "Scanning: {} / {} files ({percent}%)",
         thousands(done),
@@ -84,7 +84,7 @@ fn thousands(number: usize) -> String {
     let digits = number.to_string();
     let mut out = String::new();
     for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
             out.push(',');
         }
         out.push(digit);
