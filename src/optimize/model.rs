@@ -447,8 +447,26 @@ impl<'a> FileModel<'a> {
             .max_by_key(|method| method.function)
     }
 
+    /// Whether a declaration sits at the top of the module (directly, or
+    /// under `export`).
+    fn is_module_level(&self, declaration: NodeId) -> bool {
+        match self.nodes.parent(declaration) {
+            Some(parent) => match self.nodes.kind(parent) {
+                AstKind::Program(_) => true,
+                AstKind::ExportNamedDeclaration(_) => self
+                    .nodes
+                    .parent(parent)
+                    .is_some_and(|grand| matches!(self.nodes.kind(grand), AstKind::Program(_))),
+                _ => false,
+            },
+            None => false,
+        }
+    }
+
     fn collect_declarations(&mut self, hints: &ProjectHints) {
         let mut duplicate_constants = HashSet::new();
+        let mut maybe_constants: HashMap<&'a str, &'a Expression<'a>> = HashMap::new();
+        let mut reassigned: HashSet<&'a str> = HashSet::new();
         for (id, node) in self.nodes.iter() {
             match node.kind {
                 AstKind::ImportDeclaration(import) => {
@@ -474,14 +492,42 @@ impl<'a> FileModel<'a> {
                     }
                 }
                 AstKind::VariableDeclarator(declarator) => {
-                    if self.nodes.parent(id).is_some_and(|parent| {
-                        matches!(self.nodes.kind(parent), AstKind::VariableDeclaration(declaration)
-                            if declaration.kind == VariableDeclarationKind::Const)
-                    }) && let (Some(name), Some(init)) =
-                        (binding_name(&declarator.id), declarator.init.as_ref())
-                        && self.constants.insert(name, init).is_some()
+                    let declaration = self.nodes.parent(id).and_then(|parent| {
+                        match self.nodes.kind(parent) {
+                            AstKind::VariableDeclaration(declaration) => {
+                                Some((parent, declaration.kind))
+                            }
+                            _ => None,
+                        }
+                    });
+                    if let Some((declaration_id, kind)) = declaration
+                        && let (Some(name), Some(init)) =
+                            (binding_name(&declarator.id), declarator.init.as_ref())
                     {
-                        duplicate_constants.insert(name);
+                        if kind == VariableDeclarationKind::Const {
+                            if self.constants.insert(name, init).is_some() {
+                                duplicate_constants.insert(name);
+                            }
+                        } else if self.is_module_level(declaration_id) {
+                            // Bundlers turn `const` into `var`: a module-level
+                            // `var`/`let` never assigned again is as constant.
+                            if maybe_constants.insert(name, init).is_some() {
+                                duplicate_constants.insert(name);
+                            }
+                        }
+                    }
+                }
+                AstKind::AssignmentExpression(assignment) => {
+                    if let AssignmentTarget::AssignmentTargetIdentifier(target) = &assignment.left
+                    {
+                        reassigned.insert(target.name.as_str());
+                    }
+                }
+                AstKind::UpdateExpression(update) => {
+                    if let SimpleAssignmentTarget::AssignmentTargetIdentifier(target) =
+                        &update.argument
+                    {
+                        reassigned.insert(target.name.as_str());
                     }
                 }
                 AstKind::Class(class) => {
@@ -543,6 +589,11 @@ impl<'a> FileModel<'a> {
                     }
                 }
                 _ => {}
+            }
+        }
+        for (name, init) in maybe_constants {
+            if !reassigned.contains(name) && self.constants.insert(name, init).is_some() {
+                duplicate_constants.insert(name);
             }
         }
         for name in duplicate_constants {
