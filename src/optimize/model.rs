@@ -492,14 +492,15 @@ impl<'a> FileModel<'a> {
                     }
                 }
                 AstKind::VariableDeclarator(declarator) => {
-                    let declaration = self.nodes.parent(id).and_then(|parent| {
-                        match self.nodes.kind(parent) {
-                            AstKind::VariableDeclaration(declaration) => {
-                                Some((parent, declaration.kind))
-                            }
-                            _ => None,
-                        }
-                    });
+                    let declaration =
+                        self.nodes
+                            .parent(id)
+                            .and_then(|parent| match self.nodes.kind(parent) {
+                                AstKind::VariableDeclaration(declaration) => {
+                                    Some((parent, declaration.kind))
+                                }
+                                _ => None,
+                            });
                     if let Some((declaration_id, kind)) = declaration
                         && let (Some(name), Some(init)) =
                             (binding_name(&declarator.id), declarator.init.as_ref())
@@ -518,8 +519,7 @@ impl<'a> FileModel<'a> {
                     }
                 }
                 AstKind::AssignmentExpression(assignment) => {
-                    if let AssignmentTarget::AssignmentTargetIdentifier(target) = &assignment.left
-                    {
+                    if let AssignmentTarget::AssignmentTargetIdentifier(target) = &assignment.left {
                         reassigned.insert(target.name.as_str());
                     }
                 }

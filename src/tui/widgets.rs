@@ -301,3 +301,22 @@ mod tests {
         assert_eq!(truncate("abc", 4), "abc");
     }
 }
+
+/// The `?` overlay: every key binding of a screen, then how to close it.
+pub fn key_overlay<A>(frame: &mut Frame, bindings: &[super::keys::Binding<A>], width: u16) {
+    let mut lines: Vec<Line<'static>> = super::keys::overlay_lines(bindings)
+        .into_iter()
+        .map(|(keys, description)| {
+            Line::from(vec![
+                Span::styled(format!("{keys:<12}"), theme::key()),
+                Span::raw(description),
+            ])
+        })
+        .collect();
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled(
+        "Any key closes this list.",
+        theme::dim(),
+    )));
+    popup(frame, "Keys", Text::from(lines), width);
+}

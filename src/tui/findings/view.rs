@@ -10,7 +10,6 @@ use ratatui::widgets::Paragraph;
 use super::{Browser, CONFIRM_HELP_LINE, Focus, HELP_LINE, Overlay, Row};
 use crate::optimize::finding::{Applicability, Severity};
 use crate::report::slash_path;
-use crate::tui::keys;
 use crate::tui::theme;
 use crate::tui::widgets::{self, help_line, pane, title_bar, truncate, wrap_hanging};
 
@@ -122,7 +121,7 @@ pub fn draw(frame: &mut Frame, browser: &Browser) {
         layout.help,
     );
     match browser.overlay {
-        Some(Overlay::Help) => draw_help(frame),
+        Some(Overlay::Help) => widgets::key_overlay(frame, super::BINDINGS, 66),
         Some(Overlay::ConfirmFix(index)) => draw_confirm(frame, browser, index),
         None => {}
     }
@@ -378,24 +377,6 @@ fn draw_detail(frame: &mut Frame, browser: &Browser, area: Rect) {
             .block(pane(&title, focused)),
         area,
     );
-}
-
-fn draw_help(frame: &mut Frame) {
-    let mut lines: Vec<Line<'static>> = keys::overlay_lines(super::BINDINGS)
-        .into_iter()
-        .map(|(keys, description)| {
-            Line::from(vec![
-                Span::styled(format!("{keys:<12}"), theme::key()),
-                Span::raw(description),
-            ])
-        })
-        .collect();
-    lines.push(Line::default());
-    lines.push(Line::from(Span::styled(
-        "Any key closes this list.",
-        theme::dim(),
-    )));
-    widgets::popup(frame, "Keys", Text::from(lines), 66);
 }
 
 fn draw_confirm(frame: &mut Frame, browser: &Browser, index: usize) {

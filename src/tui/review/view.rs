@@ -9,7 +9,6 @@ use ratatui::widgets::Paragraph;
 
 use super::{CHANGE_HELP_LINE, Focus, HELP_LINE, Overlay, Review};
 use crate::recommend::{PatternId, Storage};
-use crate::tui::keys;
 use crate::tui::theme;
 use crate::tui::widgets::{self, help_line, pane, title_bar, truncate, wrap};
 
@@ -100,7 +99,7 @@ pub fn draw(frame: &mut Frame, review: &Review) {
         layout.help,
     );
     match review.overlay {
-        Some(Overlay::Help) => draw_help(frame),
+        Some(Overlay::Help) => widgets::key_overlay(frame, super::BINDINGS, 64),
         Some(Overlay::ChangeAnswer(selected)) => draw_change_answer(frame, review, selected),
         None => {}
     }
@@ -311,24 +310,6 @@ fn draw_preview(frame: &mut Frame, review: &Review, area: Rect) {
         Paragraph::new(code_lines).scroll((0, review.preview_column as u16)),
         code,
     );
-}
-
-fn draw_help(frame: &mut Frame) {
-    let mut lines: Vec<Line<'static>> = keys::overlay_lines(super::BINDINGS)
-        .into_iter()
-        .map(|(keys, description)| {
-            Line::from(vec![
-                Span::styled(format!("{keys:<12}"), theme::key()),
-                Span::raw(description),
-            ])
-        })
-        .collect();
-    lines.push(Line::default());
-    lines.push(Line::from(Span::styled(
-        "Any key closes this list.",
-        theme::dim(),
-    )));
-    widgets::popup(frame, "Keys", Text::from(lines), 64);
 }
 
 fn draw_change_answer(frame: &mut Frame, review: &Review, selected: usize) {
