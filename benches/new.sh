@@ -12,7 +12,7 @@ bin=target/release/do-wizard
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-printf '%-22s %8s %8s %8s %8s %6s\n' example mean_ms p50_ms p95_ms min_ms files
+printf '%-30s %8s %8s %8s %8s %6s\n' example mean_ms p50_ms p95_ms min_ms files
 for example in examples/*.json; do
   name=$(basename "$example" .json)
   times=()
@@ -28,7 +28,7 @@ for example in examples/*.json; do
   printf '%s\n' "${times[@]}" | sort -n | awk -v name="$name" -v files="$files" '
     { t[NR] = $1; sum += $1 }
     END {
-      printf "%-22s %8.2f %8.2f %8.2f %8.2f %6d\n", name, sum / NR / 1000,
+      printf "%-30s %8.2f %8.2f %8.2f %8.2f %6d\n", name, sum / NR / 1000,
         t[int(NR * 0.5) + 1] / 1000, t[int(NR * 0.95)] / 1000, t[1] / 1000, files
     }'
 done
