@@ -156,7 +156,9 @@ fn install_signal_thread() {
                 let _writing = critical_section();
                 LOOP_RUNNING.store(false, Ordering::SeqCst);
                 restore();
-                eprintln!("\ndo-wizard: interrupted");
+                // Not `eprintln!`: after a SIGHUP the terminal is gone, and a
+                // panic here would end this thread instead of the process.
+                let _ = writeln!(io::stderr(), "\ndo-wizard: interrupted");
                 std::process::exit(128 + signal);
             }
         });
