@@ -81,6 +81,10 @@ pub enum MethodRole {
     WebSocketError,
     /// A framework hook (`onMessage`…) in a framework subclass.
     FrameworkHook,
+    /// A framework's once-per-start hook (`onStart` of partyserver's `Server`,
+    /// the Agents SDK): the base class runs it inside `blockConcurrencyWhile`
+    /// before the first request, like a constructor.
+    Startup,
     /// Any other public method: callable over RPC.
     Rpc,
     /// Private, protected, `#private`, static, getters and setters.
@@ -90,7 +94,16 @@ pub enum MethodRole {
 impl MethodRole {
     /// Runs per request / message / alarm (not the constructor, not helpers).
     pub fn is_handler(self) -> bool {
-        !matches!(self, MethodRole::Constructor | MethodRole::Internal)
+        !matches!(
+            self,
+            MethodRole::Constructor | MethodRole::Startup | MethodRole::Internal
+        )
+    }
+
+    /// Runs once per wake-up before any request: the constructor, or a
+    /// framework's `onStart`.
+    pub fn runs_at_start(self) -> bool {
+        matches!(self, MethodRole::Constructor | MethodRole::Startup)
     }
 }
 
@@ -748,7 +761,10 @@ impl<'a> FileModel<'a> {
         }
         // Roles depend on the final kind (framework hooks).
         for method in &mut methods {
-            if method.role == MethodRole::Rpc || method.role == MethodRole::FrameworkHook {
+            if matches!(
+                method.role,
+                MethodRole::Rpc | MethodRole::FrameworkHook | MethodRole::Startup
+            ) {
                 method.role = method_role_by_name(method.name, &kind);
             }
         }
@@ -840,7 +856,10 @@ impl<'a> FileModel<'a> {
             }
             let kind = class.kind.clone();
             for method in &mut class.methods {
-                if matches!(method.role, MethodRole::Rpc | MethodRole::FrameworkHook) {
+                if matches!(
+                    method.role,
+                    MethodRole::Rpc | MethodRole::FrameworkHook | MethodRole::Startup
+                ) {
                     method.role = method_role_by_name(method.name, &kind);
                 }
             }
@@ -1963,6 +1982,7 @@ fn method_role_by_name(name: &str, kind: &DoKind) -> MethodRole {
         "webSocketMessage" => MethodRole::WebSocketMessage,
         "webSocketClose" => MethodRole::WebSocketClose,
         "webSocketError" => MethodRole::WebSocketError,
+        "onStart" if matches!(kind, DoKind::Framework(_)) => MethodRole::Startup,
         _ if matches!(kind, DoKind::Framework(_)) && FRAMEWORK_HOOKS.contains(&name) => {
             MethodRole::FrameworkHook
         }

@@ -8,7 +8,7 @@ use oxc_span::{GetSpan, Span};
 
 use super::lifecycle_common::{Binding, reads_clock, resolve};
 use crate::optimize::finding::{Area, Severity};
-use crate::optimize::model::{ClassModel, DoKind, FileModel, MethodRole};
+use crate::optimize::model::{ClassModel, DoKind, FileModel};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{
     NodeId, identifier_name, inner, is_this, member_path, method_call,
@@ -198,7 +198,7 @@ fn accesses<'a>(
             function: model.nodes.enclosing_function(id),
             in_constructor: model
                 .method_of(class_index, id)
-                .is_some_and(|method| method.role == MethodRole::Constructor),
+                .is_some_and(|method| method.role.runs_at_start()),
         };
         // A field initializer (`count = 0`) runs at construction too.
         if model.method_of(class_index, id).is_none() {

@@ -8,7 +8,7 @@ use oxc_span::Span;
 
 use super::class_facts::{CollectionField, CollectionKind, collection_fields};
 use crate::optimize::finding::{Area, Severity};
-use crate::optimize::model::{FileModel, MethodRole};
+use crate::optimize::model::FileModel;
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{NodeId, argument, binding_name, identifier_name, this_member};
 
@@ -152,7 +152,7 @@ fn uses_of(model: &FileModel<'_>, class: usize, field: &CollectionField<'_>) -> 
     let in_constructor = |id: NodeId| {
         model
             .method_of(class, id)
-            .is_none_or(|method| method.role == MethodRole::Constructor)
+            .is_none_or(|method| method.role.runs_at_start())
     };
     for (id, node) in model.nodes.descendants(class_model.node) {
         match node.kind {

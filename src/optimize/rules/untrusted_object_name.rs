@@ -24,8 +24,8 @@ use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::{FileModel, collect_binding_names};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{
-    NodeId, argument, identifier_name, inner, key_name, member_path, method_call, static_member,
-    type_name,
+    NodeId, argument, binding_name, identifier_name, inner, key_name, member_path, method_call,
+    static_member, type_name,
 };
 
 pub const DOCS: &str = r#"**What it does**
@@ -526,7 +526,7 @@ impl<'m, 'a> Analysis<'m, 'a> {
                         {
                             Taint::Context
                         }
-                        _ => Taint::Clean,
+                        _ => self.caller_argument(function, index),
                     },
                     // itty-router: `({ params, query }) => …`.
                     BindingPattern::ObjectPattern(pattern)
@@ -607,6 +607,56 @@ impl<'m, 'a> Analysis<'m, 'a> {
             }
             _ => Taint::Clean,
         }
+    }
+
+    /// A parameter of a named helper in this file (`handleApi(path, env)`):
+    /// the client value one of its callers passes at `index`, unvalidated at
+    /// that call site.
+    fn caller_argument(&mut self, function: NodeId, index: usize) -> Taint<'a> {
+        let model = self.model;
+        let name = match model.nodes.kind(function) {
+            AstKind::Function(function) => function.id.as_ref().map(|id| id.name.as_str()),
+            AstKind::ArrowFunctionExpression(_) => None,
+            _ => return Taint::Clean,
+        };
+        let name = name.or_else(|| {
+            model
+                .nodes
+                .parent(function)
+                .and_then(|parent| match model.nodes.kind(parent) {
+                    AstKind::VariableDeclarator(declarator) => binding_name(&declarator.id),
+                    _ => None,
+                })
+        });
+        let Some(name) = name else {
+            return Taint::Clean;
+        };
+        let callers: Vec<(NodeId, &'a CallExpression<'a>)> = model
+            .nodes
+            .iter()
+            .filter_map(|(id, node)| match node.kind {
+                AstKind::CallExpression(call)
+                    if identifier_name(&call.callee) == Some(name)
+                        && !model.nodes.contains(function, id) =>
+                {
+                    Some((id, call))
+                }
+                _ => None,
+            })
+            .collect();
+        for (id, call) in callers {
+            if call.arguments.iter().take(index + 1).any(|a| a.is_spread()) {
+                continue;
+            }
+            let Some(argument) = argument(call, index) else {
+                continue;
+            };
+            let taint = self.taint_of(id, argument);
+            if value_of(taint).is_some() && !self.guarded(id) {
+                return taint;
+            }
+        }
+        Taint::Clean
     }
 
     fn call(&mut self, node: NodeId, call: &'a CallExpression<'a>) -> Taint<'a> {
