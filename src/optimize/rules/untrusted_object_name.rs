@@ -1084,6 +1084,26 @@ impl<'m, 'a> Analysis<'m, 'a> {
         }
     }
 
+    /// Whether the branch of `if`/`?:` at `branching` that holds `child`
+    /// can only be reached when `test` validated the value: the consequent
+    /// when the test passes, the alternative when it fails.
+    fn branch_validates(
+        &mut self,
+        branching: NodeId,
+        test: &Expression<'a>,
+        consequent: Span,
+        child: Span,
+    ) -> bool {
+        if test.span().contains_inclusive(child) {
+            return false;
+        }
+        let Some(test) = self.node_of(branching, test) else {
+            return false;
+        };
+        let truth = consequent.contains_inclusive(child);
+        self.validates_when(test, truth, 0)
+    }
+
     /// Whether a guard before `sink` (or around it) validates the value.
     fn guarded(&mut self, sink: NodeId) -> bool {
         let model = self.model;
@@ -1094,23 +1114,23 @@ impl<'m, 'a> Analysis<'m, 'a> {
                 // The branch the sink is in must imply that the check passed:
                 // `if (RE.test(x)) { sink }`, `if (!RE.test(x)) … else { sink }`.
                 AstKind::IfStatement(statement) => {
-                    if !statement.test.span().contains_inclusive(child_span)
-                        && let Some(test) = self.node_of(ancestor, &statement.test)
-                    {
-                        let truth = statement.consequent.span().contains_inclusive(child_span);
-                        if self.validates_when(test, truth, 0) {
-                            return true;
-                        }
+                    if self.branch_validates(
+                        ancestor,
+                        &statement.test,
+                        statement.consequent.span(),
+                        child_span,
+                    ) {
+                        return true;
                     }
                 }
                 AstKind::ConditionalExpression(conditional) => {
-                    if !conditional.test.span().contains_inclusive(child_span)
-                        && let Some(test) = self.node_of(ancestor, &conditional.test)
-                    {
-                        let truth = conditional.consequent.span().contains_inclusive(child_span);
-                        if self.validates_when(test, truth, 0) {
-                            return true;
-                        }
+                    if self.branch_validates(
+                        ancestor,
+                        &conditional.test,
+                        conditional.consequent.span(),
+                        child_span,
+                    ) {
+                        return true;
                     }
                 }
                 AstKind::LogicalExpression(logical) => {
