@@ -22,7 +22,7 @@ pub fn recommendation_text(recommendation: &Recommendation) -> String {
         Storage::Sqlite => "SQLite backend (new_sqlite_classes)",
     };
     text.push_str(&format!("Storage: {storage}\n"));
-    if let Some(sharding) = recommendation.sharding {
+    if let Some(sharding) = recommendation.metric_sharding() {
         text.push_str(&format!(
             "Sharding: {} shards per hot metric\n",
             sharding.shards

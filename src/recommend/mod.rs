@@ -133,6 +133,13 @@ impl Recommendation {
         all
     }
 
+    /// The sharding the generated code applies: only analytics shards (a
+    /// metric's writes); rooms, keys, sessions and groups are one object per
+    /// name already.
+    pub fn metric_sharding(&self) -> Option<Sharding> {
+        self.sharding.filter(|_| self.has(PatternId::Analytics))
+    }
+
     pub fn has(&self, pattern: PatternId) -> bool {
         self.primary == pattern || self.companions.contains(&pattern)
     }

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::Paragraph;
 
 use super::{CHANGE_HELP_LINE, Focus, HELP_LINE, Overlay, Review};
-use crate::recommend::{PatternId, Storage};
+use crate::recommend::Storage;
 use crate::tui::theme;
 use crate::tui::widgets::{self, help_line, pane, title_bar, truncate, wrap};
 
@@ -160,11 +160,7 @@ pub fn recommendation_lines(review: &Review, width: usize) -> Vec<Line<'static>>
             )
         }
     };
-    // Only the analytics entry shards (a metric's writes); the other
-    // patterns are one object per name already, as the scale reason says.
-    if let Some(sharding) = recommendation.sharding
-        && recommendation.has(PatternId::Analytics)
-    {
+    if let Some(sharding) = recommendation.metric_sharding() {
         storage.push_str(&format!(
             " · each metric's writes sharded over {} objects",
             sharding.shards
