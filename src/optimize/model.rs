@@ -307,6 +307,8 @@ pub struct FileModel<'a> {
     pub exports: Vec<ExportFact>,
     /// All `CallExpression` nodes.
     pub calls: Vec<NodeId>,
+    /// Class name → index of the first class with that name.
+    class_index: HashMap<&'a str, usize>,
 }
 
 /// A name this module exports, or a module it re-exports wholesale.
@@ -395,6 +397,11 @@ impl ProjectHints {
 }
 
 impl<'a> FileModel<'a> {
+    /// The index of the first class named `name` in this file.
+    pub fn class_named(&self, name: &str) -> Option<usize> {
+        self.class_index.get(name).copied()
+    }
+
     pub fn build(program: &'a Program<'a>, hints: &ProjectHints) -> Self {
         let nodes = Nodes::build(program);
         let mut model = FileModel {
@@ -412,8 +419,14 @@ impl<'a> FileModel<'a> {
             background_paths: Vec::new(),
             exports: Vec::new(),
             calls: Vec::new(),
+            class_index: HashMap::new(),
         };
         model.collect_declarations(hints);
+        for (index, class) in model.classes.iter().enumerate() {
+            if let Some(name) = class.name {
+                model.class_index.entry(name).or_insert(index);
+            }
+        }
         model.resolve_local_inheritance();
         for index in 0..model.classes.len() {
             model.collect_aliases(index);
@@ -832,12 +845,10 @@ impl<'a> FileModel<'a> {
                 if !source.is_empty() {
                     continue;
                 }
-                let base = base.clone();
                 let resolved = self
-                    .classes
-                    .iter()
-                    .find(|class| class.name == Some(base.as_str()))
-                    .map(|class| class.kind.clone());
+                    .class_index
+                    .get(base.as_str())
+                    .map(|&found| self.classes[found].kind.clone());
                 let new_kind = match resolved {
                     Some(DoKind::Inherited { source, .. }) if source.is_empty() => continue,
                     Some(kind) => kind,
