@@ -143,31 +143,37 @@ fn analyze_on_pool(
 
     let mut configs = Vec::new();
     let mut sources: HashMap<PathBuf, Arc<str>> = HashMap::new();
-    for relative in &found.configs {
-        let path = discover::absolute(root, relative);
-        let text = match read_text(&path) {
-            Ok(text) => text,
-            Err(message) => {
-                diagnostics.push(error_diagnostic(relative, None, message));
-                continue;
+    // Configs parse in parallel; the results are taken in the walk's order.
+    let parsed_configs: Vec<Result<(String, WranglerConfig), Diagnostic>> = found
+        .configs
+        .par_iter()
+        .map(|relative| {
+            let path = discover::absolute(root, relative);
+            let text =
+                read_text(&path).map_err(|message| error_diagnostic(relative, None, message))?;
+            match WranglerConfig::parse(relative, text.clone()) {
+                Ok(config) => Ok((text, config)),
+                Err(error) => {
+                    let position = error.offset.map(|offset| Position::of(&text, offset));
+                    Err(error_diagnostic(
+                        relative,
+                        position,
+                        format!("cannot parse wrangler config: {}", error.message),
+                    ))
+                }
             }
-        };
-        match WranglerConfig::parse(relative, text.clone()) {
-            Ok(config) => {
+        })
+        .collect();
+    for (relative, parsed) in found.configs.iter().zip(parsed_configs) {
+        match parsed {
+            Ok((text, config)) => {
                 sources.insert(relative.clone(), Arc::from(text.as_str()));
                 configs.push(LoadedConfig {
                     path: relative.clone(),
                     config,
                 });
             }
-            Err(error) => {
-                let position = error.offset.map(|offset| Position::of(&text, offset));
-                diagnostics.push(error_diagnostic(
-                    relative,
-                    position,
-                    format!("cannot parse wrangler config: {}", error.message),
-                ));
-            }
+            Err(diagnostic) => diagnostics.push(diagnostic),
         }
     }
     let hints = ProjectHints {
@@ -181,6 +187,7 @@ fn analyze_on_pool(
             .iter()
             .map(|loaded| model::CompatibilityHint::of(&loaded.path, &loaded.config))
             .collect(),
+        ..ProjectHints::default()
     };
 
     let file_rules: Vec<&Registered> = rules
