@@ -309,6 +309,11 @@ pub struct FileModel<'a> {
     pub calls: Vec<NodeId>,
     /// Class name → index of the first class with that name.
     class_index: HashMap<&'a str, usize>,
+    /// Class node → its index, and method function node → (class, method):
+    /// "which class / method holds this node" walks up the parents instead
+    /// of testing every class and method (quadratic in large files).
+    class_nodes: HashMap<NodeId, usize>,
+    method_nodes: HashMap<NodeId, (usize, usize)>,
 }
 
 /// A name this module exports, or a module it re-exports wholesale.
@@ -429,11 +434,19 @@ impl<'a> FileModel<'a> {
             exports: Vec::new(),
             calls: Vec::new(),
             class_index: HashMap::new(),
+            class_nodes: HashMap::new(),
+            method_nodes: HashMap::new(),
         };
         model.collect_declarations(hints);
         for (index, class) in model.classes.iter().enumerate() {
             if let Some(name) = class.name {
                 model.class_index.entry(name).or_insert(index);
+            }
+            model.class_nodes.insert(class.node, index);
+            for (method, model_method) in class.methods.iter().enumerate() {
+                model
+                    .method_nodes
+                    .insert(model_method.function, (index, method));
             }
         }
         model.resolve_local_inheritance();
@@ -465,21 +478,21 @@ impl<'a> FileModel<'a> {
 
     /// The class (index) whose body holds `node`, innermost first.
     pub fn class_of(&self, node: NodeId) -> Option<usize> {
-        self.classes
-            .iter()
-            .enumerate()
-            .filter(|(_, class)| self.nodes.contains(class.node, node))
-            .max_by_key(|(_, class)| class.node)
-            .map(|(index, _)| index)
+        std::iter::once(node)
+            .chain(self.nodes.ancestors(node))
+            .find_map(|ancestor| self.class_nodes.get(&ancestor).copied())
     }
 
     /// The method of `class` whose function holds `node`.
     pub fn method_of(&self, class: usize, node: NodeId) -> Option<&MethodModel<'a>> {
-        self.classes[class]
-            .methods
-            .iter()
-            .filter(|method| self.nodes.contains(method.function, node))
-            .max_by_key(|method| method.function)
+        std::iter::once(node)
+            .chain(self.nodes.ancestors(node))
+            .find_map(|ancestor| match self.method_nodes.get(&ancestor) {
+                Some(&(owner, method)) if owner == class => {
+                    Some(&self.classes[class].methods[method])
+                }
+                _ => None,
+            })
     }
 
     /// Whether a declaration sits at the top of the module (directly, or
