@@ -264,6 +264,8 @@ fn skipped_inputs_are_reported_and_links_never_followed() {
     )
     .unwrap();
     std::os::unix::fs::symlink(outside.path().join("secret"), root.join("linked_dir")).unwrap();
+    // A link that is no input (a document) is not worth a note.
+    std::os::unix::fs::symlink(root.join("wrangler.jsonc"), root.join("notes.md")).unwrap();
     let status = Command::new("mkfifo")
         .arg(root.join("src/pipe.ts"))
         .status()
@@ -271,6 +273,7 @@ fn skipped_inputs_are_reported_and_links_never_followed() {
     assert!(status.success());
     let report = scan(root);
     assert!(has_finding_in(&report, "src/index.ts"), "{report}");
+    assert_eq!(diagnostics_for(&report, "notes.md"), Vec::<&str>::new());
     let text = report.to_string();
     assert!(
         !text.contains("Outside"),

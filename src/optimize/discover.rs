@@ -60,13 +60,26 @@ pub fn discover(root: &Path) -> Discovered {
             let seen = match entry {
                 Ok(entry) => match entry.file_type() {
                     Some(kind) if kind.is_file() => {
-                        let size = entry.metadata().map(|meta| meta.len()).unwrap_or(0);
-                        Some(Seen::File(entry.into_path(), size))
+                        // Only sources and configs are worth a `stat`.
+                        let (is_config, is_source) = classify(entry.path());
+                        (is_config || is_source).then(|| {
+                            let size = entry.metadata().map(|meta| meta.len()).unwrap_or(0);
+                            Seen::File(entry.into_path(), size)
+                        })
                     }
-                    Some(kind) if kind.is_symlink() => Some(Seen::Skipped(
-                        entry.into_path(),
-                        "skipped: symbolic link (links are not followed)".to_string(),
-                    )),
+                    // A link that could hold or be an input (to a
+                    // directory, or named like a source or config).
+                    Some(kind) if kind.is_symlink() => {
+                        let (is_config, is_source) = classify(entry.path());
+                        let to_directory =
+                            std::fs::metadata(entry.path()).is_ok_and(|meta| meta.is_dir());
+                        (is_config || is_source || to_directory).then(|| {
+                            Seen::Skipped(
+                                entry.into_path(),
+                                "skipped: symbolic link (links are not followed)".to_string(),
+                            )
+                        })
+                    }
                     Some(kind) if !kind.is_dir() => {
                         let what = special_kind(&kind);
                         Some(Seen::Skipped(
@@ -110,18 +123,7 @@ pub fn discover(root: &Path) -> Discovered {
             }
         };
         let relative = relative_to(root, &path);
-        let name = path
-            .file_name()
-            .map(|name| name.to_string_lossy().to_string())
-            .unwrap_or_default();
-        let is_config = CONFIG_NAMES.contains(&name.as_str());
-        let is_source = !name.ends_with(".d.ts")
-            && !name.ends_with(".d.mts")
-            && !name.ends_with(".d.cts")
-            && path
-                .extension()
-                .and_then(|ext| ext.to_str())
-                .is_some_and(|ext| SOURCE_EXTENSIONS.contains(&ext));
+        let (is_config, is_source) = classify(&path);
         if !is_config && !is_source {
             continue;
         }
@@ -146,6 +148,24 @@ pub fn discover(root: &Path) -> Discovered {
     found.sources.sort();
     found.notes.sort_by(|a, b| a.file.cmp(&b.file));
     found
+}
+
+/// Whether a file is a wrangler config, and whether it is a JS/TS source
+/// (declaration files are not).
+fn classify(path: &Path) -> (bool, bool) {
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy())
+        .unwrap_or_default();
+    let is_config = CONFIG_NAMES.contains(&name.as_ref());
+    let is_source = !name.ends_with(".d.ts")
+        && !name.ends_with(".d.mts")
+        && !name.ends_with(".d.cts")
+        && path
+            .extension()
+            .and_then(|ext| ext.to_str())
+            .is_some_and(|ext| SOURCE_EXTENSIONS.contains(&ext));
+    (is_config, is_source)
 }
 
 /// The name of a file type that is neither a file, a directory nor a link.
