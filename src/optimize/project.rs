@@ -385,3 +385,107 @@ pub fn normalize(path: &Path) -> PathBuf {
     }
     parts.iter().collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(path: &str) -> LoadedConfig {
+        let path = PathBuf::from(path);
+        let text = if path.extension().is_some_and(|ext| ext == "toml") {
+            "name = \"x\"\n"
+        } else {
+            "{ \"name\": \"x\" }"
+        };
+        let config = WranglerConfig::parse(&path, text.to_string()).unwrap();
+        LoadedConfig { path, config }
+    }
+
+    fn file(path: &str, classes: &[&str]) -> FileFacts {
+        FileFacts {
+            path: PathBuf::from(path),
+            classes: classes
+                .iter()
+                .map(|name| ClassFact {
+                    name: name.to_string(),
+                    range: TextRange { start: 0, end: 1 },
+                    kind: DoKind::Native,
+                    exported: true,
+                    uses_sql: false,
+                    extends: None,
+                    is_abstract: false,
+                })
+                .collect(),
+            ..FileFacts::default()
+        }
+    }
+
+    #[test]
+    fn project_index_owns_files_by_the_nearest_config() {
+        let project = ProjectModel::new(
+            vec![
+                config("wrangler.jsonc"),
+                config("apps/a/wrangler.toml"),
+                // Same directory: the last one owns the sources.
+                config("apps/a/wrangler.jsonc"),
+                config("apps/b/wrangler.jsonc"),
+            ],
+            vec![
+                file("apps/a/src/room.ts", &["Room"]),
+                file("apps/b/src/room.ts", &["Room"]),
+                file("apps/b/deep/er/x.ts", &["X"]),
+                file("tools/script.ts", &["Room"]),
+            ],
+        );
+        let owner = |path: &str| {
+            project
+                .config_for(Path::new(path))
+                .map(|config| config.path.to_string_lossy().to_string())
+        };
+        assert_eq!(
+            owner("apps/a/src/room.ts").as_deref(),
+            Some("apps/a/wrangler.jsonc")
+        );
+        assert_eq!(
+            owner("apps/b/deep/er/x.ts").as_deref(),
+            Some("apps/b/wrangler.jsonc")
+        );
+        assert_eq!(owner("tools/script.ts").as_deref(), Some("wrangler.jsonc"));
+        // A path that is not a project file is answered too.
+        assert_eq!(
+            owner("apps/b/new.ts").as_deref(),
+            Some("apps/b/wrangler.jsonc")
+        );
+
+        let files = |config: usize| -> Vec<String> {
+            project
+                .files_of(&project.configs[config])
+                .map(|file| file.path.to_string_lossy().to_string())
+                .collect()
+        };
+        assert_eq!(files(0), ["tools/script.ts"]);
+        assert!(files(1).is_empty());
+        assert_eq!(files(2), ["apps/a/src/room.ts"]);
+        assert_eq!(files(3), ["apps/b/deep/er/x.ts", "apps/b/src/room.ts"]);
+
+        let rooms = |config: Option<&LoadedConfig>| -> Vec<String> {
+            project
+                .classes_named(config, "Room")
+                .map(|(file, _)| file.path.to_string_lossy().to_string())
+                .collect()
+        };
+        assert_eq!(rooms(None).len(), 3);
+        assert_eq!(rooms(Some(&project.configs[3])), ["apps/b/src/room.ts"]);
+        assert!(rooms(Some(&project.configs[1])).is_empty());
+        assert!(
+            project
+                .class_in(Path::new("apps/b/deep/er/x.ts"), "X")
+                .is_some()
+        );
+        assert!(
+            project
+                .class_in(Path::new("apps/b/deep/er/x.ts"), "Room")
+                .is_none()
+        );
+    }
+}
