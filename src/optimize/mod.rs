@@ -15,6 +15,7 @@ pub mod discover;
 pub mod finding;
 pub mod fix;
 pub mod model;
+pub mod nesting;
 pub mod project;
 pub mod prompt;
 pub mod questions;
@@ -83,6 +84,26 @@ pub fn analyze_observed(
     selection: &Selection,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> anyhow::Result<Analysis> {
+    // Parsing, the model builder and oxc's visitors recurse once per level
+    // of nesting: they run on threads with stacks sized for the deepest
+    // file [`nesting`] lets through, with a wide margin.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(ANALYSIS_STACK)
+        .thread_name(|index| format!("optimize-{index}"))
+        .build()?;
+    pool.install(|| analyze_on_pool(root, answers, selection, progress))
+}
+
+/// The stack of every analysis thread: 64 MiB (reserved, not used: the
+/// pages are touched only by deep files).
+pub const ANALYSIS_STACK: usize = 64 << 20;
+
+fn analyze_on_pool(
+    root: &Path,
+    answers: &OptimizeAnswers,
+    selection: &Selection,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> anyhow::Result<Analysis> {
     if !root.exists() {
         return Err(input_error!(
             "{}: no such file or directory",
@@ -96,36 +117,63 @@ pub fn analyze_observed(
             answers.issue == finding::Area::General || registered.rule.area == answers.issue
         })
         .collect();
+    let metadata = std::fs::metadata(root)
+        .map_err(|error| input_error!("{}: cannot read: {error}", root.display()))?;
+    if !metadata.is_dir() && !metadata.is_file() {
+        return Err(input_error!(
+            "{}: not a directory or a regular file (a FIFO, socket or device cannot be analyzed)",
+            root.display()
+        ));
+    }
     let found = discover::discover(root);
+    if found.candidates == 0 {
+        if let Some(unreadable) = found.notes.iter().find(|note| note.level == "error") {
+            return Err(input_error!(
+                "{}: {}",
+                root.join(&unreadable.file).display(),
+                unreadable.message
+            ));
+        }
+        return Err(input_error!(
+            "{}: no JavaScript or TypeScript source and no wrangler config to analyze",
+            root.display()
+        ));
+    }
     let mut diagnostics = found.notes;
 
     let mut configs = Vec::new();
     let mut sources: HashMap<PathBuf, Arc<str>> = HashMap::new();
-    for relative in &found.configs {
-        let path = discover::absolute(root, relative);
-        let text = match read_text(&path) {
-            Ok(text) => text,
-            Err(message) => {
-                diagnostics.push(error_diagnostic(relative, None, message));
-                continue;
+    // Configs parse in parallel; the results are taken in the walk's order.
+    let parsed_configs: Vec<Result<(String, WranglerConfig), Diagnostic>> = found
+        .configs
+        .par_iter()
+        .map(|relative| {
+            let path = discover::absolute(root, relative);
+            let text =
+                read_text(&path).map_err(|message| error_diagnostic(relative, None, message))?;
+            match WranglerConfig::parse(relative, text.clone()) {
+                Ok(config) => Ok((text, config)),
+                Err(error) => {
+                    let position = error.offset.map(|offset| Position::of(&text, offset));
+                    Err(error_diagnostic(
+                        relative,
+                        position,
+                        format!("cannot parse wrangler config: {}", error.message),
+                    ))
+                }
             }
-        };
-        match WranglerConfig::parse(relative, text.clone()) {
-            Ok(config) => {
+        })
+        .collect();
+    for (relative, parsed) in found.configs.iter().zip(parsed_configs) {
+        match parsed {
+            Ok((text, config)) => {
                 sources.insert(relative.clone(), Arc::from(text.as_str()));
                 configs.push(LoadedConfig {
                     path: relative.clone(),
                     config,
                 });
             }
-            Err(error) => {
-                let position = error.offset.map(|offset| Position::of(&text, offset));
-                diagnostics.push(error_diagnostic(
-                    relative,
-                    position,
-                    format!("cannot parse wrangler config: {}", error.message),
-                ));
-            }
+            Err(diagnostic) => diagnostics.push(diagnostic),
         }
     }
     let hints = ProjectHints {
@@ -139,6 +187,7 @@ pub fn analyze_observed(
             .iter()
             .map(|loaded| model::CompatibilityHint::of(&loaded.path, &loaded.config))
             .collect(),
+        ..ProjectHints::default()
     };
 
     let file_rules: Vec<&Registered> = rules
@@ -193,24 +242,36 @@ pub fn analyze_observed(
         project: &project,
         answers,
     };
-    for registered in &rules {
-        let Check::Project(check) = registered.rule.check else {
-            continue;
-        };
-        let mut report = Report::default();
-        check(&context, &mut report);
+    // Project rules read the shared model only: run them in parallel.
+    let reports: Vec<(&Registered, Report)> = rules
+        .par_iter()
+        .filter_map(|registered| {
+            let Check::Project(check) = registered.rule.check else {
+                return None;
+            };
+            let mut report = Report::default();
+            check(&context, &mut report);
+            Some((*registered, report))
+        })
+        .collect();
+    let mut indexes: HashMap<PathBuf, SourceIndex> = HashMap::new();
+    for (registered, report) in reports {
         for violation in report.violations {
             let Some(file) = violation.file.clone() else {
                 continue;
             };
-            let Some(text) = sources.get(&file).cloned() else {
+            let Some(text) = sources.get(&file) else {
                 continue;
             };
-            if let Some(finding) = make_finding(registered, violation, &file, &text, answers) {
+            let index = indexes
+                .entry(file.clone())
+                .or_insert_with(|| SourceIndex::new(text.clone()));
+            if let Some(finding) = make_finding(registered, violation, &file, index, answers) {
                 findings.push(finding);
             }
         }
     }
+    drop(indexes);
     findings.sort_by(|a, b| {
         registry::rank(a.code, answers.priority)
             .cmp(&registry::rank(b.code, answers.priority))
@@ -286,6 +347,16 @@ fn analyze_file(
             return output;
         }
     };
+    if let Some(message) = nesting::measure(&text).too_deep() {
+        output.diagnostics.push(Diagnostic {
+            level: "note",
+            file: relative.to_path_buf(),
+            line: None,
+            column: None,
+            message,
+        });
+        return output;
+    }
     let source_type = SourceType::from_path(relative).unwrap_or_default();
     let allocator = Allocator::default();
     let parsed = Parser::new(&allocator, &text, source_type).parse();
@@ -307,6 +378,26 @@ fn analyze_file(
     }
     let program = allocator.alloc(parsed.program);
     let model = FileModel::build(program, hints);
+    for exec in &model.sql_execs {
+        if let Some(sql) = exec
+            .text
+            .as_ref()
+            .filter(|sql| sql.len() > sql::MAX_SQL_TEXT)
+        {
+            let position = Position::of(&text, exec.span().start as usize);
+            output.diagnostics.push(Diagnostic {
+                level: "note",
+                file: relative.to_path_buf(),
+                line: Some(position.line),
+                column: Some(position.column),
+                message: format!(
+                    "SQL not analyzed: this query is {} bytes, over the {} KiB limit",
+                    sql.len(),
+                    sql::MAX_SQL_TEXT / 1024
+                ),
+            });
+        }
+    }
     if !model.is_relevant() {
         // A module without Durable Object code may still be a Worker's entry
         // or a barrel that re-exports classes: keep what it exports.
@@ -321,6 +412,7 @@ fn analyze_file(
     }
     output.facts = Some(model.facts(relative));
     let shared: Arc<str> = Arc::from(text.as_str());
+    let index = SourceIndex::new(shared.clone());
     let context = FileContext {
         path: relative,
         model: &model,
@@ -339,7 +431,7 @@ fn analyze_file(
                 .file
                 .clone()
                 .unwrap_or_else(|| relative.to_path_buf());
-            if let Some(finding) = make_finding(registered, violation, &file, &shared, answers) {
+            if let Some(finding) = make_finding(registered, violation, &file, &index, answers) {
                 // Only classes inherited across files need the project's word.
                 let gate = class.filter(|name| {
                     model.classes.iter().any(|candidate| {
@@ -361,10 +453,12 @@ fn make_finding(
     registered: &Registered,
     violation: Violation,
     file: &Path,
-    text: &str,
+    text: &SourceIndex,
     answers: &OptimizeAnswers,
 ) -> Option<Finding> {
-    if suppress::is_suppressed(text, violation.range.start, registered.code) {
+    if text.may_suppress
+        && suppress::is_suppressed(&text.text, violation.range.start, registered.code)
+    {
         return None;
     }
     let autofix = violation
@@ -377,13 +471,87 @@ fn make_finding(
         area: registered.rule.area,
         file: file.to_path_buf(),
         range: violation.range,
-        start: Position::of(text, violation.range.start),
-        end: Position::of(text, violation.range.end),
+        start: text.position(violation.range.start),
+        end: text.position(violation.range.end),
         message: violation.message,
         fix: violation.fix,
         effect: violation.effect,
         autofix,
     })
+}
+
+/// What [`make_finding`] needs of a file's text, computed once per file so
+/// that a file with thousands of findings (or one long minified line) costs
+/// time linear in its size: whether it holds a suppression comment at all,
+/// and checkpoints from which [`Position::of`] counts forward.
+struct SourceIndex {
+    text: Arc<str>,
+    may_suppress: bool,
+    /// `(offset, position)` about every [`CHECKPOINT`] bytes, at line starts
+    /// where there are lines; built on the first position asked for.
+    checkpoints: std::sync::OnceLock<Vec<(usize, Position)>>,
+}
+
+/// Bytes between two [`SourceIndex`] checkpoints.
+const CHECKPOINT: usize = 4096;
+
+impl SourceIndex {
+    fn new(text: Arc<str>) -> Self {
+        SourceIndex {
+            may_suppress: text.contains(suppress::MARKER),
+            text,
+            checkpoints: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The same position as `Position::of(text, offset)`.
+    fn position(&self, offset: usize) -> Position {
+        let text: &str = &self.text;
+        let offset = finding::floor_char_boundary(text, offset.min(text.len()));
+        let checkpoints = self.checkpoints.get_or_init(|| {
+            let bytes = text.as_bytes();
+            let mut points = vec![(0, Position { line: 1, column: 1 })];
+            let mut at = 0;
+            while text.len() - at > CHECKPOINT {
+                let target = at + CHECKPOINT;
+                // Just after a line break within the next stretch if there
+                // is one; else at a character boundary, never inside `\r\n`.
+                let mut next = bytes[target..(target + CHECKPOINT).min(bytes.len())]
+                    .iter()
+                    .position(|&byte| byte == b'\n')
+                    .map_or(target, |index| target + index + 1);
+                next = finding::floor_char_boundary(text, next);
+                if bytes[next - 1] == b'\r' {
+                    next -= 1;
+                }
+                if next <= at {
+                    break;
+                }
+                let last = points.last().expect("one checkpoint").1;
+                points.push((next, advance(last, Position::of(&text[at..], next - at))));
+                at = next;
+            }
+            points
+        });
+        let found = checkpoints.partition_point(|(start, _)| *start <= offset) - 1;
+        let (start, base) = checkpoints[found];
+        advance(base, Position::of(&text[start..], offset - start))
+    }
+}
+
+/// `base` moved on by `delta`, a position counted from `base`.
+fn advance(base: Position, delta: Position) -> Position {
+    if delta.line == 1 {
+        Position {
+            line: base.line,
+            column: base.column + delta.column - 1,
+        }
+    } else {
+        Position {
+            line: base.line + delta.line - 1,
+            column: delta.column,
+        }
+    }
 }
 
 fn error_diagnostic(file: &Path, position: Option<Position>, message: String) -> Diagnostic {
@@ -408,4 +576,30 @@ fn read_text(path: &Path) -> Result<String, String> {
 /// The `/`-separated form of a relative path.
 pub fn report_path(path: &Path) -> String {
     crate::report::slash_path(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_index_positions_match_position_of() {
+        let line = "é".repeat(3000) + "x\r\n";
+        let texts = [
+            String::new(),
+            "a\nb\n".to_string(),
+            line.repeat(7),
+            format!("{}\n{}", "y".repeat(20_000), "ü\n".repeat(5000)),
+        ];
+        for text in texts {
+            let index = SourceIndex::new(Arc::from(text.as_str()));
+            for offset in (0..=text.len() + 2).step_by(7) {
+                assert_eq!(
+                    index.position(offset),
+                    Position::of(&text, offset),
+                    "offset {offset}"
+                );
+            }
+        }
+    }
 }

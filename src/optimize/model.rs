@@ -307,6 +307,13 @@ pub struct FileModel<'a> {
     pub exports: Vec<ExportFact>,
     /// All `CallExpression` nodes.
     pub calls: Vec<NodeId>,
+    /// Class name → index of the first class with that name.
+    class_index: HashMap<&'a str, usize>,
+    /// Class node → its index, and method function node → (class, method):
+    /// "which class / method holds this node" walks up the parents instead
+    /// of testing every class and method (quadratic in large files).
+    class_nodes: HashMap<NodeId, usize>,
+    method_nodes: HashMap<NodeId, (usize, usize)>,
 }
 
 /// A name this module exports, or a module it re-exports wholesale.
@@ -330,6 +337,9 @@ pub struct ProjectHints {
     /// Each config's runtime compatibility, for file rules whose answer
     /// depends on runtime behaviour (DO307).
     pub compatibility: Vec<CompatibilityHint>,
+    /// `compatibility` by directory, built on first use (the last hint of
+    /// a directory wins, as it always did).
+    pub compatibility_by_dir: std::sync::OnceLock<HashMap<PathBuf, usize>>,
 }
 
 /// The `compatibility_date` and flags of one wrangler config.
@@ -387,14 +397,25 @@ impl ProjectHints {
     /// The compatibility of the config that owns a source file (the nearest
     /// one in an enclosing directory).
     pub fn compatibility_for(&self, file: &Path) -> Option<&CompatibilityHint> {
-        self.compatibility
-            .iter()
-            .filter(|hint| file.starts_with(&hint.dir))
-            .max_by_key(|hint| hint.dir.components().count())
+        let by_dir = self.compatibility_by_dir.get_or_init(|| {
+            self.compatibility
+                .iter()
+                .enumerate()
+                .map(|(index, hint)| (hint.dir.clone(), index))
+                .collect()
+        });
+        file.ancestors()
+            .find_map(|dir| by_dir.get(dir))
+            .map(|&index| &self.compatibility[index])
     }
 }
 
 impl<'a> FileModel<'a> {
+    /// The index of the first class named `name` in this file.
+    pub fn class_named(&self, name: &str) -> Option<usize> {
+        self.class_index.get(name).copied()
+    }
+
     pub fn build(program: &'a Program<'a>, hints: &ProjectHints) -> Self {
         let nodes = Nodes::build(program);
         let mut model = FileModel {
@@ -412,8 +433,22 @@ impl<'a> FileModel<'a> {
             background_paths: Vec::new(),
             exports: Vec::new(),
             calls: Vec::new(),
+            class_index: HashMap::new(),
+            class_nodes: HashMap::new(),
+            method_nodes: HashMap::new(),
         };
         model.collect_declarations(hints);
+        for (index, class) in model.classes.iter().enumerate() {
+            if let Some(name) = class.name {
+                model.class_index.entry(name).or_insert(index);
+            }
+            model.class_nodes.insert(class.node, index);
+            for (method, model_method) in class.methods.iter().enumerate() {
+                model
+                    .method_nodes
+                    .insert(model_method.function, (index, method));
+            }
+        }
         model.resolve_local_inheritance();
         for index in 0..model.classes.len() {
             model.collect_aliases(index);
@@ -443,21 +478,21 @@ impl<'a> FileModel<'a> {
 
     /// The class (index) whose body holds `node`, innermost first.
     pub fn class_of(&self, node: NodeId) -> Option<usize> {
-        self.classes
-            .iter()
-            .enumerate()
-            .filter(|(_, class)| self.nodes.contains(class.node, node))
-            .max_by_key(|(_, class)| class.node)
-            .map(|(index, _)| index)
+        std::iter::once(node)
+            .chain(self.nodes.ancestors(node))
+            .find_map(|ancestor| self.class_nodes.get(&ancestor).copied())
     }
 
     /// The method of `class` whose function holds `node`.
     pub fn method_of(&self, class: usize, node: NodeId) -> Option<&MethodModel<'a>> {
-        self.classes[class]
-            .methods
-            .iter()
-            .filter(|method| self.nodes.contains(method.function, node))
-            .max_by_key(|method| method.function)
+        std::iter::once(node)
+            .chain(self.nodes.ancestors(node))
+            .find_map(|ancestor| match self.method_nodes.get(&ancestor) {
+                Some(&(owner, method)) if owner == class => {
+                    Some(&self.classes[class].methods[method])
+                }
+                _ => None,
+            })
     }
 
     /// Whether a declaration sits at the top of the module (directly, or
@@ -832,12 +867,10 @@ impl<'a> FileModel<'a> {
                 if !source.is_empty() {
                     continue;
                 }
-                let base = base.clone();
                 let resolved = self
-                    .classes
-                    .iter()
-                    .find(|class| class.name == Some(base.as_str()))
-                    .map(|class| class.kind.clone());
+                    .class_index
+                    .get(base.as_str())
+                    .map(|&found| self.classes[found].kind.clone());
                 let new_kind = match resolved {
                     Some(DoKind::Inherited { source, .. }) if source.is_empty() => continue,
                     Some(kind) => kind,

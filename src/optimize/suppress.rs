@@ -6,7 +6,7 @@
 //! codes may be listed, separated by commas or spaces; the reason after `:`
 //! is for people.
 
-const MARKER: &str = "do-wizard-ignore";
+pub const MARKER: &str = "do-wizard-ignore";
 
 /// Whether `code` is suppressed for a finding starting at byte `offset`.
 pub fn is_suppressed(text: &str, offset: usize, code: &str) -> bool {
