@@ -47,11 +47,56 @@ macro_rules! input_error {
 /// chain of causes joined by `: `.
 pub fn render(error: &anyhow::Error) -> String {
     if let Some(input) = error.downcast_ref::<InputError>() {
-        return input.to_string();
+        return one_line(input.message());
     }
-    error
-        .chain()
-        .map(|cause| cause.to_string())
-        .collect::<Vec<_>>()
-        .join(": ")
+    one_line(
+        &error
+            .chain()
+            .map(|cause| cause.to_string())
+            .collect::<Vec<_>>()
+            .join(": "),
+    )
+}
+
+/// The longest piece of user input a message quotes, in characters.
+pub const QUOTE_LIMIT: usize = 200;
+
+/// User input made safe to show inside a one-line message: control
+/// characters (newlines, ESC, NUL, …) and the Unicode line separators are
+/// escaped, and anything past [`QUOTE_LIMIT`] characters is cut with `…`.
+pub fn quote(input: &str) -> String {
+    let mut out = String::new();
+    for (count, character) in input.chars().enumerate() {
+        if count == QUOTE_LIMIT {
+            out.push('…');
+            break;
+        }
+        push_escaped(&mut out, character);
+    }
+    out
+}
+
+fn push_escaped(out: &mut String, character: char) {
+    match character {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        character
+            if character.is_control()
+                || matches!(character, '\u{2028}' | '\u{2029}' | '\u{85}') =>
+        {
+            out.push_str(&character.escape_unicode().to_string());
+        }
+        character => out.push(character),
+    }
+}
+
+/// A message made one line: every control character escaped (the last
+/// guard; each message quotes its input with [`quote`] first).
+pub fn one_line(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    for character in message.chars() {
+        push_escaped(&mut out, character);
+    }
+    out
 }
