@@ -118,6 +118,28 @@ pub fn write_all(root: &Path, changes: &[Change]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Write one file the user named (a report's `-o PATH`): atomically, never
+/// through a symbolic link, its mode kept.
+pub fn write_file(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let Some(name) = path.file_name() else {
+        return Err(input_error!("cannot write {}: no file name", display(path)));
+    };
+    let target = directory.join(name);
+    let staged = stage_at(
+        &target,
+        &Change::new(path, contents.to_vec(), Expect::Anything),
+    )?;
+    let _committing = critical_section();
+    fs::rename(&staged.temporary, &target)
+        .map_err(|error| input_error!("cannot write {}: {error}", display(path)))?;
+    staged.renamed.set(true);
+    Ok(())
+}
+
 /// Put back what one rename replaced.
 fn undo(change: &Change, file: &Staged) {
     match &change.expect {

@@ -15,6 +15,7 @@ pub mod discover;
 pub mod finding;
 pub mod fix;
 pub mod model;
+pub mod placeholders;
 pub mod project;
 pub mod prompt;
 pub mod questions;
