@@ -100,3 +100,43 @@ pub fn one_line(message: &str) -> String {
     }
     out
 }
+
+/// Text from a scanned repository (a file name, a line of source, a message
+/// quoting code) made safe for a report read in a terminal: control
+/// characters other than newline and tab, and the Unicode line separators,
+/// are escaped, so a file cannot move the cursor, retitle or clear the
+/// terminal, or forge report lines.
+pub fn printable(text: &str) -> String {
+    if !text
+        .chars()
+        .any(|character| needs_escape(character) && !matches!(character, '\n' | '\t'))
+    {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for character in text.chars() {
+        match character {
+            '\n' | '\t' => out.push(character),
+            character => push_escaped(&mut out, character),
+        }
+    }
+    out
+}
+
+fn needs_escape(character: char) -> bool {
+    character.is_control() || matches!(character, '\u{2028}' | '\u{2029}')
+}
+
+/// A relative path as a URI reference (SARIF `artifactLocation.uri`): every
+/// byte outside RFC 3986's unreserved set and `/` is percent-encoded.
+pub fn uri_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}

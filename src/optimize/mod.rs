@@ -380,9 +380,10 @@ fn make_finding(
         range: violation.range,
         start: Position::of(text, violation.range.start),
         end: Position::of(text, violation.range.end),
-        message: violation.message,
-        fix: violation.fix,
-        effect: violation.effect,
+        // Messages quote the repository's code: no raw control characters.
+        message: crate::error::printable(&violation.message),
+        fix: violation.fix.map(|fix| crate::error::printable(&fix)),
+        effect: crate::error::printable(&violation.effect),
         autofix,
     })
 }
