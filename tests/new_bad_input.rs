@@ -315,3 +315,22 @@ fn a_dir_error_names_the_file_and_the_field() {
     assert!(line.starts_with("error: answers.json:2: `dir`: "), "{line}");
     assert!(line.contains("is not empty"), "{line}");
 }
+
+#[test]
+fn new_force_refuses_a_directory_symlink_in_the_target_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outside = tmp.path().join("outside");
+    fs::create_dir(&outside).unwrap();
+    let target = tmp.path().join("app");
+    fs::create_dir(&target).unwrap();
+    std::os::unix::fs::symlink(&outside, target.join("src")).unwrap();
+    answers(tmp.path(), "{\"use_case\": \"realtime\"}");
+    let line = refused(&run(
+        &["new", "--answers", "answers.json", "--force", "app"],
+        tmp.path(),
+    ));
+    assert!(line.contains("symbolic link"), "{line}");
+    assert!(fs::read_dir(&outside).unwrap().next().is_none());
+    only(&target, &["src"]);
+    only(tmp.path(), &["answers.json", "app", "outside"]);
+}
