@@ -19,6 +19,7 @@ pub mod recommend;
 pub mod render;
 pub mod report;
 pub mod tui;
+pub mod write;
 
 /// What a successful run asks the process to exit with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

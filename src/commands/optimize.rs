@@ -182,13 +182,10 @@ fn closing_line(analysis: &Analysis) -> String {
     )
 }
 
-/// Write the markdown report atomically (a temporary file renamed over it).
+/// Write the markdown report through the safe write layer.
 fn write_report(analysis: &Analysis, path: &Path) -> anyhow::Result<()> {
     let text = crate::report::markdown::render(analysis);
-    let temporary = path.with_extension("md.do-wizard-tmp");
-    let _writing = terminal::critical_section();
-    std::fs::write(&temporary, text).with_context(|| format!("writing {}", temporary.display()))?;
-    std::fs::rename(&temporary, path).with_context(|| format!("writing {}", path.display()))
+    crate::write::write_file(path, text.as_bytes())
 }
 
 /// Apply finding `index`'s safe fix on its own; returns `file:line`. The
@@ -225,7 +222,6 @@ fn apply_fix(analysis: &Analysis, index: usize, root: &Path) -> anyhow::Result<S
         after,
         fixes: 1,
     };
-    let _writing = terminal::critical_section();
     fix::write(root, &[fixed])?;
     Ok(place)
 }

@@ -80,6 +80,7 @@ pub fn run(args: &OptimizeArgs) -> anyhow::Result<Outcome> {
     }
     let mut analysis = analyze_with(&args.path, &answers, &selection)?;
     let mut stderr_notes = String::new();
+    let mut touched: Vec<std::path::PathBuf> = Vec::new();
     if args.fix {
         for round in 0..fix::MAX_ROUNDS {
             let planned = fix::plan(&analysis);
@@ -93,6 +94,7 @@ pub fn run(args: &OptimizeArgs) -> anyhow::Result<Outcome> {
                 break;
             }
             fix::write(&args.path, &planned)?;
+            touched.extend(planned.iter().map(|file| file.path.clone()));
             let count: usize = planned.iter().map(|file| file.fixes).sum();
             stderr_notes.push_str(&format!(
                 "fixed {count} finding{} in {} file{} (round {})\n",
@@ -115,18 +117,29 @@ pub fn run(args: &OptimizeArgs) -> anyhow::Result<Outcome> {
         }
     }
     match &args.output {
-        Some(path) => std::fs::write(path, &rendered)
-            .map_err(|error| input_error!("cannot write {}: {error}", path.display()))?,
+        Some(path) => crate::write::write_file(path, rendered.as_bytes())?,
         None => {
             let mut stdout = std::io::stdout().lock();
             stdout.write_all(rendered.as_bytes())?;
             stdout.flush()?;
         }
     }
-    let failing = analysis
-        .findings
+    // Every fix is checked to parse before it is written; should a touched
+    // file still fail to parse, the run must not pass.
+    let broken: Vec<String> = analysis
+        .diagnostics
         .iter()
-        .any(|finding| finding.severity >= fail_on);
+        .filter(|diagnostic| diagnostic.level == "error" && touched.contains(&diagnostic.file))
+        .map(|diagnostic| crate::optimize::report_path(&diagnostic.file))
+        .collect();
+    for path in &broken {
+        eprintln!("error: {path} no longer parses after --fix; please report this as a bug");
+    }
+    let failing = !broken.is_empty()
+        || analysis
+            .findings
+            .iter()
+            .any(|finding| finding.severity >= fail_on);
     Ok(if failing {
         Outcome::Findings
     } else {

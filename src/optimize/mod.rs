@@ -16,6 +16,7 @@ pub mod finding;
 pub mod fix;
 pub mod model;
 pub mod nesting;
+pub mod placeholders;
 pub mod project;
 pub mod prompt;
 pub mod questions;
@@ -473,9 +474,10 @@ fn make_finding(
         range: violation.range,
         start: text.position(violation.range.start),
         end: text.position(violation.range.end),
-        message: violation.message,
-        fix: violation.fix,
-        effect: violation.effect,
+        // Messages quote the repository's code: no raw control characters.
+        message: crate::error::printable(&violation.message),
+        fix: violation.fix.map(|fix| crate::error::printable(&fix)),
+        effect: crate::error::printable(&violation.effect),
         autofix,
     })
 }

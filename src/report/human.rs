@@ -12,7 +12,11 @@
 
 use std::fmt::Write;
 
-use super::slash_path;
+/// A path as a terminal or a markdown viewer shows it, control characters
+/// escaped.
+fn slash_path(path: &std::path::Path) -> String {
+    crate::error::printable(&super::slash_path(path))
+}
 use crate::optimize::Analysis;
 use crate::optimize::finding::{Finding, Severity};
 
@@ -58,7 +62,11 @@ pub fn render(analysis: &Analysis, colour: bool) -> String {
         } else {
             palette.paint("1;36", "note")
         };
-        let _ = writeln!(out, "{level}: {place}: {}", diagnostic.message);
+        let _ = writeln!(
+            out,
+            "{level}: {place}: {}",
+            crate::error::printable(&diagnostic.message)
+        );
     }
     let count = |severity| {
         analysis
@@ -124,7 +132,8 @@ fn render_finding(out: &mut String, analysis: &Analysis, finding: &Finding, pale
     );
     if let Some(text) = analysis.sources.get(&finding.file) {
         let line = text.lines().nth(finding.start.line - 1).unwrap_or("");
-        let line = line.trim_end_matches('\r');
+        let line = crate::error::printable(line.trim_end_matches('\r'));
+        let line = line.as_str();
         let width = line.chars().count();
         let start = finding.start.column - 1;
         let end = if finding.end.line == finding.start.line {

@@ -6,7 +6,11 @@
 
 use std::fmt::Write;
 
-use super::slash_path;
+/// A path as a terminal or a markdown viewer shows it, control characters
+/// escaped.
+fn slash_path(path: &std::path::Path) -> String {
+    crate::error::printable(&super::slash_path(path))
+}
 use crate::optimize::Analysis;
 
 pub fn render(analysis: &Analysis) -> String {
@@ -50,7 +54,11 @@ pub fn render(analysis: &Analysis) -> String {
                 Some("js") | Some("mjs") | Some("cjs") | Some("jsx") => "js",
                 _ => "ts",
             };
-            let _ = writeln!(out, "```{language}\n{}\n```\n", line.trim_end());
+            let _ = writeln!(
+                out,
+                "```{language}\n{}\n```\n",
+                crate::error::printable(line.trim_end())
+            );
         }
         let _ = writeln!(out, "**What and why:** {}\n", finding.message);
         if let Some(fix) = &finding.fix {
@@ -79,7 +87,8 @@ pub fn render(analysis: &Analysis) -> String {
             let _ = writeln!(
                 out,
                 "- `{place}` ({}): {}",
-                diagnostic.level, diagnostic.message
+                diagnostic.level,
+                crate::error::printable(&diagnostic.message)
             );
         }
         out.push('\n');
