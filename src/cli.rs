@@ -23,6 +23,15 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Print the optimize rule catalog as a table.
     Rules,
+    /// Print a shell completion script (e.g. `do-wizard completions bash`).
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]

@@ -50,5 +50,6 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<Outcome> {
         cli::Command::Optimize(args) => optimize::command::run(&args),
         cli::Command::Explain(args) => optimize::command::explain(&args.code),
         cli::Command::Rules => optimize::command::rules(),
+        cli::Command::Completions(args) => commands::completions::run(args.shell),
     }
 }
