@@ -1,0 +1,131 @@
+//! The first hour of a newcomer (issue 10): shell completions, `explain` and
+//! `rules` in a terminal, the Worker name derived from DIR, the exit codes of
+//! an abort, and the wizard and findings-browser screens. Terminal behaviour
+//! is checked on the real binary in a pseudo-terminal.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use support::pty::Session;
+
+fn run(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_do-wizard"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("run do-wizard")
+}
+
+/// The lines a program wrote to a pty, escape codes removed.
+fn written_lines(raw: &str) -> Vec<String> {
+    let mut plain = String::new();
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            if chars.peek() == Some(&'[') {
+                chars.next();
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        plain.push(c);
+    }
+    plain
+        .split('\n')
+        .map(|line| line.trim_end_matches('\r').to_string())
+        .collect()
+}
+
+#[test]
+fn completions_are_printed_for_every_shell() {
+    let tmp = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let output = run(&["completions", shell], tmp.path());
+        assert_eq!(output.status.code(), Some(0), "{shell}");
+        let script = String::from_utf8(output.stdout).unwrap();
+        assert!(
+            script.contains("do-wizard") && script.contains("optimize"),
+            "{shell}: {script}"
+        );
+    }
+    let output = run(&["completions", "tcsh"], tmp.path());
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn explain_printed_raw_markdown_to_a_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut session = Session::spawn(&["explain", "DO201"], tmp.path(), 60, 40, &[]);
+    assert_eq!(session.wait_exit(), 0, "{}", session.screen());
+    let raw = session.raw_text();
+    assert!(
+        raw.contains("\x1b[1mWhat\x1b[0m"),
+        "no bold heading: {raw:?}"
+    );
+    let lines = written_lines(&raw);
+    assert!(!lines.iter().any(|line| line.contains("**")), "{lines:#?}");
+    assert!(
+        !lines.iter().any(|line| line.starts_with("```")),
+        "{lines:#?}"
+    );
+    // Code blocks are indented and kept whole; prose fits in 60 columns.
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.starts_with("    this.ctx.storage.sql.exec(")),
+        "{lines:#?}"
+    );
+    for line in &lines {
+        let verbatim = line.starts_with("  ") || line.starts_with("- https://");
+        assert!(verbatim || line.chars().count() <= 60, "too wide: {line:?}");
+    }
+}
+
+#[test]
+fn explain_piped_keeps_the_markdown() {
+    let tmp = tempfile::tempdir().unwrap();
+    let output = run(&["explain", "DO201"], tmp.path());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.starts_with("# DO201 missing-index\n"), "{stdout}");
+    assert!(stdout.contains("**What it does**\n") && stdout.contains("```ts\n"));
+    assert!(!stdout.contains('\x1b'));
+}
+
+#[test]
+fn rules_printed_a_table_163_columns_wide() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Piped: 80 columns.
+    let output = run(&["rules"], tmp.path());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    for line in stdout.lines() {
+        assert!(line.chars().count() <= 80, "too wide: {line:?}");
+    }
+    assert_eq!(stdout.matches("\nDO").count(), 44, "{stdout}");
+    // In a terminal: its width, the summary beside the row when it fits.
+    for cols in [100u16, 140] {
+        let mut session = Session::spawn(&["rules"], tmp.path(), cols, 50, &[]);
+        assert_eq!(session.wait_exit(), 0);
+        let lines = written_lines(&session.raw_text());
+        for line in &lines {
+            assert!(
+                line.chars().count() <= usize::from(cols),
+                "too wide: {line:?}"
+            );
+        }
+        let row = lines
+            .iter()
+            .find(|line| line.starts_with("DO201  missing-index"))
+            .expect("a DO201 row");
+        assert!(row.contains("A query filters"), "{cols}: {row:?}");
+        // Every summary word is there, wrapped at word boundaries.
+        let text = lines.join(" ");
+        assert!(text.contains("no index starts with"), "{text}");
+    }
+}
