@@ -129,3 +129,44 @@ fn rules_printed_a_table_163_columns_wide() {
         assert!(text.contains("no index starts with"), "{text}");
     }
 }
+
+#[test]
+fn new_yes_mychat_named_the_worker_my_durable_objects() {
+    let tmp = tempfile::tempdir().unwrap();
+    let output = run(&["new", "--yes", "MyChat"], tmp.path());
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let config = std::fs::read_to_string(tmp.path().join("MyChat/wrangler.jsonc")).unwrap();
+    assert!(config.contains("\"name\": \"mychat\""), "{config}");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).is_empty(),
+        "{output:?}"
+    );
+
+    // A name that cannot be derived: one line saying why, then the default.
+    let output = run(&["new", "--yes", "--dry-run", "2024"], tmp.path());
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        "note: no Worker name from the directory `2024`: `2024` would not start with a letter; using `my-durable-objects` (set `project_name` in an answers file to choose one)\n"
+    );
+
+    // An answered project_name wins, without a note.
+    std::fs::write(
+        tmp.path().join("answers.json"),
+        r#"{"project_name": "chat"}"#,
+    )
+    .unwrap();
+    let output = run(
+        &[
+            "new",
+            "--yes",
+            "--answers",
+            "answers.json",
+            "--dry-run",
+            "2024",
+        ],
+        tmp.path(),
+    );
+    assert!(output.stderr.is_empty(), "{output:?}");
+}

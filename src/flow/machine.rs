@@ -125,10 +125,20 @@ impl NewFlow {
     /// Remember the target directory named on the command line, so the
     /// project name defaults to its last component when that is a valid name.
     pub fn with_dir_hint(mut self, dir: Option<&std::path::Path>) -> Self {
-        self.dir_hint = dir
-            .and_then(|dir| dir.file_name())
-            .map(|name| name.to_string_lossy().into_owned());
+        self.dir_hint = dir.and_then(super::worker_name::dir_name);
         self
+    }
+
+    /// Why the directory named on the command line gives no Worker name
+    /// (so the default is used), when it does not.
+    pub fn dir_hint_problem(&self) -> Option<String> {
+        let name = self.dir_hint.as_deref()?;
+        let why = super::worker_name::from_dir_name(name).err()?;
+        Some(format!(
+            "note: no Worker name from the directory `{}`: {why}; using `{}` (set `project_name` in an answers file to choose one)",
+            crate::error::quote(name),
+            question("project_name").default
+        ))
     }
 
     pub fn answers(&self) -> &Answers {
@@ -267,8 +277,8 @@ impl NewFlow {
         match question.id {
             "project_name" => self
                 .dir_hint
-                .clone()
-                .filter(|name| valid_project_name(name).is_ok())
+                .as_deref()
+                .and_then(|name| super::worker_name::from_dir_name(name).ok())
                 .unwrap_or_else(|| question.default.to_string()),
             _ => question.default.to_string(),
         }

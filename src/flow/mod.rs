@@ -11,6 +11,7 @@ pub mod question;
 pub mod summary;
 pub mod table;
 pub mod terminal;
+pub mod worker_name;
 
 pub use answers::{Answer, Answers};
 pub use machine::{NewAnswers, NewFlow, Step};
