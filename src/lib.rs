@@ -28,8 +28,9 @@ pub enum Outcome {
     Success,
     /// The run worked, and found problems at or above the failure threshold.
     Findings,
-    /// A signal (SIGINT, SIGTERM, SIGHUP) stopped an interactive run; the
-    /// terminal was restored and nothing was written.
+    /// A signal (SIGINT, SIGTERM, SIGHUP) or the user (Ctrl-C, `q` in the
+    /// wizard) stopped an interactive run before its end; the terminal was
+    /// restored and nothing was written.
     Interrupted,
 }
 

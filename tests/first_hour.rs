@@ -8,7 +8,7 @@ mod support;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use support::pty::Session;
+use support::pty::{CTRL_C, ENTER, Session};
 
 fn run(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_do-wizard"))
@@ -169,4 +169,76 @@ fn new_yes_mychat_named_the_worker_my_durable_objects() {
         tmp.path(),
     );
     assert!(output.stderr.is_empty(), "{output:?}");
+}
+
+/// A copy of the optimize fixture repository (one warning, two infos).
+fn optimize_repo() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tui/optimize-repo");
+    let target = tmp.path().join("repo");
+    std::fs::create_dir_all(target.join("src")).unwrap();
+    for file in ["wrangler.jsonc", "src/history.ts", "src/index.ts"] {
+        std::fs::copy(source.join(file), target.join(file)).unwrap();
+    }
+    tmp
+}
+
+#[test]
+fn ctrl_c_and_q_in_the_wizard_exited_0() {
+    // Ctrl-C in a full-screen question.
+    let tmp = tempfile::tempdir().unwrap();
+    let mut session = Session::spawn(&["new"], tmp.path(), 80, 24, &[]);
+    session.wait_for("Step 1 of");
+    session.send(CTRL_C);
+    assert_eq!(session.wait_exit(), 130, "{}", session.screen());
+    assert!(std::fs::read_dir(tmp.path()).unwrap().next().is_none());
+
+    // `q` in the full-screen review.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("answers.json"),
+        r#"{"use_case": "aggregation", "scale": "small", "persistence": "permanent",
+            "queries": "complex", "patterns": [], "project_name": "metrics"}"#,
+    )
+    .unwrap();
+    let mut session = Session::spawn(
+        &["new", "--answers", "answers.json"],
+        tmp.path(),
+        80,
+        24,
+        &[],
+    );
+    session.wait_for("enter write");
+    session.send("q");
+    assert_eq!(session.wait_exit(), 130, "{}", session.screen());
+    assert!(!tmp.path().join("metrics").exists());
+
+    // `q` in plain mode.
+    let tmp = tempfile::tempdir().unwrap();
+    let mut session = Session::spawn(&["new"], tmp.path(), 80, 24, &[("NO_COLOR", "1")]);
+    session.wait_for("Step 1 of");
+    session.send("q");
+    session.send(ENTER);
+    assert_eq!(session.wait_exit(), 130, "{}", session.screen());
+}
+
+#[test]
+fn ctrl_c_in_the_optimize_browser_exited_like_q() {
+    // `q` ends the browser normally: 1, a warning is at the default --fail-on.
+    let tmp = optimize_repo();
+    let mut session = Session::spawn(&["optimize", "repo", "--yes"], tmp.path(), 100, 30, &[]);
+    session.wait_for("↑↓ finding");
+    session.send("q");
+    assert_eq!(session.wait_exit(), 1, "{}", session.screen());
+    // Ctrl-C aborts: 130.
+    let mut session = Session::spawn(&["optimize", "repo", "--yes"], tmp.path(), 100, 30, &[]);
+    session.wait_for("↑↓ finding");
+    session.send(CTRL_C);
+    assert_eq!(session.wait_exit(), 130, "{}", session.screen());
+    session.assert_terminal_restored();
+    // Ctrl-C in the questions: nothing analyzed, 130.
+    let mut session = Session::spawn(&["optimize", "repo"], tmp.path(), 100, 30, &[]);
+    session.wait_for("Step 1 of 3");
+    session.send(CTRL_C);
+    assert_eq!(session.wait_exit(), 130, "{}", session.screen());
 }

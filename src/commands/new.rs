@@ -176,13 +176,11 @@ impl Front {
     }
 }
 
+/// Quitting (Ctrl-C in a prompt, `q` or Ctrl-C in the review, `q` or end of
+/// input in plain mode, a signal) is an abort: exit 130, so a script can tell it from a written project.
 fn quit() -> Outcome {
     eprintln!("Quit; nothing was written.");
-    if terminal::was_interrupted() {
-        Outcome::Interrupted
-    } else {
-        Outcome::Success
-    }
+    Outcome::Interrupted
 }
 
 /// Everything decided before writing.

@@ -19,7 +19,7 @@ use crate::optimize::fix::{self, FixedFile};
 use crate::optimize::questions::QUESTIONS;
 use crate::optimize::registry::Selection;
 use crate::optimize::{Analysis, analyze_observed, analyze_with, discover};
-use crate::tui::event::TerminalEvents;
+use crate::tui::event::{Event, EventSource, TerminalEvents, is_ctrl_c};
 use crate::tui::findings::{Browser, BrowserOutcome};
 use crate::tui::progress::Progress;
 use crate::tui::terminal::{self, FullScreen};
@@ -67,13 +67,29 @@ pub fn ask_open(
     }))
 }
 
-/// What quitting before the analysis prints and returns.
+/// What quitting before the analysis prints and returns: an abort, 130
+/// (like an interrupt), so a script can tell it from a finished run.
 pub fn quit() -> Outcome {
     eprintln!("Quit; nothing was analyzed.");
-    if terminal::was_interrupted() {
-        Outcome::Interrupted
-    } else {
-        Outcome::Success
+    Outcome::Interrupted
+}
+
+/// The terminal's events, remembering whether the last key was Ctrl-C:
+/// leaving the findings browser with `q` ends the run normally (0 or 1 by
+/// the findings), with Ctrl-C it is an abort (130).
+#[derive(Default)]
+struct WatchCtrlC {
+    events: TerminalEvents,
+    ctrl_c: bool,
+}
+
+impl EventSource for WatchCtrlC {
+    fn next(&mut self) -> anyhow::Result<Event> {
+        let event = self.events.next()?;
+        if let Event::Key(key) = &event {
+            self.ctrl_c = is_ctrl_c(key);
+        }
+        Ok(event)
     }
 }
 
@@ -93,7 +109,7 @@ pub fn analyze_with_progress(
 
 /// Run the findings browser until the user quits; returns the analysis as
 /// it stands then (fixes applied meanwhile included), and whether a signal
-/// ended it.
+/// or Ctrl-C ended it.
 pub fn browse(
     analysis: Analysis,
     root: &Path,
@@ -104,12 +120,9 @@ pub fn browse(
     let report_path = PathBuf::from(REPORT_FILE);
     let mut browser = Browser::new(analysis, &report_path);
     let mut screen = FullScreen::enter()?;
+    let mut events = WatchCtrlC::default();
     loop {
-        match crate::tui::run(
-            screen.terminal(),
-            &mut browser,
-            &mut TerminalEvents::default(),
-        )? {
+        match crate::tui::run(screen.terminal(), &mut browser, &mut events)? {
             BrowserOutcome::Quit => break,
             BrowserOutcome::WriteReport => match write_report(&browser.analysis, &report_path) {
                 Ok(()) => browser.set_status(
@@ -155,7 +168,10 @@ pub fn browse(
     drop(screen);
     // The browser's screen is gone; leave a line that says where things stand.
     eprintln!("{}", closing_line(&browser.analysis));
-    Ok((browser.analysis, terminal::was_interrupted()))
+    Ok((
+        browser.analysis,
+        terminal::was_interrupted() || events.ctrl_c,
+    ))
 }
 
 /// `3 findings (0 error, 1 warning, 2 info) in 3 files. …`
