@@ -27,8 +27,23 @@ pub struct Step {
     /// 1-based position and total, for `Step 2 of 5`.
     pub number: usize,
     pub total: usize,
+    /// The total if a question that may still be asked is asked (the
+    /// storage question, until the answers decide it); `total` otherwise.
+    pub total_max: usize,
     /// The recommendation, once the questions it depends on are answered.
     pub recommendation: Option<Recommendation>,
+}
+
+impl Step {
+    /// The total as shown: `6`, or `6–7` while a conditional question is
+    /// undecided, so the count never contradicts an earlier step.
+    pub fn of_total(&self) -> String {
+        if self.total_max > self.total {
+            format!("{}–{}", self.total, self.total_max)
+        } else {
+            self.total.to_string()
+        }
+    }
 }
 
 /// The package manager the generated README and next steps use.
@@ -241,8 +256,28 @@ impl NewFlow {
             default: self.default_for(question),
             number: index + 1,
             total: to_ask.len(),
+            total_max: to_ask.len() + usize::from(self.storage_undecided()),
             recommendation,
         })
+    }
+
+    /// Whether the storage question may still be asked but the answers so
+    /// far do not decide it (it depends on the primary pattern and on the
+    /// queries).
+    fn storage_undecided(&self) -> bool {
+        if self.preset.contains(&"storage") || self.requirements().is_some() {
+            return false;
+        }
+        let primary = self.forced_pattern().or_else(|| {
+            self.answers
+                .get("use_case")
+                .and_then(Answer::as_str)
+                .and_then(UseCase::from_value)
+                .map(recommend::pattern_for)
+        });
+        let queries = self.answers.get("queries").and_then(Answer::as_str);
+        primary.is_none_or(|primary| primary.info().supports_kv)
+            && queries.is_none_or(|queries| queries == Queries::KeyValue.value())
     }
 
     fn choices_for(
@@ -493,6 +528,43 @@ mod tests {
         let step = flow.next_step().unwrap();
         assert_eq!(step.question.id, "patterns");
         assert_eq!((step.number, step.total), (5, 6));
+    }
+
+    #[test]
+    fn step_4_of_6_was_followed_by_step_5_of_7() {
+        // Every shown total (a range while storage is undecided) holds the
+        // number of questions finally asked.
+        for (use_case, queries, asked) in [
+            ("rate-limiting", "key-value", 7),
+            ("rate-limiting", "filtering", 6),
+            ("realtime", "key-value", 6),
+        ] {
+            let mut flow = NewFlow::new();
+            let mut shown = Vec::new();
+            for value in [use_case, "small", "session", queries] {
+                let step = flow.next_step().unwrap();
+                shown.push((step.total, step.total_max, step.of_total()));
+                flow.answer(one(value)).unwrap();
+            }
+            while let Some(step) = flow.next_step() {
+                shown.push((step.total, step.total_max, step.of_total()));
+                let answer = Answer::parse(step.question, &step.default).unwrap();
+                flow.answer(answer).unwrap();
+            }
+            assert_eq!(shown.len(), asked);
+            for (total, total_max, _) in &shown {
+                assert!(
+                    (*total..=*total_max).contains(&asked),
+                    "{use_case}: {shown:?}"
+                );
+            }
+            assert_eq!(shown.last().unwrap().2, asked.to_string());
+        }
+        // Nothing answered: the use case decides whether storage can come.
+        assert_eq!(NewFlow::new().next_step().unwrap().of_total(), "6–7");
+        let mut flow = NewFlow::new();
+        flow.answer(one("realtime")).unwrap();
+        assert_eq!(flow.next_step().unwrap().of_total(), "6");
     }
 
     #[test]

@@ -54,7 +54,9 @@ impl Prompter for TerminalPrompter {
         // answered line wrap at 80 columns.
         let title = format!(
             "Step {} of {} · {}",
-            step.number, step.total, step.question.prompt
+            step.number,
+            step.of_total(),
+            step.question.prompt
         );
         let config = if self.plain {
             RenderConfig::empty()
