@@ -8,7 +8,7 @@ mod support;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use support::pty::{CTRL_C, ENTER, Session};
+use support::pty::{CTRL_C, ENTER, ESC, Session};
 
 fn run(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_do-wizard"))
@@ -241,4 +241,24 @@ fn ctrl_c_in_the_optimize_browser_exited_like_q() {
     session.wait_for("Step 1 of 3");
     session.send(CTRL_C);
     assert_eq!(session.wait_exit(), 130, "{}", session.screen());
+}
+
+#[test]
+fn esc_back_cleared_the_companion_checkboxes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut session = Session::spawn(&["new"], tmp.path(), 100, 30, &[]);
+    for step in 1..=4 {
+        session.wait_for(&format!("Step {step} of"));
+        session.send(ENTER);
+    }
+    session.wait_for("Add a companion pattern?");
+    session.send(" "); // tick the first companion
+    session.wait_for("[x]");
+    session.send(ENTER);
+    session.wait_for("Project name?");
+    session.send(ESC);
+    session.wait_for_count("Add a companion pattern?", 3);
+    session.wait_for("[x]");
+    session.send(CTRL_C);
+    assert_eq!(session.wait_exit(), 130);
 }

@@ -130,6 +130,9 @@ pub struct NewFlow {
     preset: Vec<&'static str>,
     /// The directory given on the command line, for the default project name.
     dir_hint: Option<String>,
+    /// Answers forgotten by going back or reopening: asked again, a question
+    /// starts from its previous answer (e.g. the companions ticked before).
+    previous: Answers,
 }
 
 impl NewFlow {
@@ -250,10 +253,11 @@ impl NewFlow {
             "storage" | "patterns" | "project_name" => self.recommendation(),
             _ => None,
         };
+        let choices = self.choices_for(question, recommendation.as_ref());
         Some(Step {
             question,
-            choices: self.choices_for(question, recommendation.as_ref()),
-            default: self.default_for(question),
+            default: self.default_for(question, &choices),
+            choices,
             number: index + 1,
             total: to_ask.len(),
             total_max: to_ask.len() + usize::from(self.storage_undecided()),
@@ -308,7 +312,21 @@ impl NewFlow {
         }
     }
 
-    fn default_for(&self, question: &Question) -> String {
+    fn default_for(&self, question: &Question, choices: &[Choice]) -> String {
+        let offered = |value: &str| choices.iter().any(|choice| choice.value == value);
+        match self.previous.get(question.id) {
+            Some(Answer::One(value)) if offered(value) => return value.clone(),
+            Some(Answer::Many(values)) => {
+                let kept: Vec<&str> = values
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|value| offered(value))
+                    .collect();
+                return kept.join(",");
+            }
+            Some(Answer::Text(text)) => return text.clone(),
+            _ => {}
+        }
         match question.id {
             "project_name" => self
                 .dir_hint
@@ -340,10 +358,18 @@ impl NewFlow {
     pub fn back(&mut self) -> bool {
         match self.history.pop() {
             Some(id) => {
-                self.answers.remove(id);
+                self.forget(id);
                 true
             }
             None => false,
+        }
+    }
+
+    /// Remove the answer to `id`, remembering it as the starting point when
+    /// `id` is asked again.
+    fn forget(&mut self, id: &'static str) {
+        if let Some(answer) = self.answers.remove(id) {
+            self.previous.insert(id, answer);
         }
     }
 
@@ -370,11 +396,11 @@ impl NewFlow {
             _ => &[],
         };
         let id = self.history.remove(position);
-        self.answers.remove(id);
+        self.forget(id);
         for dependent in dependents {
             if let Some(index) = self.history.iter().position(|asked| asked == dependent) {
                 let dependent = self.history.remove(index);
-                self.answers.remove(dependent);
+                self.forget(dependent);
             }
         }
         true
@@ -528,6 +554,38 @@ mod tests {
         let step = flow.next_step().unwrap();
         assert_eq!(step.question.id, "patterns");
         assert_eq!((step.number, step.total), (5, 6));
+    }
+
+    #[test]
+    fn esc_back_cleared_the_companion_checkboxes() {
+        let mut flow = NewFlow::new();
+        for value in ["realtime", "medium", "hybrid", "filtering"] {
+            flow.answer(one(value)).unwrap();
+        }
+        flow.answer(Answer::Many(vec![
+            "rate-limiter".into(),
+            "analytics".into(),
+        ]))
+        .unwrap();
+        assert_eq!(flow.next_step().unwrap().question.id, "project_name");
+        assert!(flow.back());
+        let step = flow.next_step().unwrap();
+        assert_eq!(step.question.id, "patterns");
+        assert_eq!(step.default, "rate-limiter,analytics");
+        // Back again past the scale: the scale starts from its answer too.
+        for _ in 0..3 {
+            flow.back();
+        }
+        assert_eq!(flow.next_step().unwrap().default, "medium");
+        // A companion no longer offered (it became the primary) is dropped.
+        let mut flow = NewFlow::new();
+        for value in ["realtime", "medium", "hybrid", "filtering"] {
+            flow.answer(one(value)).unwrap();
+        }
+        flow.answer(Answer::Many(vec!["analytics".into()])).unwrap();
+        flow.reopen("use_case");
+        flow.answer(one("aggregation")).unwrap();
+        assert_eq!(flow.next_step().unwrap().default, "");
     }
 
     #[test]

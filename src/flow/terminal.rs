@@ -96,7 +96,18 @@ impl Prompter for TerminalPrompter {
             }
             Kind::MultiSelect => {
                 let options: Vec<Option_<'_>> = step.choices.iter().map(Option_).collect();
+                // Back here after Esc: the previous selection stays ticked.
+                let ticked: Vec<usize> = step
+                    .choices
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, choice)| {
+                        step.default.split(',').any(|value| value == choice.value)
+                    })
+                    .map(|(index, _)| index)
+                    .collect();
                 MultiSelect::new(&title, options)
+                    .with_default(&ticked)
                     .with_formatter(&labels)
                     .with_help_message("↑↓ move · space toggle · enter confirm (none is fine) · esc back · ctrl-c quit")
                     .with_render_config(config)
