@@ -262,3 +262,67 @@ fn esc_back_cleared_the_companion_checkboxes() {
     session.send(CTRL_C);
     assert_eq!(session.wait_exit(), 130);
 }
+
+// ---- the findings browser ---------------------------------------------------
+
+fn fixture_browser() -> do_wizard::tui::findings::Browser {
+    let root = Path::new("tests/fixtures/tui/optimize-repo");
+    let answers = do_wizard::optimize::answers::OptimizeAnswers::default();
+    let analysis = do_wizard::optimize::analyze(root, &answers).unwrap();
+    do_wizard::tui::findings::Browser::new(analysis, Path::new("do-wizard-report.md"))
+}
+
+/// The screen's rows, without the quotes `TestBackend` puts around them.
+fn drawn(browser: &do_wizard::tui::findings::Browser, width: u16, height: u16) -> Vec<String> {
+    let backend = ratatui::backend::TestBackend::new(width, height);
+    let mut terminal = ratatui::Terminal::new(backend).unwrap();
+    do_wizard::tui::draw(&mut terminal, browser).unwrap();
+    terminal
+        .backend()
+        .to_string()
+        .lines()
+        .map(|line| line.trim_matches('"').to_string())
+        .collect()
+}
+
+#[test]
+fn status_lines_were_cut_at_100_columns() {
+    let mut browser = fixture_browser();
+    let status = "Applied the fix at src/deeply/nested/directory/with/a/long/name/history.ts:19, but the new analysis failed: reading wrangler.jsonc: permission denied";
+    browser.set_status(status, true);
+    for (width, height) in [(100, 30), (80, 24)] {
+        let rows = drawn(&browser, width, height);
+        let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let screen = words(&rows.join(" "));
+        assert!(screen.contains(status), "{width}: {rows:#?}");
+        assert!(!screen.contains('…'), "{width}: {rows:#?}");
+    }
+}
+
+#[test]
+fn fixable_findings_were_not_marked_in_the_list() {
+    let rows = drawn(&fixture_browser(), 80, 24);
+    let row = |code: &str| {
+        rows.iter()
+            .find(|row| row.contains(code))
+            .unwrap_or_else(|| panic!("no {code} row: {rows:#?}"))
+            .clone()
+    };
+    // DO205 has a safe fix (`f` applies it); DO201 has none.
+    assert!(row("DO205").contains("src/history.ts:19 fix"), "{rows:#?}");
+    assert!(!row("DO201").contains(" fix"), "{rows:#?}");
+}
+
+#[test]
+fn quitting_after_w_still_suggested_writing_a_report() {
+    let tmp = optimize_repo();
+    let mut session = Session::spawn(&["optimize", "repo", "--yes"], tmp.path(), 100, 30, &[]);
+    session.wait_for("↑↓ finding");
+    session.send("w");
+    session.wait_for("Wrote the markdown report");
+    session.send("q");
+    assert_eq!(session.wait_exit(), 1, "{}", session.screen());
+    session.wait_for("The report is in ./do-wizard-report.md.");
+    assert!(!session.raw_text().contains("For a report:"));
+    assert!(tmp.path().join("do-wizard-report.md").exists());
+}

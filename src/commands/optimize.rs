@@ -121,14 +121,18 @@ pub fn browse(
     let mut browser = Browser::new(analysis, &report_path);
     let mut screen = FullScreen::enter()?;
     let mut events = WatchCtrlC::default();
+    let mut report_written = false;
     loop {
         match crate::tui::run(screen.terminal(), &mut browser, &mut events)? {
             BrowserOutcome::Quit => break,
             BrowserOutcome::WriteReport => match write_report(&browser.analysis, &report_path) {
-                Ok(()) => browser.set_status(
-                    format!("Wrote the markdown report to ./{REPORT_FILE}"),
-                    false,
-                ),
+                Ok(()) => {
+                    report_written = true;
+                    browser.set_status(
+                        format!("Wrote the markdown report to ./{REPORT_FILE}"),
+                        false,
+                    )
+                }
                 Err(error) => browser.set_status(
                     format!(
                         "Could not write the report: {}",
@@ -140,6 +144,8 @@ pub fn browse(
             BrowserOutcome::ApplyFix(index) => match apply_fix(&browser.analysis, index, root) {
                 Ok(place) => match analyze_with(root, answers, selection) {
                     Ok(analysis) => {
+                        // A report written before this fix is out of date.
+                        report_written = false;
                         let left = analysis.findings.len();
                         browser.replace_analysis(analysis);
                         browser.set_status(
@@ -167,15 +173,16 @@ pub fn browse(
     }
     drop(screen);
     // The browser's screen is gone; leave a line that says where things stand.
-    eprintln!("{}", closing_line(&browser.analysis));
+    eprintln!("{}", closing_line(&browser.analysis, report_written));
     Ok((
         browser.analysis,
         terminal::was_interrupted() || events.ctrl_c,
     ))
 }
 
-/// `3 findings (0 error, 1 warning, 2 info) in 3 files. …`
-fn closing_line(analysis: &Analysis) -> String {
+/// `3 findings (0 error, 1 warning, 2 info) in 3 files. …`, then how to get
+/// a report, or where the one written from the browser is.
+fn closing_line(analysis: &Analysis, report_written: bool) -> String {
     use crate::optimize::finding::Severity;
     let count = |severity| {
         analysis
@@ -188,8 +195,13 @@ fn closing_line(analysis: &Analysis) -> String {
     if total == 0 {
         return format!("No findings in {} files.", analysis.files_scanned);
     }
+    let report = if report_written {
+        format!("The report is in ./{REPORT_FILE}.")
+    } else {
+        format!("For a report: do-wizard optimize --format markdown -o {REPORT_FILE}")
+    };
     format!(
-        "{total} finding{} ({} error, {} warning, {} info) in {} files. For a report: do-wizard optimize --format markdown -o {REPORT_FILE}",
+        "{total} finding{} ({} error, {} warning, {} info) in {} files. {report}",
         if total == 1 { "" } else { "s" },
         count(Severity::Error),
         count(Severity::Warning),
