@@ -326,3 +326,32 @@ fn quitting_after_w_still_suggested_writing_a_report() {
     assert!(!session.raw_text().contains("For a report:"));
     assert!(tmp.path().join("do-wizard-report.md").exists());
 }
+
+#[test]
+fn option_text_wrapped_mid_word_at_100_columns() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut session = Session::spawn(&["new"], tmp.path(), 100, 40, &[]);
+    session.wait_for("Step 1 of");
+    session.send(support::pty::DOWN); // Rate limiting
+    session.send(ENTER);
+    for step in 2..=4 {
+        session.wait_for(&format!("Step {step} of"));
+        session.send(ENTER);
+    }
+    session.wait_for("Add a companion pattern?");
+    session.wait_for("Analytics — temporary counters");
+    // Every line written fits in 100 columns, so the terminal never breaks
+    // a word; long options go on indented continuation lines.
+    let lines = written_lines(&session.raw_text());
+    for line in lines.iter().filter(|line| line.contains(" — ")) {
+        assert!(line.chars().count() < 100, "{line:?}");
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.starts_with("  [ ] Analytics — temporary counters")),
+        "{lines:#?}"
+    );
+    session.send(CTRL_C);
+    assert_eq!(session.wait_exit(), 130);
+}

@@ -28,11 +28,40 @@ impl TerminalPrompter {
     }
 }
 
-struct Option_<'a>(&'a Choice);
+/// An option as listed: `label — description`, wrapped at word boundaries
+/// to the terminal's width (the terminal would cut words), continuation
+/// lines indented under the text after the prompt's `> ` or `> [ ] ` prefix.
+struct Option_<'a> {
+    choice: &'a Choice,
+    /// The columns before the option text on its first line.
+    prefix: usize,
+    /// The terminal's width.
+    width: usize,
+}
+
+impl<'a> Option_<'a> {
+    fn list(choices: &'a [Choice], prefix: usize) -> Vec<Self> {
+        let width = crate::tui::widgets::terminal_width();
+        choices
+            .iter()
+            .map(|choice| Option_ {
+                choice,
+                prefix,
+                width,
+            })
+            .collect()
+    }
+}
 
 impl std::fmt::Display for Option_<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} — {}", self.0.label, self.0.description)
+        let text = format!("{} — {}", self.choice.label, self.choice.description);
+        // One column spare: a line that reaches the last column makes some
+        // terminals wrap early.
+        let width = self.width.saturating_sub(self.prefix + 1).max(20);
+        let lines = crate::tui::widgets::wrap_hanging(&text, width, 2);
+        let indent = " ".repeat(self.prefix);
+        write!(f, "{}", lines.join(&format!("\n{indent}")))
     }
 }
 
@@ -66,21 +95,33 @@ impl Prompter for TerminalPrompter {
         // Esc goes back: say so on the abandoned prompt, not "<canceled>".
         .with_canceled_prompt_indicator(Styled::new("← back"));
         // Once answered, a question shows the chosen label only.
-        let label = |option: ListOption<&Option_<'_>>| option.value.0.label.to_string();
+        // The answered line: `> title answer`, the answer on a line of its
+        // own when both would not fit (the terminal would cut a word).
+        let width = crate::tui::widgets::terminal_width();
+        let place = |answer: String| {
+            if title.chars().count() + answer.chars().count() + 4 > width {
+                format!("\n  {answer}")
+            } else {
+                answer
+            }
+        };
+        let label = |option: ListOption<&Option_<'_>>| place(option.value.choice.label.to_string());
         let labels = |options: &[ListOption<&Option_<'_>>]| {
             if options.is_empty() {
                 "none".to_string()
             } else {
-                options
-                    .iter()
-                    .map(|option| option.value.0.label)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                place(
+                    options
+                        .iter()
+                        .map(|option| option.value.choice.label)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )
             }
         };
         let result = match step.question.kind {
             Kind::Select => {
-                let options: Vec<Option_<'_>> = step.choices.iter().map(Option_).collect();
+                let options = Option_::list(&step.choices, 2);
                 let start = step
                     .choices
                     .iter()
@@ -92,10 +133,10 @@ impl Prompter for TerminalPrompter {
                     .with_help_message(HELP)
                     .with_render_config(config)
                     .prompt()
-                    .map(|chosen| Answer::One(chosen.0.value.to_string()))
+                    .map(|chosen| Answer::One(chosen.choice.value.to_string()))
             }
             Kind::MultiSelect => {
-                let options: Vec<Option_<'_>> = step.choices.iter().map(Option_).collect();
+                let options = Option_::list(&step.choices, 6);
                 // Back here after Esc: the previous selection stays ticked.
                 let ticked: Vec<usize> = step
                     .choices
@@ -113,7 +154,7 @@ impl Prompter for TerminalPrompter {
                     .with_render_config(config)
                     .prompt()
                     .map(|chosen| {
-                        Answer::Many(chosen.iter().map(|option| option.0.value.to_string()).collect())
+                        Answer::Many(chosen.iter().map(|option| option.choice.value.to_string()).collect())
                     })
             }
             Kind::Text => {
@@ -144,5 +185,42 @@ impl Prompter for TerminalPrompter {
             Err(InquireError::OperationInterrupted) => Ok(Reply::Quit),
             Err(error) => Err(error.into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn option_text_wrapped_mid_word_at_100_columns() {
+        let choice = Choice {
+            value: "analytics",
+            label: "Temporary counters (rate limiter + analytics, TTL expiry)",
+            description: "counters that expire on their own, cleaned up by alarms, one object per key",
+        };
+        let option = Option_ {
+            choice: &choice,
+            prefix: 6,
+            width: 100,
+        };
+        let text = option.to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.len() > 1, "{text}");
+        assert!(
+            lines[1].starts_with("        "),
+            "indented under the text: {text:?}"
+        );
+        for (index, line) in lines.iter().enumerate() {
+            let columns = line.chars().count() + if index == 0 { 6 } else { 0 };
+            assert!(columns < 100, "{line:?}");
+        }
+        // Every word whole: joining the lines gives the text back.
+        let joined = lines
+            .iter()
+            .map(|line| line.trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(joined, format!("{} — {}", choice.label, choice.description));
     }
 }
