@@ -355,3 +355,32 @@ fn option_text_wrapped_mid_word_at_100_columns() {
     session.send(CTRL_C);
     assert_eq!(session.wait_exit(), 130);
 }
+
+#[test]
+fn ctrl_u_and_ctrl_w_inserted_letters_in_the_name_prompt() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("answers.json"),
+        r#"{"use_case": "aggregation", "scale": "small", "persistence": "permanent",
+            "queries": "complex", "patterns": []}"#,
+    )
+    .unwrap();
+    let mut session = Session::spawn(
+        &["new", "--answers", "answers.json"],
+        tmp.path(),
+        100,
+        30,
+        &[],
+    );
+    session.wait_for("Project name?");
+    session.send("old-stuff");
+    session.send("\x15"); // Ctrl-U: to the line start
+    session.send("my-chat-room");
+    session.send("\x17"); // Ctrl-W: the previous word
+    session.send("metrics");
+    session.send(ENTER);
+    session.wait_for("do-wizard new · review · my-chat-metrics");
+    session.send(ENTER);
+    assert_eq!(session.wait_exit(), 0, "{}", session.screen());
+    assert!(tmp.path().join("my-chat-metrics/wrangler.jsonc").exists());
+}

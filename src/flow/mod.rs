@@ -3,6 +3,7 @@
 
 pub mod answers;
 pub mod answers_file;
+pub mod line_editor;
 pub mod machine;
 pub mod new_questions;
 pub mod plain;

@@ -1,13 +1,14 @@
 //! The interactive front end: inquire prompts on the terminal.
 //!
-//! The only file that imports inquire. Esc goes back one question, Ctrl-C
+//! The only file that imports inquire (free text, the project name, goes
+//! through [`super::line_editor`]). Esc goes back one question, Ctrl-C
 //! quits without writing. The recommendation is shown once, before the first
 //! question that depends on it.
 
 use inquire::error::InquireError;
 use inquire::list_option::ListOption;
 use inquire::ui::{RenderConfig, Styled};
-use inquire::{Confirm, MultiSelect, Select, Text};
+use inquire::{Confirm, MultiSelect, Select};
 
 use super::answers::Answer;
 use super::machine::{Step, valid_project_name};
@@ -158,20 +159,29 @@ impl Prompter for TerminalPrompter {
                     })
             }
             Kind::Text => {
-                let validator = |input: &str| {
-                    Ok(match valid_project_name(input) {
-                        Ok(()) => inquire::validator::Validation::Valid,
-                        Err(message) => inquire::validator::Validation::Invalid(message.into()),
-                    })
-                };
-                let mut prompt = Text::new(&title)
-                    .with_default(&step.default)
-                    .with_help_message("enter accept · esc back · ctrl-c quit")
-                    .with_render_config(config);
-                if step.question.id == "project_name" {
-                    prompt = prompt.with_validator(validator);
-                }
-                prompt.prompt().map(Answer::Text)
+                // Not inquire's text prompt: it types `u` and `w` for Ctrl-U
+                // and Ctrl-W.
+                let validator = |input: &str| valid_project_name(input);
+                let validate: Option<super::line_editor::Validate<'_>> =
+                    if step.question.id == "project_name" {
+                        Some(&validator)
+                    } else {
+                        None
+                    };
+                return Ok(
+                    match super::line_editor::prompt(
+                        &title,
+                        &step.default,
+                        "enter accept · esc back · ctrl-u/ctrl-w delete · ctrl-c quit",
+                        validate,
+                    )? {
+                        super::line_editor::Outcome::Answer(text) => {
+                            Reply::Answer(Answer::Text(text))
+                        }
+                        super::line_editor::Outcome::Back => Reply::Back,
+                        super::line_editor::Outcome::Quit => Reply::Quit,
+                    },
+                );
             }
             Kind::Confirm => Confirm::new(&title)
                 .with_default(step.default == "true")
