@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use do_wizard::optimize::command::catalog_markdown;
+use do_wizard::commands::explain::catalog_markdown;
 
 #[test]
 fn docs_rules_md_matches_the_registry() {

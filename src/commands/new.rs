@@ -12,11 +12,14 @@
 //! - scripted (`--answers FILE` without a terminal, or `--yes`): no
 //!   questions, no review.
 //!
+//! The way is the one [`crate::terminal`] policy's
+//! ([`Environment::interaction`]), with `--yes` forcing scripted.
+//!
 //! In both interactive ways the review can send the user back to the last
 //! question, or to any answer; the loop below re-asks and reviews again.
 //! Quitting anywhere writes nothing.
 
-use std::io::{IsTerminal, Stderr, StdinLock};
+use std::io::{Stderr, StdinLock};
 use std::path::{Path, PathBuf};
 
 use crate::Outcome;
@@ -32,17 +35,10 @@ use crate::flow::{Completion, NewAnswers, NewFlow, Prompter, drive};
 use crate::input_error;
 use crate::recommend::{self, Recommendation};
 use crate::render::{self, Plan, write};
+use crate::terminal::{Environment, Interaction as Mode};
 use crate::tui::event::TerminalEvents;
 use crate::tui::review::{AnsweredQuestion, Review, ReviewOutcome};
 use crate::tui::terminal::{self, FullScreen};
-
-/// How this run talks to the user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    FullScreen,
-    Plain,
-    Scripted,
-}
 
 /// Run `new` with the arguments from the command line.
 pub fn run(args: &NewArgs) -> anyhow::Result<Outcome> {
@@ -55,12 +51,10 @@ pub fn run(args: &NewArgs) -> anyhow::Result<Outcome> {
     };
     // Plain prompts go to stderr and answers come from stdin: both must be
     // a terminal for any questions at all.
-    let mode = if args.yes || !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+    let mode = if args.yes {
         Mode::Scripted
-    } else if crate::tui::full_screen_allowed(args.plain) {
-        Mode::FullScreen
     } else {
-        Mode::Plain
+        Environment::detect().interaction(args.plain)
     };
     if mode == Mode::Scripted && !args.yes && file.is_none() {
         return Err(input_error!(
@@ -88,12 +82,12 @@ pub fn run(args: &NewArgs) -> anyhow::Result<Outcome> {
         Mode::FullScreen => Front::FullScreen(TerminalPrompter::new(false)),
         _ => Front::Plain(
             PlainPrompter::new(std::io::stdin().lock(), std::io::stderr())
-                .with_width(crate::tui::widgets::terminal_width()),
+                .with_width(crate::terminal::width()),
         ),
     };
     loop {
         if drive(&mut flow, front.prompter())? == Completion::Quit {
-            return Ok(quit());
+            return Ok(super::quit("nothing was written"));
         }
         let decided = match decide(args, file.as_ref(), &flow) {
             Ok(decided) => decided,
@@ -128,7 +122,7 @@ pub fn run(args: &NewArgs) -> anyhow::Result<Outcome> {
             ReviewOutcome::Change(id) => {
                 flow.reopen(id);
             }
-            ReviewOutcome::Quit => return Ok(quit()),
+            ReviewOutcome::Quit => return Ok(super::quit("nothing was written")),
         }
     }
 }
@@ -162,19 +156,10 @@ impl Front {
             }
             Front::Plain(prompter) => {
                 let (input, output) = prompter.streams();
-                let width = crate::tui::widgets::terminal_width();
+                let width = crate::terminal::width();
                 crate::tui::plain::review(width, &review, input, output)
             }
         }
-    }
-}
-
-fn quit() -> Outcome {
-    eprintln!("Quit; nothing was written.");
-    if terminal::was_interrupted() {
-        Outcome::Interrupted
-    } else {
-        Outcome::Success
     }
 }
 

@@ -5,6 +5,8 @@ pub mod answers;
 pub mod answers_file;
 pub mod machine;
 pub mod new_questions;
+pub mod optimize_answers;
+pub mod optimize_questions;
 pub mod plain;
 pub mod prompter;
 pub mod question;

@@ -45,8 +45,8 @@ impl Prompter for TerminalPrompter {
         {
             if self.shown.as_ref().map(|shown| shown.primary) != Some(recommendation.primary) {
                 let text = super::summary::recommendation_text(recommendation);
-                let width = crate::tui::widgets::terminal_width();
-                eprintln!("\n{}", crate::tui::widgets::wrap_block(&text, width));
+                let width = crate::terminal::width();
+                eprintln!("\n{}", crate::text::wrap::wrap_block(&text, width));
             }
             self.shown = Some(recommendation.clone());
         }

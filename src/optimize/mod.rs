@@ -10,14 +10,11 @@
 //! [`analyze`] is the entry point the CLI and the interactive front end share.
 
 pub mod answers;
-pub mod command;
 pub mod discover;
 pub mod finding;
 pub mod fix;
 pub mod model;
 pub mod project;
-pub mod prompt;
-pub mod questions;
 pub mod registry;
 pub mod rules;
 pub mod semantic;
@@ -34,13 +31,14 @@ use oxc_span::SourceType;
 use rayon::prelude::*;
 
 use self::answers::OptimizeAnswers;
-use self::finding::{Diagnostic, Finding, Position};
+use self::finding::{Diagnostic, Finding};
 use self::model::{FileFacts, FileModel, ProjectHints};
 use self::project::{LoadedConfig, ProjectModel};
 use self::registry::{RULES, Registered, Selection};
 use self::rules::{Check, FileContext, ProjectContext, Report, Violation, fix_for};
 use crate::config::WranglerConfig;
 use crate::input_error;
+use crate::text::{LineEndings, LineIndex, Position};
 
 /// The result of one analysis.
 #[derive(Debug, Clone)]
@@ -119,7 +117,9 @@ pub fn analyze_observed(
                 });
             }
             Err(error) => {
-                let position = error.offset.map(|offset| Position::of(&text, offset));
+                let position = error
+                    .offset
+                    .map(|offset| Position::of(&text, offset, LineEndings::Config));
                 diagnostics.push(error_diagnostic(
                     relative,
                     position,
@@ -193,6 +193,8 @@ pub fn analyze_observed(
         project: &project,
         answers,
     };
+    // Built once per file that gets a finding.
+    let mut line_indexes: HashMap<PathBuf, LineIndex> = HashMap::new();
     for registered in &rules {
         let Check::Project(check) = registered.rule.check else {
             continue;
@@ -206,7 +208,11 @@ pub fn analyze_observed(
             let Some(text) = sources.get(&file).cloned() else {
                 continue;
             };
-            if let Some(finding) = make_finding(registered, violation, &file, &text, answers) {
+            let lines = line_indexes
+                .entry(file.clone())
+                .or_insert_with(|| LineIndex::new(&text, LineEndings::for_path(&file)));
+            if let Some(finding) = make_finding(registered, violation, &file, &text, lines, answers)
+            {
                 findings.push(finding);
             }
         }
@@ -293,7 +299,7 @@ fn analyze_file(
         let first = parsed.diagnostics.errors().next();
         let position = first
             .and_then(|error| error.labels.first().map(|label| label.offset()))
-            .map(|offset| Position::of(&text, offset as usize));
+            .map(|offset| Position::of(&text, offset as usize, LineEndings::JavaScript));
         let message = first.map_or_else(
             || "unknown syntax error".to_string(),
             |error| error.message.to_string(),
@@ -327,6 +333,7 @@ fn analyze_file(
         answers,
         hints,
     };
+    let lines = std::cell::OnceCell::new();
     for registered in rules {
         let Check::File(check) = registered.rule.check else {
             continue;
@@ -339,7 +346,11 @@ fn analyze_file(
                 .file
                 .clone()
                 .unwrap_or_else(|| relative.to_path_buf());
-            if let Some(finding) = make_finding(registered, violation, &file, &shared, answers) {
+            let lines =
+                lines.get_or_init(|| LineIndex::new(&shared, LineEndings::for_path(relative)));
+            if let Some(finding) =
+                make_finding(registered, violation, &file, &shared, lines, answers)
+            {
                 // Only classes inherited across files need the project's word.
                 let gate = class.filter(|name| {
                     model.classes.iter().any(|candidate| {
@@ -362,6 +373,7 @@ fn make_finding(
     violation: Violation,
     file: &Path,
     text: &str,
+    lines: &LineIndex,
     answers: &OptimizeAnswers,
 ) -> Option<Finding> {
     if suppress::is_suppressed(text, violation.range.start, registered.code) {
@@ -377,8 +389,8 @@ fn make_finding(
         area: registered.rule.area,
         file: file.to_path_buf(),
         range: violation.range,
-        start: Position::of(text, violation.range.start),
-        end: Position::of(text, violation.range.end),
+        start: lines.position(text, violation.range.start),
+        end: lines.position(text, violation.range.end),
         message: violation.message,
         fix: violation.fix,
         effect: violation.effect,
@@ -403,9 +415,4 @@ fn read_text(path: &Path) -> Result<String, String> {
         return Err("skipped: binary file".to_string());
     }
     String::from_utf8(bytes).map_err(|_| "skipped: not UTF-8 text".to_string())
-}
-
-/// The `/`-separated form of a relative path.
-pub fn report_path(path: &Path) -> String {
-    crate::report::slash_path(path)
 }

@@ -30,7 +30,7 @@ use super::semantic::{
     method_call, static_member, this_member, type_name,
 };
 use super::sql::{self, SqlStatement};
-use crate::config::TextRange;
+use crate::text::TextRange;
 
 /// What kind of Durable Object class a class is.
 #[derive(Debug, Clone, PartialEq, Eq)]

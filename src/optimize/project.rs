@@ -8,7 +8,8 @@ use std::path::{Component, Path, PathBuf};
 
 use super::model::{ClassFact, DoKind, ExportFact, FileFacts};
 use super::sql::{IndexDef, StatementKind, TableDef};
-use crate::config::{TextRange, WranglerConfig};
+use crate::config::WranglerConfig;
+use crate::text::TextRange;
 
 /// A config file, read, with its path relative to the scanned root.
 #[derive(Debug, Clone)]

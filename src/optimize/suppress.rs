@@ -10,7 +10,7 @@ const MARKER: &str = "do-wizard-ignore";
 
 /// Whether `code` is suppressed for a finding starting at byte `offset`.
 pub fn is_suppressed(text: &str, offset: usize, code: &str) -> bool {
-    let offset = super::finding::floor_char_boundary(text, offset.min(text.len()));
+    let offset = crate::text::floor_char_boundary(text, offset.min(text.len()));
     let line_start = text[..offset].rfind('\n').map_or(0, |index| index + 1);
     let line_end = text[offset..]
         .find('\n')

@@ -12,9 +12,9 @@
 
 use std::fmt::Write;
 
-use super::slash_path;
 use crate::optimize::Analysis;
 use crate::optimize::finding::{Finding, Severity};
+use crate::text::{LineEndings, LineIndex, slash_path};
 
 struct Palette {
     colour: bool,
@@ -123,8 +123,9 @@ fn render_finding(out: &mut String, analysis: &Analysis, finding: &Finding, pale
         finding.start.column
     );
     if let Some(text) = analysis.sources.get(&finding.file) {
-        let line = text.lines().nth(finding.start.line - 1).unwrap_or("");
-        let line = line.trim_end_matches('\r');
+        let line = LineIndex::new(text, LineEndings::for_path(&finding.file))
+            .line(text, finding.start.line)
+            .unwrap_or("");
         let width = line.chars().count();
         let start = finding.start.column - 1;
         let end = if finding.end.line == finding.start.line {

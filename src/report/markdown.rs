@@ -6,8 +6,8 @@
 
 use std::fmt::Write;
 
-use super::slash_path;
 use crate::optimize::Analysis;
+use crate::text::slash_path;
 
 pub fn render(analysis: &Analysis) -> String {
     let mut out = String::new();

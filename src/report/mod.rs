@@ -32,11 +32,3 @@ pub fn render(analysis: &Analysis, format: Format, colour: bool) -> String {
         Format::Sarif => sarif::render(analysis),
     }
 }
-
-/// The `/`-separated form of a relative path, for every format.
-pub fn slash_path(path: &std::path::Path) -> String {
-    path.components()
-        .map(|component| component.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
-}

@@ -7,10 +7,10 @@
 
 use serde_json::{Value, json};
 
-use super::slash_path;
 use crate::optimize::Analysis;
 use crate::optimize::finding::Severity;
 use crate::optimize::registry::RULES;
+use crate::text::slash_path;
 
 fn level(severity: Severity) -> &'static str {
     match severity {

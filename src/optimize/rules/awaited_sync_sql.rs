@@ -3,9 +3,10 @@
 use oxc_ast::AstKind;
 use oxc_span::GetSpan;
 
-use crate::config::TextRange;
-use crate::optimize::finding::{Applicability, Area, Edit, Severity};
+use crate::optimize::finding::{Applicability, Area, Severity};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
+use crate::text::Edit;
+use crate::text::TextRange;
 
 pub const DOCS: &str = r#"**What it does**
 

@@ -5,9 +5,9 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::{ExportFact, FileFacts};
-use crate::optimize::report_path;
 use crate::optimize::rules::config_common::{active_configs, main_file};
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
+use crate::text::slash_path;
 
 pub const DOCS: &str = r#"**What it does**
 
@@ -115,7 +115,7 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
             }) else {
                 continue;
             };
-            let main_name = report_path(&main);
+            let main_name = slash_path(&main);
             let fix = if defining.path == main {
                 format!(
                     "export the class from {main_name}: `export class {class} …` (or `export {{ {class} }};`)"
@@ -174,7 +174,7 @@ fn import_specifier(from: &Path, to: &Path) -> String {
     for part in &to_parts[common..] {
         path.push(part.as_os_str());
     }
-    let text = report_path(&path);
+    let text = slash_path(&path);
     if text.starts_with("..") {
         text
     } else {

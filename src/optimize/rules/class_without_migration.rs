@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use crate::config::edit::{append_sqlite_migration, next_migration_tag};
 use crate::config::{ConfigFormat, DurableObjectBinding, WranglerConfig};
-use crate::optimize::finding::{Applicability, Area, Edit, Severity};
+use crate::optimize::finding::{Applicability, Area, Severity};
 use crate::optimize::project::{LoadedConfig, ProjectModel};
 use crate::optimize::rules::config_common::{Ownership, active_configs, code_of, main_file};
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
@@ -183,16 +183,7 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
             if let Some(edits) = &edits
                 && fixable.contains(&class.as_str())
             {
-                violation = violation.edits(
-                    edits
-                        .iter()
-                        .map(|edit| Edit {
-                            range: edit.range,
-                            replacement: edit.replacement.clone(),
-                        })
-                        .collect(),
-                    Applicability::Safe,
-                );
+                violation = violation.edits(edits.clone(), Applicability::Safe);
             }
             report.push(violation);
         }

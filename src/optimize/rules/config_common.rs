@@ -118,9 +118,9 @@ pub fn framework_needs_sqlite(kind: &DoKind) -> bool {
     matches!(kind, DoKind::Framework(label) if label.starts_with("Agents SDK"))
 }
 
-/// The 1-based line of a byte offset, for messages.
+/// The 1-based line of a byte offset in a config, for messages.
 pub fn line_of(text: &str, offset: usize) -> usize {
-    crate::optimize::finding::Position::of(text, offset).line
+    crate::text::Position::of(text, offset, crate::text::LineEndings::Config).line
 }
 
 /// The code the registry gives a rule (for rules that check suppressions
@@ -134,7 +134,7 @@ pub fn code_of(rule: &'static crate::optimize::rules::Rule) -> Option<&'static s
 
 /// The config's name for messages (`apps/chat/wrangler.jsonc`).
 pub fn config_name(loaded: &LoadedConfig) -> String {
-    crate::optimize::report_path(&loaded.path)
+    crate::text::slash_path(&loaded.path)
 }
 
 /// Test helper: analyze a small project given as (path, text) pairs and
@@ -161,7 +161,7 @@ pub fn project_findings(code: &str, files: &[(&str, &str)]) -> Vec<String> {
             format!(
                 "{}:{}:{}",
                 finding.code,
-                crate::optimize::report_path(&finding.file),
+                crate::text::slash_path(&finding.file),
                 finding.start.line
             )
         })

@@ -101,9 +101,10 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
                     if !consumed {
                         continue;
                     }
-                    let awaited_line = crate::optimize::finding::Position::of(
+                    let awaited_line = crate::text::Position::of(
                         model.source_text,
                         oxc_span::GetSpan::span(&model.nodes.kind(awaited)).start as usize,
+                        crate::text::LineEndings::JavaScript,
                     )
                     .line;
                     report.push(

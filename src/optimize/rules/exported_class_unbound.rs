@@ -4,9 +4,9 @@ use std::collections::{BTreeSet, HashSet};
 
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::DoKind;
-use crate::optimize::report_path;
 use crate::optimize::rules::config_common::{active_configs, deployments, main_file};
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
+use crate::text::slash_path;
 
 pub const DOCS: &str = r#"**What it does**
 
@@ -139,8 +139,8 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
                         class.range,
                         format!(
                             "Durable Object class `{local}` is exported by {}{alias} but no binding names it and no migration creates it in {}: it has no namespace, so nothing can reach it",
-                            report_path(&main),
-                            report_path(&loaded.path)
+                            slash_path(&main),
+                            slash_path(&loaded.path)
                         ),
                     )
                     .in_file(file.clone())

@@ -14,10 +14,10 @@ use std::path::{Path, PathBuf};
 use oxc_span::Span;
 
 use super::answers::OptimizeAnswers;
-use super::finding::{Applicability, Area, Edit, Fix, Severity};
+use super::finding::{Applicability, Area, Fix, Severity};
 use super::model::{FileModel, ProjectHints};
 use super::project::ProjectModel;
-use crate::config::TextRange;
+use crate::text::{Edit, TextRange};
 
 pub mod alarm_not_idempotent;
 pub mod alarm_overwrite;

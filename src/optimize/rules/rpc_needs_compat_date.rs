@@ -4,9 +4,9 @@ use std::collections::HashSet;
 
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::StubFact;
-use crate::optimize::report_path;
 use crate::optimize::rules::config_common::{Ownership, active_configs, deployments};
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
+use crate::text::slash_path;
 
 pub const DOCS: &str = r#"**What it does**
 
@@ -144,7 +144,7 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
                     format!(
                         "`compatibility_date` is {}, before {RPC_DATE} when Durable Object stubs gained RPC, but {} calls `{}()` on a stub of `{}`{others}: without the `rpc` flag the stub has only `fetch`, so the call throws \"TypeError: stub.{} is not a function\"",
                         date.value,
-                        report_path(file),
+                        slash_path(file),
                         first.method,
                         first.binding.as_deref().unwrap_or("a binding"),
                         first.method,

@@ -2,10 +2,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::config::{Migration, Spanned, TextRange};
+use crate::config::{Migration, Spanned};
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::rules::config_common::{Ownership, active_configs, framework_needs_sqlite};
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
+use crate::text::TextRange;
 
 pub const DOCS: &str = r#"**What it does**
 
@@ -172,7 +173,7 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
             } else {
                 "extends an Agents SDK base, which keeps its state in SQL".to_string()
             };
-            let location = crate::optimize::report_path(&file.path);
+            let location = crate::text::slash_path(&file.path);
             let message = format!(
                 "`{name}` is created on the legacy key-value backend ({how}), but class `{name}` in {location} {reason}: SQL calls throw \"SQL is not enabled for this Durable Object class\" on a key-value backed object"
             );

@@ -3,11 +3,12 @@
 use oxc_ast::ast::{Expression, TemplateLiteral};
 use oxc_span::GetSpan;
 
-use crate::config::TextRange;
-use crate::optimize::finding::{Applicability, Area, Edit, Severity};
+use crate::optimize::finding::{Applicability, Area, Severity};
 use crate::optimize::model::{FileModel, SqlSource};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{argument, identifier_name, inner};
+use crate::text::Edit;
+use crate::text::TextRange;
 
 pub const DOCS: &str = r#"**What it does**
 

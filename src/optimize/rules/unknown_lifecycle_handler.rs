@@ -3,9 +3,10 @@
 use oxc_ast::AstKind;
 use oxc_span::Span;
 
-use crate::optimize::finding::{Applicability, Area, Edit, Severity};
+use crate::optimize::finding::{Applicability, Area, Severity};
 use crate::optimize::model::{FileModel, MethodRole, StoragePath};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
+use crate::text::Edit;
 
 use super::class_facts::{
     edit_distance, method_calls_named, method_in_hierarchy, runtime_dispatched, state_text,

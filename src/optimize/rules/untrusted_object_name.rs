@@ -1113,25 +1113,25 @@ impl<'m, 'a> Analysis<'m, 'a> {
             match model.nodes.kind(ancestor) {
                 // The branch the sink is in must imply that the check passed:
                 // `if (RE.test(x)) { sink }`, `if (!RE.test(x)) … else { sink }`.
-                AstKind::IfStatement(statement) => {
+                AstKind::IfStatement(statement)
                     if self.branch_validates(
                         ancestor,
                         &statement.test,
                         statement.consequent.span(),
                         child_span,
-                    ) {
-                        return true;
-                    }
+                    ) =>
+                {
+                    return true;
                 }
-                AstKind::ConditionalExpression(conditional) => {
+                AstKind::ConditionalExpression(conditional)
                     if self.branch_validates(
                         ancestor,
                         &conditional.test,
                         conditional.consequent.span(),
                         child_span,
-                    ) {
-                        return true;
-                    }
+                    ) =>
+                {
+                    return true;
                 }
                 AstKind::LogicalExpression(logical) => {
                     if logical.right.span().contains_inclusive(child_span)

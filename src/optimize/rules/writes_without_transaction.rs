@@ -102,7 +102,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         report.push(
             Violation::new(second.call.span, format!(
                 "this write and the one on line {} are separated by `{}`: a failure or eviction there leaves the first write without the second",
-                crate::optimize::finding::Position::of(model.source_text, first.call.span.start as usize).line,
+                crate::text::Position::of(model.source_text, first.call.span.start as usize, crate::text::LineEndings::JavaScript).line,
                 awaited_text.lines().next().unwrap_or(awaited_text)
             ))
             .fix("do the awaited work first, then make the writes together inside `this.ctx.storage.transactionSync(() => { … })`")

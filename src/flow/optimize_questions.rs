@@ -1,8 +1,9 @@
 //! The three optimize questions, as data shared by the terminal prompts and
 //! `--answers FILE`: `issue` (which rules run), `scale` (severity) and
-//! `priority` (order).
+//! `priority` (order). Their values are the ones
+//! [`crate::optimize::answers`] parses.
 
-use crate::flow::{Choice, Kind, Question};
+use super::{Choice, Kind, Question};
 
 pub const ISSUE: Question = Question {
     id: "issue",
