@@ -3,7 +3,7 @@
 //!
 //! The pipeline: [`discover`] (walk, honouring `.gitignore`) → parse (configs
 //! first, then every source file in parallel with oxc) → [`model`] (per-file
-//! semantic facts; file rules run here while the AST is alive) → [`project`]
+//! semantic facts; file rules run here while the AST is alive) → [`model::project`]
 //! (facts of all files merged with the configs; project rules) → findings,
 //! sorted by the answers' priority. Reporting lives in [`crate::report`].
 //!
@@ -14,7 +14,6 @@ pub mod discover;
 pub mod finding;
 pub mod fix;
 pub mod model;
-pub mod project;
 pub mod registry;
 pub mod rules;
 pub mod semantic;
@@ -32,8 +31,8 @@ use rayon::prelude::*;
 
 use self::answers::OptimizeAnswers;
 use self::finding::{Diagnostic, Finding};
+use self::model::project::{LoadedConfig, ProjectModel};
 use self::model::{FileFacts, FileModel, ProjectHints};
-use self::project::{LoadedConfig, ProjectModel};
 use self::registry::{RULES, Registered, Selection};
 use self::rules::{Check, FileContext, ProjectContext, Report, Violation, fix_for};
 use crate::config::WranglerConfig;
@@ -189,15 +188,16 @@ pub fn analyze_observed(
         }
     }
     do_classes.retain(|(file, class)| project.is_do_class(file, class));
-    let context = ProjectContext {
-        project: &project,
-        answers,
-    };
     // Built once per file that gets a finding.
     let mut line_indexes: HashMap<PathBuf, LineIndex> = HashMap::new();
     for registered in &rules {
         let Check::Project(check) = registered.rule.check else {
             continue;
+        };
+        let context = ProjectContext {
+            project: &project,
+            answers,
+            code: registered.code,
         };
         let mut report = Report::default();
         check(&context, &mut report);
@@ -327,16 +327,17 @@ fn analyze_file(
     }
     output.facts = Some(model.facts(relative));
     let shared: Arc<str> = Arc::from(text.as_str());
-    let context = FileContext {
-        path: relative,
-        model: &model,
-        answers,
-        hints,
-    };
     let lines = std::cell::OnceCell::new();
     for registered in rules {
         let Check::File(check) = registered.rule.check else {
             continue;
+        };
+        let context = FileContext {
+            path: relative,
+            model: &model,
+            answers,
+            hints,
+            code: registered.code,
         };
         let mut report = Report::default();
         check(&context, &mut report);

@@ -6,8 +6,8 @@ use oxc_ast::AstKind;
 use oxc_ast::ast::*;
 use oxc_span::{GetSpan, Span};
 
-use super::class_facts::{caught, directly_in, method_in_hierarchy};
 use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::class_facts::{caught, directly_in, method_in_hierarchy};
 use crate::optimize::model::{FileModel, MethodRole};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{

@@ -6,10 +6,10 @@ use oxc_ast::AstKind;
 use oxc_ast::ast::*;
 use oxc_span::{GetSpan, Span};
 
-use super::class_facts::{
+use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::class_facts::{
     calls_within, is_entry, method_calls_named, set_alarm_calls, storage_text, this_method_calls,
 };
-use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::{FileModel, MethodRole, collect_binding_names};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{NodeId, argument, member_path, method_call};

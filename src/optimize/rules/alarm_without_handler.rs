@@ -2,8 +2,10 @@
 
 use oxc_span::GetSpan;
 
-use super::class_facts::{method_in_hierarchy, runtime_dispatched, set_alarm_calls};
 use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::class_facts::{
+    method_in_hierarchy, runtime_dispatched, set_alarm_calls,
+};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 
 pub const DOCS: &str = r#"**What it does**

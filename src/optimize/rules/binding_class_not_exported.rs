@@ -4,8 +4,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::configs::{active_configs, main_file};
 use crate::optimize::model::{ExportFact, FileFacts};
-use crate::optimize::rules::config_common::{active_configs, main_file};
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
 use crate::text::slash_path;
 
@@ -185,7 +185,7 @@ fn import_specifier(from: &Path, to: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::import_specifier;
-    use crate::optimize::rules::config_common::project_findings;
+    use crate::optimize::model::configs::project_findings;
     use std::path::Path;
 
     const CONFIG: &str = r#"{

@@ -2,8 +2,8 @@
 
 use oxc_span::GetSpan;
 
-use super::cold_start_common::block_concurrency_calls;
 use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::cold_start::block_concurrency_calls;
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 
 pub const DOCS: &str = r#"**What it does**

@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use crate::config::edit::{append_sqlite_migration, next_migration_tag};
 use crate::config::{ConfigFormat, DurableObjectBinding, WranglerConfig};
 use crate::optimize::finding::{Applicability, Area, Severity};
-use crate::optimize::project::{LoadedConfig, ProjectModel};
-use crate::optimize::rules::config_common::{Ownership, active_configs, code_of, main_file};
+use crate::optimize::model::configs::{Ownership, active_configs, main_file};
+use crate::optimize::model::project::{LoadedConfig, ProjectModel};
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
 use crate::optimize::suppress::is_suppressed;
 
@@ -129,7 +129,7 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
             .flat_map(|(_, entries)| entries)
             .any(|entry| entry.is_durable_object());
         // The classes one safe migration can create (not suppressed here).
-        let code = code_of(&RULE).unwrap_or("DO701");
+        let code = context.code;
         let fixable: Vec<&str> = missing
             .iter()
             .filter(|binding| {
@@ -219,7 +219,7 @@ fn fix_is_unambiguous(
 
 #[cfg(test)]
 mod tests {
-    use crate::optimize::rules::config_common::project_findings;
+    use crate::optimize::model::configs::project_findings;
 
     const ROOM: &str = "import { DurableObject } from \"cloudflare:workers\";\nexport class Room extends DurableObject {}\nexport default { fetch() { return new Response(); } };\n";
 

@@ -2,8 +2,8 @@
 
 use oxc_ast::ast::*;
 
-use super::class_facts::{calls_within, method_in_hierarchy, parameter_names};
 use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::class_facts::{calls_within, method_in_hierarchy, parameter_names};
 use crate::optimize::model::{FileModel, MethodRole};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{NodeId, identifier_name, member_path, method_call, this_member};

@@ -4,7 +4,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::DoKind;
-use crate::optimize::rules::config_common::{active_configs, deployments, main_file};
+use crate::optimize::model::configs::{active_configs, deployments, main_file};
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
 use crate::text::slash_path;
 
@@ -157,7 +157,7 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
 
 #[cfg(test)]
 mod tests {
-    use crate::optimize::rules::config_common::project_findings;
+    use crate::optimize::model::configs::project_findings;
 
     const CONFIG: &str = r#"{
   "name": "app",

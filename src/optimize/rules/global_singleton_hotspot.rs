@@ -1,15 +1,12 @@
 //! DO603 global-singleton-hotspot.
 
-use oxc_ast::AstKind;
-use oxc_ast::ast::CallExpression;
 use oxc_span::GetSpan;
 
-use super::lifecycle_common::{on_worker_request, worker_request_functions};
 use crate::optimize::answers::Scale;
 use crate::optimize::finding::{Area, Severity};
-use crate::optimize::model::{FileModel, IdKind};
+use crate::optimize::model::lifecycle::{on_worker_request, worker_request_functions};
+use crate::optimize::model::named_objects::named_object_calls;
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
-use crate::optimize::semantic::{NodeId, argument, identifier_name};
 
 pub const DOCS: &str = r#"**What it does**
 
@@ -70,56 +67,6 @@ pub static RULE: Rule = Rule {
     docs: DOCS,
     check: Check::File(check),
 };
-
-/// Helpers that take `(namespace, name)` and return a stub.
-pub const NAMED_STUB_HELPERS: &[(&str, &str)] = &[
-    ("agents", "getAgentByName"),
-    ("partyserver", "getServerByName"),
-];
-
-/// `getAgentByName(ns, name)` / `getServerByName(ns, name)` imported from
-/// their package: the name argument.
-pub fn named_stub_helper<'b, 'a>(
-    model: &FileModel<'a>,
-    call: &'b CallExpression<'a>,
-) -> Option<&'b oxc_ast::ast::Expression<'a>> {
-    let callee = identifier_name(&call.callee)?;
-    let import = model.imports.get(callee)?;
-    NAMED_STUB_HELPERS
-        .iter()
-        .any(|(package, name)| {
-            (import.source == *package || import.source.starts_with(&format!("{package}/")))
-                && import.imported == *name
-        })
-        .then(|| argument(call, 1))
-        .flatten()
-}
-
-/// Every call that names an object: (call node, call, name argument).
-pub fn named_object_calls<'a>(
-    model: &FileModel<'a>,
-) -> Vec<(
-    NodeId,
-    &'a CallExpression<'a>,
-    &'a oxc_ast::ast::Expression<'a>,
-)> {
-    let mut calls = Vec::new();
-    for id_call in &model.id_calls {
-        if matches!(id_call.kind, IdKind::FromName | IdKind::GetByName)
-            && let Some(name) = argument(id_call.call, 0)
-        {
-            calls.push((id_call.node, id_call.call, name));
-        }
-    }
-    for &node in &model.calls {
-        if let AstKind::CallExpression(call) = model.nodes.kind(node)
-            && let Some(name) = named_stub_helper(model, call)
-        {
-            calls.push((node, call, name));
-        }
-    }
-    calls
-}
 
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
     if context.answers.scale != Scale::Large {

@@ -3,8 +3,10 @@
 use oxc_ast::AstKind;
 use oxc_ast::ast::Expression;
 
-use super::class_facts::{calls_within, has_empty_body, runtime_dispatched, storage_text};
 use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::class_facts::{
+    calls_within, has_empty_body, runtime_dispatched, storage_text,
+};
 use crate::optimize::model::{FileModel, MethodRole, StoragePath};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 

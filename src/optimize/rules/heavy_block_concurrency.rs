@@ -3,9 +3,11 @@
 use oxc_ast::AstKind;
 use oxc_span::GetSpan;
 
-use super::cold_start_common::{async_storage_method, block_concurrency_calls, is_network_fetch};
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::MethodRole;
+use crate::optimize::model::cold_start::{
+    async_storage_method, block_concurrency_calls, is_network_fetch,
+};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{argument, method_call};
 use crate::optimize::sql::StatementKind;

@@ -3,8 +3,7 @@
 use std::collections::HashSet;
 
 use crate::optimize::finding::{Area, Severity};
-use crate::optimize::rules::config_common::active_configs;
-use crate::optimize::rules::sql_on_kv_backed_class::key_value_classes;
+use crate::optimize::model::configs::{active_configs, key_value_classes};
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
 
 pub const DOCS: &str = r#"**What it does**
@@ -103,7 +102,7 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
 
 #[cfg(test)]
 mod tests {
-    use crate::optimize::rules::config_common::project_findings;
+    use crate::optimize::model::configs::project_findings;
 
     fn findings(name: &str, config: &str) -> Vec<String> {
         project_findings("DO707", &[(name, config)])

@@ -4,9 +4,11 @@ use oxc_ast::AstKind;
 use oxc_ast::ast::*;
 use oxc_span::GetSpan;
 
-use super::class_facts::{CollectionField, collection_fields, method_calls_named, storage_text};
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::FileModel;
+use crate::optimize::model::class_facts::{
+    CollectionField, collection_fields, method_calls_named, storage_text,
+};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{
     NodeId, argument, binding_name, identifier_name, inner, key_name, member_path, method_call,

@@ -4,8 +4,8 @@ use oxc_ast::AstKind;
 use oxc_ast::ast::*;
 use oxc_span::{GetSpan, Span};
 
-use super::class_facts::{calls_within, storage_text};
 use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::class_facts::{calls_within, storage_text};
 use crate::optimize::model::{FileModel, StoragePath};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::config::{Migration, Spanned};
 use crate::optimize::finding::{Area, Severity};
-use crate::optimize::rules::config_common::{active_configs, line_of};
+use crate::optimize::model::configs::{active_configs, line_of};
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
 
 pub const DOCS: &str = r#"**What it does**
@@ -175,7 +175,7 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
 
 #[cfg(test)]
 mod tests {
-    use crate::optimize::rules::config_common::project_findings;
+    use crate::optimize::model::configs::project_findings;
 
     fn findings(name: &str, config: &str) -> Vec<String> {
         project_findings("DO704", &[(name, config)])

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use crate::optimize::finding::{Area, Severity};
-use crate::optimize::rules::config_common::{active_configs, deployments};
+use crate::optimize::model::configs::{active_configs, deployments};
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
 
 pub const DOCS: &str = r#"**What it does**
@@ -103,7 +103,7 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
 
 #[cfg(test)]
 mod tests {
-    use crate::optimize::rules::config_common::project_findings;
+    use crate::optimize::model::configs::project_findings;
 
     fn findings(name: &str, config: &str) -> Vec<String> {
         project_findings("DO708", &[(name, config)])

@@ -4,8 +4,10 @@ use oxc_ast::AstKind;
 use oxc_ast::ast::*;
 use oxc_span::{GetSpan, Span};
 
-use super::class_facts::{method_calls_named, parameter_names, state_text, uses_hibernation};
 use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::class_facts::{
+    method_calls_named, parameter_names, state_text, uses_hibernation,
+};
 use crate::optimize::model::{FileModel, MethodRole};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{

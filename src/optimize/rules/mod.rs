@@ -1,7 +1,10 @@
 //! The rules: one file per rule, named after it. Each file holds, in order,
 //! its documentation (`DOCS`, printed by `do-wizard explain`), its metadata
 //! and check (`RULE`), and small inline tests. Codes are assigned only in
-//! [`crate::optimize::registry`].
+//! [`crate::optimize::registry`]; a rule that needs its own code (to read
+//! suppression comments itself) gets it from its context. This directory
+//! holds rules and nothing else: no rule imports another, and helpers shared
+//! by rules live in [`crate::optimize::model`].
 //!
 //! A rule checks either one file at a time ([`Check::File`], with the file's
 //! AST and [`FileModel`]) or the whole project once ([`Check::Project`], with
@@ -15,8 +18,8 @@ use oxc_span::Span;
 
 use super::answers::OptimizeAnswers;
 use super::finding::{Applicability, Area, Fix, Severity};
+use super::model::project::ProjectModel;
 use super::model::{FileModel, ProjectHints};
-use super::project::ProjectModel;
 use crate::text::{Edit, TextRange};
 
 pub mod alarm_not_idempotent;
@@ -27,11 +30,8 @@ pub mod awaited_sync_sql;
 pub mod binding_class_not_exported;
 pub mod block_concurrency_per_request;
 pub mod blocking_loop;
-pub mod class_facts;
 pub mod class_without_migration;
 pub mod close_not_reciprocated;
-pub mod cold_start_common;
-pub mod config_common;
 pub mod cursor_across_await;
 pub mod cursor_rows_property;
 pub mod exported_class_unbound;
@@ -42,7 +42,6 @@ pub mod handler_never_scheduled;
 pub mod heavy_block_concurrency;
 pub mod kv_backend_for_new_class;
 pub mod large_attachment;
-pub mod lifecycle_common;
 pub mod load_everything;
 pub mod manual_transaction_sql;
 pub mod migration_tag_problem;
@@ -107,6 +106,9 @@ pub struct FileContext<'m, 'a> {
     pub model: &'m FileModel<'a>,
     pub answers: &'m OptimizeAnswers,
     pub hints: &'m ProjectHints,
+    /// The code the registry gave the rule being run (for rules that check
+    /// suppression comments themselves).
+    pub code: &'static str,
 }
 
 impl<'a> FileContext<'_, 'a> {
@@ -128,6 +130,10 @@ impl<'a> FileContext<'_, 'a> {
 pub struct ProjectContext<'m> {
     pub project: &'m ProjectModel,
     pub answers: &'m OptimizeAnswers,
+    /// The code the registry gave the rule being run (for rules that check
+    /// suppression comments themselves, e.g. to leave a suppressed class out
+    /// of a shared fix). Rules never look their code up in the registry.
+    pub code: &'static str,
 }
 
 /// A problem a rule found, before the runner turns it into a finding.

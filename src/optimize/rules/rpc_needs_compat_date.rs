@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::StubFact;
-use crate::optimize::rules::config_common::{Ownership, active_configs, deployments};
+use crate::optimize::model::configs::{Ownership, active_configs, deployments};
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
 use crate::text::slash_path;
 
@@ -162,7 +162,7 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
 
 #[cfg(test)]
 mod tests {
-    use crate::optimize::rules::config_common::project_findings;
+    use crate::optimize::model::configs::project_findings;
 
     const WORKER: &str = "export default {\n  async fetch(request: Request, env: Env) {\n    const stub = env.COUNTER.get(env.COUNTER.idFromName(\"a\"));\n    return Response.json(await stub.increment());\n  },\n};\n";
     const FETCH_ONLY: &str = "export default {\n  async fetch(request: Request, env: Env) {\n    const stub = env.COUNTER.get(env.COUNTER.idFromName(\"a\"));\n    return stub.fetch(request);\n  },\n};\n";

@@ -4,10 +4,10 @@ use oxc_ast::AstKind;
 use oxc_ast::ast::*;
 use oxc_span::{GetSpan, Span};
 
-use super::class_facts::{
+use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::class_facts::{
     calls_within, directly_in, method_calls_named, method_in_hierarchy, state_text,
 };
-use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::{FileModel, MethodRole};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{
@@ -379,7 +379,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             let slow = longest_path(model, &slow_awaits);
             let class_name = class.display_name();
             let handler = format!("{class_name}.{}", method.name);
-            let parameters = super::class_facts::parameter_names(model, function);
+            let parameters = crate::optimize::model::class_facts::parameter_names(model, function);
             let socket = parameters.first().copied().flatten().unwrap_or("ws");
             let payload = parameters.get(1).copied().flatten().unwrap_or("message");
             let state = state_text(model, class_index);

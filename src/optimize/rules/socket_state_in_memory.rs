@@ -6,11 +6,11 @@ use oxc_ast::AstKind;
 use oxc_ast::ast::*;
 use oxc_span::GetSpan;
 
-use super::class_facts::{
+use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::class_facts::{
     CollectionKind, calls_within, collection_fields, method_calls_named, parameter_names,
     state_text, uses_hibernation,
 };
-use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::{FileModel, MethodRole};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{NodeId, argument, identifier_name, this_member, type_name};

@@ -1,10 +1,11 @@
 //! DO702 sql-on-kv-backed-class.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use crate::config::{Migration, Spanned};
 use crate::optimize::finding::{Area, Severity};
-use crate::optimize::rules::config_common::{Ownership, active_configs, framework_needs_sqlite};
+use crate::optimize::model::configs::{
+    Ownership, active_configs, framework_needs_sqlite, key_value_classes,
+};
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
 use crate::text::TextRange;
 
@@ -74,61 +75,6 @@ pub static RULE: Rule = Rule {
     check: Check::Project(check),
 };
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Backend {
-    KeyValue,
-    Sqlite,
-    /// Received from another Worker: not known here.
-    Unknown,
-}
-
-/// A live key-value class: its name now, and where it was created.
-pub(crate) struct KeyValueClass<'c> {
-    pub name: String,
-    pub created: &'c Spanned<String>,
-    pub tag: Option<&'c str>,
-}
-
-/// Where a key-value class was created: the class-name string and the tag.
-type Origin<'c> = (&'c Spanned<String>, Option<&'c str>);
-
-/// The classes a migration list leaves alive on the key-value backend.
-pub(crate) fn key_value_classes(migrations: &[Migration]) -> Vec<KeyValueClass<'_>> {
-    let mut live: HashMap<String, (Backend, Option<Origin<'_>>)> = HashMap::new();
-    for migration in migrations {
-        let tag = migration.tag.as_ref().map(|tag| tag.value.as_str());
-        for class in &migration.new_classes {
-            live.insert(class.value.clone(), (Backend::KeyValue, Some((class, tag))));
-        }
-        for class in &migration.new_sqlite_classes {
-            live.insert(class.value.clone(), (Backend::Sqlite, None));
-        }
-        for moved in &migration.renamed_classes {
-            if let (Some(from), Some(to)) = (&moved.from, &moved.to) {
-                let state = live.remove(&from.value).unwrap_or((Backend::Unknown, None));
-                live.insert(to.value.clone(), state);
-            }
-        }
-        for moved in &migration.transferred_classes {
-            if let Some(to) = &moved.to {
-                live.insert(to.value.clone(), (Backend::Unknown, None));
-            }
-        }
-        for class in &migration.deleted_classes {
-            live.remove(&class.value);
-        }
-    }
-    let mut classes: Vec<KeyValueClass<'_>> = live
-        .into_iter()
-        .filter_map(|(name, (backend, origin))| {
-            let (created, tag) = origin?;
-            (backend == Backend::KeyValue).then_some(KeyValueClass { name, created, tag })
-        })
-        .collect();
-    classes.sort_by_key(|class| class.created.range.start);
-    classes
-}
-
 fn check(context: &ProjectContext<'_>, report: &mut Report) {
     let project = context.project;
     let ownership = Ownership::new(project);
@@ -191,7 +137,7 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
 
 #[cfg(test)]
 mod tests {
-    use crate::optimize::rules::config_common::project_findings;
+    use crate::optimize::model::configs::project_findings;
 
     const SQL_ROOM: &str = "import { DurableObject } from \"cloudflare:workers\";\nexport class Room extends DurableObject {\n  list() { return this.ctx.storage.sql.exec(\"SELECT 1\").toArray(); }\n}\n";
     const KV_ROOM: &str = "import { DurableObject } from \"cloudflare:workers\";\nexport class Room extends DurableObject {\n  async get() { return this.ctx.storage.get(\"k\"); }\n}\n";

@@ -6,8 +6,8 @@ use oxc_ast::AstKind;
 use oxc_ast::ast::*;
 use oxc_span::{GetSpan, Span};
 
-use super::lifecycle_common::{Binding, reads_clock, resolve};
 use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::lifecycle::{Binding, reads_clock, resolve};
 use crate::optimize::model::{ClassModel, DoKind, FileModel};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{

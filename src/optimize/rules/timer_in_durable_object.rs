@@ -4,8 +4,10 @@ use oxc_ast::AstKind;
 use oxc_ast::ast::*;
 use oxc_span::GetSpan;
 
-use super::class_facts::{calls_within, method_in_hierarchy, parameter_names, storage_text};
 use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::class_facts::{
+    calls_within, method_in_hierarchy, parameter_names, storage_text,
+};
 use crate::optimize::model::{DoKind, FileModel};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{NodeId, argument, binding_name, identifier_name, member_path};

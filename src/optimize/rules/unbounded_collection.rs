@@ -6,9 +6,9 @@ use oxc_ast::AstKind;
 use oxc_ast::ast::*;
 use oxc_span::Span;
 
-use super::class_facts::{CollectionField, CollectionKind, collection_fields};
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::FileModel;
+use crate::optimize::model::class_facts::{CollectionField, CollectionKind, collection_fields};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{NodeId, argument, binding_name, identifier_name, this_member};
 

@@ -3,11 +3,11 @@
 use oxc_ast::AstKind;
 use oxc_span::GetSpan;
 
-use super::lifecycle_common::{
+use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::lifecycle::{
     Binding, logical_parent, logical_self, on_worker_request, references, resolve,
     worker_request_functions,
 };
-use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::{FileModel, IdKind, MethodRole};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{NodeId, binding_name, method_call};

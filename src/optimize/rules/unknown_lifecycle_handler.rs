@@ -8,7 +8,7 @@ use crate::optimize::model::{FileModel, MethodRole, StoragePath};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::text::Edit;
 
-use super::class_facts::{
+use crate::optimize::model::class_facts::{
     edit_distance, method_calls_named, method_in_hierarchy, runtime_dispatched, state_text,
     uses_hibernation,
 };

@@ -15,12 +15,12 @@ use oxc_ast::AstKind;
 use oxc_ast::ast::*;
 use oxc_span::GetSpan;
 
-use super::global_singleton_hotspot::named_object_calls;
-use super::lifecycle_common::{
+use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::lifecycle::{
     Binding, child_with_span, contains_exit, own_descendants, reassignments, resolve,
     worker_request_functions,
 };
-use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::named_objects::named_object_calls;
 use crate::optimize::model::{FileModel, collect_binding_names};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{

@@ -6,11 +6,11 @@ use oxc_ast::AstKind;
 use oxc_ast::ast::*;
 use oxc_span::GetSpan;
 
-use super::class_facts::{
-    calls_within, method_calls_named, parameter_names, state_setup_note, state_text,
-};
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::FileModel;
+use crate::optimize::model::class_facts::{
+    calls_within, method_calls_named, parameter_names, state_setup_note, state_text,
+};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{
     NodeId, argument, identifier_name, inner, member_path, this_member,

@@ -6,9 +6,9 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
-use super::model::{ClassFact, DoKind, ExportFact, FileFacts};
-use super::sql::{IndexDef, StatementKind, TableDef};
+use super::{ClassFact, DoKind, ExportFact, FileFacts};
 use crate::config::WranglerConfig;
+use crate::optimize::sql::{IndexDef, StatementKind, TableDef};
 use crate::text::TextRange;
 
 /// A config file, read, with its path relative to the scanned root.

@@ -10,9 +10,9 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::config::WranglerConfig;
+use crate::config::{Migration, Spanned, WranglerConfig};
+use crate::optimize::model::project::{LoadedConfig, ProjectModel};
 use crate::optimize::model::{ClassFact, DoKind, FileFacts};
-use crate::optimize::project::{LoadedConfig, ProjectModel};
 
 /// Config file names in the order wrangler prefers them.
 const PREFERENCE: &[&str] = &["wrangler.json", "wrangler.jsonc", "wrangler.toml"];
@@ -123,15 +123,6 @@ pub fn line_of(text: &str, offset: usize) -> usize {
     crate::text::Position::of(text, offset, crate::text::LineEndings::Config).line
 }
 
-/// The code the registry gives a rule (for rules that check suppressions
-/// themselves, e.g. to leave a suppressed class out of a shared fix).
-pub fn code_of(rule: &'static crate::optimize::rules::Rule) -> Option<&'static str> {
-    crate::optimize::registry::RULES
-        .iter()
-        .find(|registered| std::ptr::eq(registered.rule, rule))
-        .map(|registered| registered.code)
-}
-
 /// The config's name for messages (`apps/chat/wrangler.jsonc`).
 pub fn config_name(loaded: &LoadedConfig) -> String {
     crate::text::slash_path(&loaded.path)
@@ -139,6 +130,61 @@ pub fn config_name(loaded: &LoadedConfig) -> String {
 
 /// Test helper: analyze a small project given as (path, text) pairs and
 /// return `CODE:file:line` for every finding of `code`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    KeyValue,
+    Sqlite,
+    /// Received from another Worker: not known here.
+    Unknown,
+}
+
+/// A live key-value class: its name now, and where it was created.
+pub struct KeyValueClass<'c> {
+    pub name: String,
+    pub created: &'c Spanned<String>,
+    pub tag: Option<&'c str>,
+}
+
+/// Where a key-value class was created: the class-name string and the tag.
+type Origin<'c> = (&'c Spanned<String>, Option<&'c str>);
+
+/// The classes a migration list leaves alive on the key-value backend.
+pub fn key_value_classes(migrations: &[Migration]) -> Vec<KeyValueClass<'_>> {
+    let mut live: HashMap<String, (Backend, Option<Origin<'_>>)> = HashMap::new();
+    for migration in migrations {
+        let tag = migration.tag.as_ref().map(|tag| tag.value.as_str());
+        for class in &migration.new_classes {
+            live.insert(class.value.clone(), (Backend::KeyValue, Some((class, tag))));
+        }
+        for class in &migration.new_sqlite_classes {
+            live.insert(class.value.clone(), (Backend::Sqlite, None));
+        }
+        for moved in &migration.renamed_classes {
+            if let (Some(from), Some(to)) = (&moved.from, &moved.to) {
+                let state = live.remove(&from.value).unwrap_or((Backend::Unknown, None));
+                live.insert(to.value.clone(), state);
+            }
+        }
+        for moved in &migration.transferred_classes {
+            if let Some(to) = &moved.to {
+                live.insert(to.value.clone(), (Backend::Unknown, None));
+            }
+        }
+        for class in &migration.deleted_classes {
+            live.remove(&class.value);
+        }
+    }
+    let mut classes: Vec<KeyValueClass<'_>> = live
+        .into_iter()
+        .filter_map(|(name, (backend, origin))| {
+            let (created, tag) = origin?;
+            (backend == Backend::KeyValue).then_some(KeyValueClass { name, created, tag })
+        })
+        .collect();
+    classes.sort_by_key(|class| class.created.range.start);
+    classes
+}
+
 #[cfg(test)]
 pub fn project_findings(code: &str, files: &[(&str, &str)]) -> Vec<String> {
     use crate::optimize::answers::OptimizeAnswers;

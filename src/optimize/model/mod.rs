@@ -15,8 +15,24 @@
 //! Durable Object namespaces, ids and stubs, and the Worker's request paths.
 //!
 //! [`FileFacts`] is the owned, AST-free summary a file contributes to the
-//! [`ProjectModel`] (tables and indexes created, classes, exports, stub
-//! calls), which the project rules read after every file has been parsed.
+//! [`ProjectModel`](project::ProjectModel) (tables and indexes created,
+//! classes, exports, stub calls), which the project rules read after every
+//! file has been parsed.
+//!
+//! The query API rules share lives here too, never in `rules/` (no rule
+//! imports another): [`class_facts`] (per-class facts: calls by name, the
+//! user's names for state and storage, the `this.method()` call graph),
+//! [`lifecycle`] (declarations, uses, exits, request paths), [`cold_start`]
+//! (constructor facts), [`named_objects`] (calls that name an object),
+//! [`configs`] (which configs are deployed, who owns a class, migrations)
+//! and [`project`] (the project index, built once).
+
+pub mod class_facts;
+pub mod cold_start;
+pub mod configs;
+pub mod lifecycle;
+pub mod named_objects;
+pub mod project;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
