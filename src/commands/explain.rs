@@ -43,7 +43,7 @@ pub fn explain_text(registered: &registry::Registered) -> String {
             FixAvailability::Sometimes => "sometimes (safe)",
             FixAvailability::Always => "yes (safe)",
         },
-        rule.docs.trim_end()
+        rule.docs().trim_end()
     )
 }
 

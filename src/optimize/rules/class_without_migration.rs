@@ -10,91 +10,90 @@ use crate::optimize::model::project::{LoadedConfig, ProjectModel};
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
 use crate::optimize::suppress::is_suppressed;
 
-pub const DOCS: &str = r#"**What it does**
-
-Checks every Durable Object binding of a wrangler config
-(`durable_objects.bindings`, top level and `env.<name>` sections) whose class
-lives in this Worker (no `script_name`), and reports the binding when no
-migration creates its class: the class is in no migration's
-`new_sqlite_classes`, `new_classes`, `renamed_classes[].to` or
-`transferred_classes[].to`, and no live `durable-object` entry of the
-declarative `exports` map names it.
-
-**Why is this bad?**
-
-A Durable Object class gets its namespace (and its storage backend) from a
-migration. Without one, `wrangler deploy` fails with *Cannot create binding
-for class 'Room' because it is not currently configured to implement Durable
-Objects*, and `wrangler dev` warns and runs the class without the storage it
-will have in production.
-
-**Example**
-
-```jsonc
-{
-  "main": "src/index.ts",
-  "durable_objects": {
-    "bindings": [{ "name": "ROOM", "class_name": "Room" }]
-  }
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Checks every Durable Object binding of a wrangler config
+    /// (`durable_objects.bindings`, top level and `env.<name>` sections) whose class
+    /// lives in this Worker (no `script_name`), and reports the binding when no
+    /// migration creates its class: the class is in no migration's
+    /// `new_sqlite_classes`, `new_classes`, `renamed_classes[].to` or
+    /// `transferred_classes[].to`, and no live `durable-object` entry of the
+    /// declarative `exports` map names it.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// A Durable Object class gets its namespace (and its storage backend) from a
+    /// migration. Without one, `wrangler deploy` fails with *Cannot create binding
+    /// for class 'Room' because it is not currently configured to implement Durable
+    /// Objects*, and `wrangler dev` warns and runs the class without the storage it
+    /// will have in production.
+    ///
+    /// **Example**
+    ///
+    /// ```jsonc
+    /// {
+    ///   "main": "src/index.ts",
+    ///   "durable_objects": {
+    ///     "bindings": [{ "name": "ROOM", "class_name": "Room" }]
+    ///   }
+    /// }
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```jsonc
+    /// {
+    ///   "main": "src/index.ts",
+    ///   "durable_objects": {
+    ///     "bindings": [{ "name": "ROOM", "class_name": "Room" }]
+    ///   },
+    ///   "migrations": [{ "tag": "v1", "new_sqlite_classes": ["Room"] }]
+    /// }
+    /// ```
+    ///
+    /// With the declarative `exports` map instead of `migrations`:
+    /// `"exports": { "Room": { "type": "durable-object", "storage": "sqlite" } }`.
+    ///
+    /// **Known problems**
+    ///
+    /// A class whose migrations were removed from the file after they were applied
+    /// cannot be told apart from one that never had any; wrangler needs the full
+    /// list anyway. Bindings with `script_name` (the class lives in another Worker)
+    /// are never checked, nor are Pages projects (`pages_build_output_dir`) and
+    /// deployments without a `main` (they define no classes). A class created only
+    /// in another environment's own `migrations` counts as created.
+    ///
+    /// **Fix safety**
+    ///
+    /// The fix appends `{ "tag": "vN+1", "new_sqlite_classes": ["Room"] }` to the
+    /// top-level `migrations` (creating the list when there is none) with a
+    /// byte-range insertion that keeps comments and formatting; in `wrangler.toml`
+    /// it adds a `[[migrations]]` table. The next tag is the next number when every
+    /// tag is `v<number>`, otherwise `v<count + 1>` (moved on past any existing
+    /// tag). It is safe only when unambiguous: the binding's deployment uses the
+    /// top-level `migrations`, no `exports` map declares Durable Objects, no
+    /// migration mentions the class at all (renamed away, deleted), the class is
+    /// defined in the project's sources, and the edited file reads back as exactly
+    /// one more migration. Every class the fix can create in that config goes into
+    /// the one migration. SQLite is the backend Cloudflare recommends for new
+    /// classes and it also serves the key-value API.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/reference/durable-objects-migrations/
+    /// - https://developers.cloudflare.com/workers/wrangler/configuration/#durable-objects
+    /// - https://developers.cloudflare.com/durable-objects/get-started/
+    pub static RULE = Rule {
+        name: "class-without-migration",
+        area: Area::General,
+        severity: Severity::Error,
+        scale_sensitive: false,
+        fix: FixAvailability::Sometimes,
+        summary: "A Durable Object binding's class is created by no migration (deploy fails)",
+        check: Check::Project(check),
+    };
 }
-```
-
-**Use instead**
-
-```jsonc
-{
-  "main": "src/index.ts",
-  "durable_objects": {
-    "bindings": [{ "name": "ROOM", "class_name": "Room" }]
-  },
-  "migrations": [{ "tag": "v1", "new_sqlite_classes": ["Room"] }]
-}
-```
-
-With the declarative `exports` map instead of `migrations`:
-`"exports": { "Room": { "type": "durable-object", "storage": "sqlite" } }`.
-
-**Known problems**
-
-A class whose migrations were removed from the file after they were applied
-cannot be told apart from one that never had any; wrangler needs the full
-list anyway. Bindings with `script_name` (the class lives in another Worker)
-are never checked, nor are Pages projects (`pages_build_output_dir`) and
-deployments without a `main` (they define no classes). A class created only
-in another environment's own `migrations` counts as created.
-
-**Fix safety**
-
-The fix appends `{ "tag": "vN+1", "new_sqlite_classes": ["Room"] }` to the
-top-level `migrations` (creating the list when there is none) with a
-byte-range insertion that keeps comments and formatting; in `wrangler.toml`
-it adds a `[[migrations]]` table. The next tag is the next number when every
-tag is `v<number>`, otherwise `v<count + 1>` (moved on past any existing
-tag). It is safe only when unambiguous: the binding's deployment uses the
-top-level `migrations`, no `exports` map declares Durable Objects, no
-migration mentions the class at all (renamed away, deleted), the class is
-defined in the project's sources, and the edited file reads back as exactly
-one more migration. Every class the fix can create in that config goes into
-the one migration. SQLite is the backend Cloudflare recommends for new
-classes and it also serves the key-value API.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/reference/durable-objects-migrations/
-- https://developers.cloudflare.com/workers/wrangler/configuration/#durable-objects
-- https://developers.cloudflare.com/durable-objects/get-started/
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "class-without-migration",
-    area: Area::General,
-    severity: Severity::Error,
-    scale_sensitive: false,
-    fix: FixAvailability::Sometimes,
-    summary: "A Durable Object binding's class is created by no migration (deploy fails)",
-    docs: DOCS,
-    check: Check::Project(check),
-};
 
 fn check(context: &ProjectContext<'_>, report: &mut Report) {
     let project = context.project;

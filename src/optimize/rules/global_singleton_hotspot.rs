@@ -8,65 +8,64 @@ use crate::optimize::model::lifecycle::{on_worker_request, worker_request_functi
 use crate::optimize::model::named_objects::named_object_calls;
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 
-pub const DOCS: &str = r#"**What it does**
-
-At scale `large` only, reports `idFromName("constant")` or
-`getByName("constant")` (also the Agents SDK's `getAgentByName(ns,
-"constant")` and partyserver's `getServerByName`) on a Worker request path:
-every request, from everywhere, goes to one single object.
-
-**Why is this bad?**
-
-A Durable Object is single-threaded and lives in one place. One object tops
-out at roughly 1,000 simple requests per second, and every request from far
-away pays the round trip to wherever it lives. At large scale a global
-singleton is the bottleneck of the whole application.
-
-**Example**
-
-```ts
-export default {
-  async fetch(request, env) {
-    const stub = env.COUNTER.getByName("global");
-    return Response.json(await stub.increment());
-  },
-};
-```
-
-**Use instead**
-
-Shard by a key the traffic is spread over, or into a fixed number of shards:
-
-```ts
-const shard = hash(userId) % 16;
-const stub = env.COUNTER.getByName(`global:${shard}`);
-```
-
-and add the shards up when reading (fan out with `Promise.all`).
-
-**Known problems**
-
-Only at scale `large` (answer `scale: large`); smaller deployments are well
-served by a singleton. Only request paths count: a constant name used by
-`scheduled()`, `queue()` or a Durable Object's own code is not reported.
-Names read from `env` vars are not treated as constants.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/platform/limits/
-- https://developers.cloudflare.com/durable-objects/best-practices/rules-of-durable-objects/
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "global-singleton-hotspot",
-    area: Area::General,
-    severity: Severity::Warning,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "A constant-name object on every request: a global bottleneck at large scale",
-    docs: DOCS,
-    check: Check::File(check),
-};
+declare_rule! {
+    /// **What it does**
+    ///
+    /// At scale `large` only, reports `idFromName("constant")` or
+    /// `getByName("constant")` (also the Agents SDK's `getAgentByName(ns,
+    /// "constant")` and partyserver's `getServerByName`) on a Worker request path:
+    /// every request, from everywhere, goes to one single object.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// A Durable Object is single-threaded and lives in one place. One object tops
+    /// out at roughly 1,000 simple requests per second, and every request from far
+    /// away pays the round trip to wherever it lives. At large scale a global
+    /// singleton is the bottleneck of the whole application.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// export default {
+    ///   async fetch(request, env) {
+    ///     const stub = env.COUNTER.getByName("global");
+    ///     return Response.json(await stub.increment());
+    ///   },
+    /// };
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// Shard by a key the traffic is spread over, or into a fixed number of shards:
+    ///
+    /// ```ts
+    /// const shard = hash(userId) % 16;
+    /// const stub = env.COUNTER.getByName(`global:${shard}`);
+    /// ```
+    ///
+    /// and add the shards up when reading (fan out with `Promise.all`).
+    ///
+    /// **Known problems**
+    ///
+    /// Only at scale `large` (answer `scale: large`); smaller deployments are well
+    /// served by a singleton. Only request paths count: a constant name used by
+    /// `scheduled()`, `queue()` or a Durable Object's own code is not reported.
+    /// Names read from `env` vars are not treated as constants.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/platform/limits/
+    /// - https://developers.cloudflare.com/durable-objects/best-practices/rules-of-durable-objects/
+    pub static RULE = Rule {
+        name: "global-singleton-hotspot",
+        area: Area::General,
+        severity: Severity::Warning,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "A constant-name object on every request: a global bottleneck at large scale",
+        check: Check::File(check),
+    };
+}
 
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
     if context.answers.scale != Scale::Large {

@@ -1,6 +1,7 @@
 //! The rules: one file per rule, named after it. Each file holds, in order,
-//! its documentation (`DOCS`, printed by `do-wizard explain`), its metadata
-//! and check (`RULE`), and small inline tests. Codes are assigned only in
+//! the rule declared with [`declare_rule!`] (its documentation as doc
+//! comments, printed by `do-wizard explain`, then its metadata), its check,
+//! and small inline tests. Codes are assigned only in
 //! [`crate::optimize::registry`]; a rule that needs its own code (to read
 //! suppression comments itself) gets it from its context. This directory
 //! holds rules and nothing else: no rule imports another, and helpers shared
@@ -21,6 +22,40 @@ use super::finding::{Applicability, Area, Fix, Severity};
 use super::model::project::ProjectModel;
 use super::model::{FileModel, ProjectHints};
 use crate::text::{Edit, TextRange};
+
+/// Declare a rule: its documentation as `///` comments (Markdown, with the
+/// headings `**What it does**`, `**Why is this bad?**`, …), then its
+/// metadata. The docs are captured as `#[doc]` attributes and joined into
+/// [`Rule::doc_comment`], after oxlint's `declare_oxc_lint!` and ruff's
+/// `ViolationMetadata`; the code is given only by the registry.
+///
+/// ```ignore
+/// declare_rule! {
+///     /// **What it does**
+///     ///
+///     /// Reports …
+///     pub static RULE = Rule {
+///         name: "query-in-loop",
+///         area: Area::Queries,
+///         severity: Severity::Warning,
+///         scale_sensitive: true,
+///         fix: FixAvailability::None,
+///         summary: "…",
+///         check: Check::File(check),
+///     };
+/// }
+/// ```
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        pub static RULE = Rule { $($field:ident : $value:expr),* $(,)? };
+    ) => {
+        pub static RULE: Rule = Rule {
+            doc_comment: concat!($($doc, "\n"),*),
+            $($field: $value),*
+        };
+    };
+}
 
 pub mod alarm_not_idempotent;
 pub mod alarm_overwrite;
@@ -94,9 +129,22 @@ pub struct Rule {
     pub fix: FixAvailability,
     /// One line for `do-wizard rules` and SARIF `shortDescription`.
     pub summary: &'static str,
-    /// Markdown: `**What it does**`, `**Why is this bad?**`, …
-    pub docs: &'static str,
+    /// The rule's `///` comments as [`declare_rule!`] captured them: one
+    /// line each, still led by the space after `///`. Read through
+    /// [`Rule::docs`].
+    pub doc_comment: &'static str,
     pub check: Check,
+}
+
+impl Rule {
+    /// The documentation, Markdown: `**What it does**`, `**Why is this
+    /// bad?**`, … (the doc comments without the space after `///`).
+    pub fn docs(&self) -> String {
+        self.doc_comment
+            .split_inclusive('\n')
+            .map(|line| line.strip_prefix(' ').unwrap_or(line))
+            .collect()
+    }
 }
 
 /// What a file rule sees.

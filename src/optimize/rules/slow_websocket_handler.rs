@@ -14,67 +14,66 @@ use crate::optimize::semantic::{
     NodeId, identifier_name, inner, member_path, method_call, this_member,
 };
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports a `webSocketMessage` handler that, before it replies (`ws.send`),
-awaits a network `fetch` (directly or through a method of the class), a
-method its author names as heavy work (`heavyProcessing`), or more than two
-other asynchronous calls on one path through the handler.
-
-**Why is this bad?**
-
-Messages to one object are handled one at a time at each `await` boundary's
-mercy: while the handler waits, the client waits for its reply, and the
-object stays awake (and billed) instead of hibernating. A network round trip
-or a chain of slow calls before the reply puts its whole latency on every
-message.
-
-**Example**
-
-```ts
-async webSocketMessage(ws: WebSocket, message: string) {
-  const result = await this.heavyProcessing(message); // calls fetch()
-  await this.saveToDatabase(result);
-  ws.send(JSON.stringify(result));
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports a `webSocketMessage` handler that, before it replies (`ws.send`),
+    /// awaits a network `fetch` (directly or through a method of the class), a
+    /// method its author names as heavy work (`heavyProcessing`), or more than two
+    /// other asynchronous calls on one path through the handler.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// Messages to one object are handled one at a time at each `await` boundary's
+    /// mercy: while the handler waits, the client waits for its reply, and the
+    /// object stays awake (and billed) instead of hibernating. A network round trip
+    /// or a chain of slow calls before the reply puts its whole latency on every
+    /// message.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// async webSocketMessage(ws: WebSocket, message: string) {
+    ///   const result = await this.heavyProcessing(message); // calls fetch()
+    ///   await this.saveToDatabase(result);
+    ///   ws.send(JSON.stringify(result));
+    /// }
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// async webSocketMessage(ws: WebSocket, message: string) {
+    ///   ws.send(JSON.stringify({ accepted: true }));
+    ///   this.ctx.waitUntil(this.process(ws, message));
+    /// }
+    /// ```
+    ///
+    /// or queue the work in storage and process it from `alarm()`.
+    ///
+    /// **Known problems**
+    ///
+    /// Storage calls (`storage.get/put`, `sql.exec`…) are local to the object and
+    /// are not counted, nor are methods of the class that only await storage, nor
+    /// work handed to `ctx.waitUntil` (it is not awaited). Awaits in different
+    /// branches of an `if` or a `switch` are not added up (a message takes one
+    /// branch), and an error reply followed by `return` is not the reply. Only
+    /// `webSocketMessage` is checked; framework hooks such as `onMessage` are not.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/best-practices/websockets/
+    /// - https://developers.cloudflare.com/durable-objects/api/state/#waituntil
+    pub static RULE = Rule {
+        name: "slow-websocket-handler",
+        area: Area::Websocket,
+        severity: Severity::Warning,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "`webSocketMessage` awaits `fetch` or several slow calls before replying",
+        check: Check::File(check),
+    };
 }
-```
-
-**Use instead**
-
-```ts
-async webSocketMessage(ws: WebSocket, message: string) {
-  ws.send(JSON.stringify({ accepted: true }));
-  this.ctx.waitUntil(this.process(ws, message));
-}
-```
-
-or queue the work in storage and process it from `alarm()`.
-
-**Known problems**
-
-Storage calls (`storage.get/put`, `sql.exec`…) are local to the object and
-are not counted, nor are methods of the class that only await storage, nor
-work handed to `ctx.waitUntil` (it is not awaited). Awaits in different
-branches of an `if` or a `switch` are not added up (a message takes one
-branch), and an error reply followed by `return` is not the reply. Only
-`webSocketMessage` is checked; framework hooks such as `onMessage` are not.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/best-practices/websockets/
-- https://developers.cloudflare.com/durable-objects/api/state/#waituntil
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "slow-websocket-handler",
-    area: Area::Websocket,
-    severity: Severity::Warning,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "`webSocketMessage` awaits `fetch` or several slow calls before replying",
-    docs: DOCS,
-    check: Check::File(check),
-};
 
 /// What awaiting an expression costs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,71 +9,70 @@ use crate::optimize::model::configs::{
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
 use crate::text::TextRange;
 
-pub const DOCS: &str = r#"**What it does**
-
-Follows each class through the config's migrations (`new_classes`,
-`new_sqlite_classes`, renames, deletions) and reports a class that ends up
-on the legacy key-value backend (created by `new_classes`, or a live
-`exports` entry with `"storage": "legacy-kv"`) while its code uses the SQL
-API (`ctx.storage.sql`, `sql.exec`), or extends an Agents SDK base, which
-keeps its own state in SQL.
-
-**Why is this bad?**
-
-The SQL API exists only on SQLite-backed objects. On a key-value backed
-class `ctx.storage.sql` throws (*SQL is not enabled for this Durable Object
-class*) on every call, so the code cannot work in production, although it
-may have seemed to in a local test.
-
-**Example**
-
-```jsonc
-"migrations": [{ "tag": "v1", "new_classes": ["Room"] }]
-```
-
-```ts
-export class Room extends DurableObject {
-  list() {
-    return this.ctx.storage.sql.exec("SELECT * FROM messages").toArray();
-  }
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Follows each class through the config's migrations (`new_classes`,
+    /// `new_sqlite_classes`, renames, deletions) and reports a class that ends up
+    /// on the legacy key-value backend (created by `new_classes`, or a live
+    /// `exports` entry with `"storage": "legacy-kv"`) while its code uses the SQL
+    /// API (`ctx.storage.sql`, `sql.exec`), or extends an Agents SDK base, which
+    /// keeps its own state in SQL.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// The SQL API exists only on SQLite-backed objects. On a key-value backed
+    /// class `ctx.storage.sql` throws (*SQL is not enabled for this Durable Object
+    /// class*) on every call, so the code cannot work in production, although it
+    /// may have seemed to in a local test.
+    ///
+    /// **Example**
+    ///
+    /// ```jsonc
+    /// "migrations": [{ "tag": "v1", "new_classes": ["Room"] }]
+    /// ```
+    ///
+    /// ```ts
+    /// export class Room extends DurableObject {
+    ///   list() {
+    ///     return this.ctx.storage.sql.exec("SELECT * FROM messages").toArray();
+    ///   }
+    /// }
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// A class created with `new_sqlite_classes`. If `v1` was never deployed,
+    /// change it in place; otherwise a deployed key-value class cannot be converted:
+    /// create a new class with SQLite and move the data.
+    ///
+    /// ```jsonc
+    /// "migrations": [
+    ///   { "tag": "v1", "new_classes": ["Room"] },
+    ///   { "tag": "v2", "new_sqlite_classes": ["RoomV2"] }
+    /// ]
+    /// ```
+    ///
+    /// **Known problems**
+    ///
+    /// A class received with `transferred_classes` keeps the backend it had in the
+    /// other Worker, which this config does not say: such classes are not checked.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
+    /// - https://developers.cloudflare.com/durable-objects/reference/durable-objects-migrations/
+    /// - https://developers.cloudflare.com/durable-objects/best-practices/access-durable-objects-storage/
+    pub static RULE = Rule {
+        name: "sql-on-kv-backed-class",
+        area: Area::General,
+        severity: Severity::Error,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "A class on the key-value backend (`new_classes`) uses the SQL API, which throws there",
+        check: Check::Project(check),
+    };
 }
-```
-
-**Use instead**
-
-A class created with `new_sqlite_classes`. If `v1` was never deployed,
-change it in place; otherwise a deployed key-value class cannot be converted:
-create a new class with SQLite and move the data.
-
-```jsonc
-"migrations": [
-  { "tag": "v1", "new_classes": ["Room"] },
-  { "tag": "v2", "new_sqlite_classes": ["RoomV2"] }
-]
-```
-
-**Known problems**
-
-A class received with `transferred_classes` keeps the backend it had in the
-other Worker, which this config does not say: such classes are not checked.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
-- https://developers.cloudflare.com/durable-objects/reference/durable-objects-migrations/
-- https://developers.cloudflare.com/durable-objects/best-practices/access-durable-objects-storage/
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "sql-on-kv-backed-class",
-    area: Area::General,
-    severity: Severity::Error,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "A class on the key-value backend (`new_classes`) uses the SQL API, which throws there",
-    docs: DOCS,
-    check: Check::Project(check),
-};
 
 fn check(context: &ProjectContext<'_>, report: &mut Report) {
     let project = context.project;

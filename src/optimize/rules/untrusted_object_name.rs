@@ -28,84 +28,83 @@ use crate::optimize::semantic::{
     static_member, type_name,
 };
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports `idFromName(name)` / `getByName(name)` (and the Agents SDK's
-`getAgentByName(ns, name)`) whose name is read from the request — the URL
-path, a query parameter, a header, a cookie, the body, a route parameter —
-with no validation in between.
-
-**Why is this bad?**
-
-Every distinct name is a distinct Durable Object. A client that picks the
-name can create as many objects as it likes (each with its own storage,
-billed), probe names that belong to someone else, or pile its traffic onto
-one object. A name is an identifier of your application's data and deserves
-the same check as any other input.
-
-**Example**
-
-```ts
-app.get("/room/:room", async (c) => {
-  const stub = c.env.ROOMS.getByName(c.req.param("room"));
-  return stub.fetch(c.req.raw);
-});
-```
-
-**Use instead**
-
-```ts
-const ROOM = /^[a-z0-9-]{1,32}$/;
-
-app.get("/room/:room", async (c) => {
-  const room = c.req.param("room");
-  if (!ROOM.test(room)) return c.text("invalid room", 400);
-  const stub = c.env.ROOMS.getByName(room);
-  return stub.fetch(c.req.raw);
-});
-```
-
-Accepted as validation (the catalog's precise reading): a regex `test` /
-`match` guard that returns or throws early (or encloses the call); an
-allow-list (`Set.has`, `array.includes`, `in`, comparison with literals, a
-`switch` on the name); a type guard or validator function (`isRoomId(x)`,
-`const room = parseRoom(x)`, `assertValidName(x)`); a schema with a pattern
-(zod `.regex()`, `.uuid()`, `z.enum()`, valibot `regex`, a Hono route
-parameter with a pattern `/:id{[0-9a-f]+}`, `zValidator` with such a schema);
-a KV / D1 lookup of the name that must succeed before the call; and names
-derived by hashing into a fixed number of shards (`hash(x) % 16`). The
-`CF-Connecting-IP` header (and `request.cf`) is set by Cloudflare and is
-trusted. A presence check (`if (!name)`), a `typeof` check, a length bound
-alone, or a bare `z.string()` is not validation.
-
-**Known problems**
-
-`idFromString(id)` is not reported: it throws for any string that is not an
-id this namespace created (with `newUniqueId`, or from a name), so a client
-cannot make it create new objects; whether the caller may reach that object
-is an authorization question this rule does not decide. Names routed by a
-framework (`routeAgentRequest`, `routePartykitRequest`, checked in their
-`onBefore*` hooks) are not reported. The trace stays within one function:
-a name passed in as a parameter by your own router is not followed. Code
-inside a Durable Object is not checked: the request it reads is the one the
-Worker chose to send, and what the Worker checked is not visible there.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/api/namespace/#idfromname
-- https://developers.cloudflare.com/durable-objects/best-practices/rules-of-durable-objects/
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "untrusted-object-name",
-    area: Area::General,
-    severity: Severity::Warning,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "A Durable Object name read from the request with no validation",
-    docs: DOCS,
-    check: Check::File(check),
-};
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports `idFromName(name)` / `getByName(name)` (and the Agents SDK's
+    /// `getAgentByName(ns, name)`) whose name is read from the request — the URL
+    /// path, a query parameter, a header, a cookie, the body, a route parameter —
+    /// with no validation in between.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// Every distinct name is a distinct Durable Object. A client that picks the
+    /// name can create as many objects as it likes (each with its own storage,
+    /// billed), probe names that belong to someone else, or pile its traffic onto
+    /// one object. A name is an identifier of your application's data and deserves
+    /// the same check as any other input.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// app.get("/room/:room", async (c) => {
+    ///   const stub = c.env.ROOMS.getByName(c.req.param("room"));
+    ///   return stub.fetch(c.req.raw);
+    /// });
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// const ROOM = /^[a-z0-9-]{1,32}$/;
+    ///
+    /// app.get("/room/:room", async (c) => {
+    ///   const room = c.req.param("room");
+    ///   if (!ROOM.test(room)) return c.text("invalid room", 400);
+    ///   const stub = c.env.ROOMS.getByName(room);
+    ///   return stub.fetch(c.req.raw);
+    /// });
+    /// ```
+    ///
+    /// Accepted as validation (the catalog's precise reading): a regex `test` /
+    /// `match` guard that returns or throws early (or encloses the call); an
+    /// allow-list (`Set.has`, `array.includes`, `in`, comparison with literals, a
+    /// `switch` on the name); a type guard or validator function (`isRoomId(x)`,
+    /// `const room = parseRoom(x)`, `assertValidName(x)`); a schema with a pattern
+    /// (zod `.regex()`, `.uuid()`, `z.enum()`, valibot `regex`, a Hono route
+    /// parameter with a pattern `/:id{[0-9a-f]+}`, `zValidator` with such a schema);
+    /// a KV / D1 lookup of the name that must succeed before the call; and names
+    /// derived by hashing into a fixed number of shards (`hash(x) % 16`). The
+    /// `CF-Connecting-IP` header (and `request.cf`) is set by Cloudflare and is
+    /// trusted. A presence check (`if (!name)`), a `typeof` check, a length bound
+    /// alone, or a bare `z.string()` is not validation.
+    ///
+    /// **Known problems**
+    ///
+    /// `idFromString(id)` is not reported: it throws for any string that is not an
+    /// id this namespace created (with `newUniqueId`, or from a name), so a client
+    /// cannot make it create new objects; whether the caller may reach that object
+    /// is an authorization question this rule does not decide. Names routed by a
+    /// framework (`routeAgentRequest`, `routePartykitRequest`, checked in their
+    /// `onBefore*` hooks) are not reported. The trace stays within one function:
+    /// a name passed in as a parameter by your own router is not followed. Code
+    /// inside a Durable Object is not checked: the request it reads is the one the
+    /// Worker chose to send, and what the Worker checked is not visible there.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/api/namespace/#idfromname
+    /// - https://developers.cloudflare.com/durable-objects/best-practices/rules-of-durable-objects/
+    pub static RULE = Rule {
+        name: "untrusted-object-name",
+        area: Area::General,
+        severity: Severity::Warning,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "A Durable Object name read from the request with no validation",
+        check: Check::File(check),
+    };
+}
 
 /// Where in the request a value comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
