@@ -59,21 +59,9 @@ pub fn discover(root: &Path) -> Discovered {
     drop(sender);
     for (path, size) in receiver {
         let relative = relative_to(root, &path);
-        let name = path
-            .file_name()
-            .map(|name| name.to_string_lossy().to_string())
-            .unwrap_or_default();
-        let is_config = CONFIG_NAMES.contains(&name.as_str());
-        let is_source = !name.ends_with(".d.ts")
-            && !name.ends_with(".d.mts")
-            && !name.ends_with(".d.cts")
-            && path
-                .extension()
-                .and_then(|ext| ext.to_str())
-                .is_some_and(|ext| SOURCE_EXTENSIONS.contains(&ext));
-        if !is_config && !is_source {
+        let Some(kind) = classify(&path) else {
             continue;
-        }
+        };
         if size > MAX_FILE_SIZE {
             found.notes.push(Diagnostic {
                 level: "note",
@@ -84,16 +72,52 @@ pub fn discover(root: &Path) -> Discovered {
             });
             continue;
         }
-        if is_config {
-            found.configs.push(relative);
-        } else {
-            found.sources.push(relative);
+        found.push(kind, relative);
+    }
+    found.sort();
+    found
+}
+
+/// What a file is to the analyzer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Config,
+    Source,
+}
+
+/// A wrangler config, a JS/TS source (not a declaration file), or neither.
+pub fn classify(path: &Path) -> Option<FileKind> {
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().to_string())
+        .unwrap_or_default();
+    if CONFIG_NAMES.contains(&name.as_str()) {
+        return Some(FileKind::Config);
+    }
+    let is_source = !name.ends_with(".d.ts")
+        && !name.ends_with(".d.mts")
+        && !name.ends_with(".d.cts")
+        && path
+            .extension()
+            .and_then(|ext| ext.to_str())
+            .is_some_and(|ext| SOURCE_EXTENSIONS.contains(&ext));
+    is_source.then_some(FileKind::Source)
+}
+
+impl Discovered {
+    pub fn push(&mut self, kind: FileKind, relative: PathBuf) {
+        match kind {
+            FileKind::Config => self.configs.push(relative),
+            FileKind::Source => self.sources.push(relative),
         }
     }
-    found.configs.sort();
-    found.sources.sort();
-    found.notes.sort_by(|a, b| a.file.cmp(&b.file));
-    found
+
+    /// Sort everything, so that what follows is deterministic.
+    pub fn sort(&mut self) {
+        self.configs.sort();
+        self.sources.sort();
+        self.notes.sort_by(|a, b| a.file.cmp(&b.file));
+    }
 }
 
 /// `path` relative to `root` (`root` itself when it is the file).

@@ -19,6 +19,7 @@ pub mod rules;
 pub mod semantic;
 pub mod sql;
 pub mod suppress;
+pub mod tester;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -86,6 +87,56 @@ pub fn analyze_observed(
             root.display()
         ));
     }
+    let found = discover::discover(root);
+    let read = |relative: &Path| read_text(&discover::absolute(root, relative));
+    Ok(analyze_discovered(
+        root, found, &read, answers, selection, progress,
+    ))
+}
+
+/// Reads a discovered file's text by its relative path; an `Err` is the
+/// diagnostic's message (`skipped: …` makes it a note).
+pub type ReadText<'r> = dyn Fn(&Path) -> Result<String, String> + Sync + 'r;
+
+/// Analyze files given as text, without touching the disk: `(relative path,
+/// text)` pairs, classified as [`discover::discover`] classifies files on
+/// disk (wrangler configs by name, sources by extension; anything else is
+/// ignored). The in-memory rule tester ([`tester`]) runs on this.
+pub fn analyze_texts(
+    files: &[(PathBuf, String)],
+    answers: &OptimizeAnswers,
+    selection: &Selection,
+) -> Analysis {
+    let mut found = discover::Discovered::default();
+    for (path, _) in files {
+        if let Some(kind) = discover::classify(path) {
+            found.push(kind, path.clone());
+        }
+    }
+    found.sort();
+    let texts: HashMap<&Path, &str> = files
+        .iter()
+        .map(|(path, text)| (path.as_path(), text.as_str()))
+        .collect();
+    let read = |relative: &Path| {
+        texts
+            .get(relative)
+            .map(|text| text.to_string())
+            .ok_or_else(|| "cannot read: not given".to_string())
+    };
+    analyze_discovered(Path::new(""), found, &read, answers, selection, &|_, _| {})
+}
+
+/// The analysis proper, once the files are known: parse, model, rules,
+/// findings. `read` gives each file's text.
+fn analyze_discovered(
+    root: &Path,
+    found: discover::Discovered,
+    read: &ReadText<'_>,
+    answers: &OptimizeAnswers,
+    selection: &Selection,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Analysis {
     let rules: Vec<&Registered> = RULES
         .iter()
         .filter(|registered| selection.includes(registered.code))
@@ -93,14 +144,12 @@ pub fn analyze_observed(
             answers.issue == finding::Area::General || registered.rule.area == answers.issue
         })
         .collect();
-    let found = discover::discover(root);
     let mut diagnostics = found.notes;
 
     let mut configs = Vec::new();
     let mut sources: HashMap<PathBuf, Arc<str>> = HashMap::new();
     for relative in &found.configs {
-        let path = discover::absolute(root, relative);
-        let text = match read_text(&path) {
+        let text = match read(relative) {
             Ok(text) => text,
             Err(message) => {
                 diagnostics.push(error_diagnostic(relative, None, message));
@@ -152,7 +201,7 @@ pub fn analyze_observed(
         .sources
         .par_iter()
         .map(|relative| {
-            let output = analyze_file(root, relative, answers, &hints, &file_rules);
+            let output = analyze_file(read, relative, answers, &hints, &file_rules);
             let done = parsed.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             progress(done, total);
             output
@@ -240,7 +289,7 @@ pub fn analyze_observed(
     let mut class_names: Vec<String> = do_classes.into_iter().map(|(_, class)| class).collect();
     class_names.sort();
     class_names.dedup();
-    Ok(Analysis {
+    Analysis {
         root: root.to_path_buf(),
         answers: *answers,
         findings,
@@ -248,7 +297,7 @@ pub fn analyze_observed(
         sources,
         do_classes: class_names,
         files_scanned: found.sources.len() + found.configs.len(),
-    })
+    }
 }
 
 struct FileOutput {
@@ -262,7 +311,7 @@ struct FileOutput {
 }
 
 fn analyze_file(
-    root: &Path,
+    read: &ReadText<'_>,
     relative: &Path,
     answers: &OptimizeAnswers,
     hints: &ProjectHints,
@@ -275,7 +324,7 @@ fn analyze_file(
         findings: Vec::new(),
         diagnostics: Vec::new(),
     };
-    let text = match read_text(&discover::absolute(root, relative)) {
+    let text = match read(relative) {
         Ok(text) => text,
         Err(message) => {
             output.diagnostics.push(Diagnostic {

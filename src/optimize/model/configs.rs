@@ -128,8 +128,6 @@ pub fn config_name(loaded: &LoadedConfig) -> String {
     crate::text::slash_path(&loaded.path)
 }
 
-/// Test helper: analyze a small project given as (path, text) pairs and
-/// return `CODE:file:line` for every finding of `code`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Backend {
     KeyValue,
@@ -183,33 +181,4 @@ pub fn key_value_classes(migrations: &[Migration]) -> Vec<KeyValueClass<'_>> {
         .collect();
     classes.sort_by_key(|class| class.created.range.start);
     classes
-}
-
-#[cfg(test)]
-pub fn project_findings(code: &str, files: &[(&str, &str)]) -> Vec<String> {
-    use crate::optimize::answers::OptimizeAnswers;
-    use crate::optimize::registry::Selection;
-
-    let directory = tempfile::tempdir().expect("temp dir");
-    for (path, text) in files {
-        let full = directory.path().join(path);
-        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
-        std::fs::write(full, text).expect("write");
-    }
-    let selection = Selection::parse(Some(code), None).expect("selection");
-    let analysis =
-        crate::optimize::analyze_with(directory.path(), &OptimizeAnswers::default(), &selection)
-            .expect("analysis");
-    analysis
-        .findings
-        .iter()
-        .map(|finding| {
-            format!(
-                "{}:{}:{}",
-                finding.code,
-                crate::text::slash_path(&finding.file),
-                finding.start.line
-            )
-        })
-        .collect()
 }

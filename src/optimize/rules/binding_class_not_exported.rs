@@ -184,7 +184,7 @@ fn import_specifier(from: &Path, to: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::import_specifier;
-    use crate::optimize::model::configs::project_findings;
+    use crate::optimize::tester::project_findings;
     use std::path::Path;
 
     const CONFIG: &str = r#"{

@@ -218,7 +218,7 @@ fn fix_is_unambiguous(
 
 #[cfg(test)]
 mod tests {
-    use crate::optimize::model::configs::project_findings;
+    use crate::optimize::tester::project_findings;
 
     const ROOM: &str = "import { DurableObject } from \"cloudflare:workers\";\nexport class Room extends DurableObject {}\nexport default { fetch() { return new Response(); } };\n";
 
@@ -262,26 +262,20 @@ mod tests {
     /// Analyze, apply the safe fixes, analyze again: DO701 is gone, the
     /// config still reads, and its comments are where they were.
     fn fixed(config_name: &str, config: &str, classes: &str) -> String {
-        use crate::optimize::answers::OptimizeAnswers;
-        use crate::optimize::registry::Selection;
-        use crate::optimize::{analyze_with, fix};
+        use crate::optimize::tester::Tester;
 
-        let directory = tempfile::tempdir().unwrap();
-        let root = directory.path();
-        std::fs::create_dir_all(root.join("src")).unwrap();
-        std::fs::write(root.join(config_name), config).unwrap();
-        std::fs::write(root.join("src/index.ts"), classes).unwrap();
-        let selection = Selection::parse(Some("DO701"), None).unwrap();
-        let answers = OptimizeAnswers::default();
-        let analysis = analyze_with(root, &answers, &selection).unwrap();
-        assert!(!analysis.findings.is_empty());
-        let planned = fix::plan(&analysis);
-        assert_eq!(planned.len(), 1, "one fixed file");
-        fix::write(root, &planned).unwrap();
-        let again = analyze_with(root, &answers, &Selection::default()).unwrap();
-        assert!(again.findings.iter().all(|finding| finding.code != "DO701"));
-        assert!(again.diagnostics.iter().all(|d| d.level != "error"));
-        std::fs::read_to_string(root.join(config_name)).unwrap()
+        let tester = Tester::new("DO701")
+            .file(config_name, config)
+            .file("src/index.ts", classes);
+        tester.assert_fires();
+        let fixed = tester.fixed();
+        assert_eq!(fixed.rounds, 1, "one round of fixes");
+        let mut after = tester.clone();
+        for (path, text) in &fixed.files {
+            after = after.file(path.clone(), text.clone());
+        }
+        after.assert_quiet();
+        fixed.text(config_name).unwrap().to_string()
     }
 
     #[test]
@@ -307,9 +301,8 @@ mod tests {
 
     #[test]
     fn no_safe_fix_when_ambiguous() {
-        use crate::optimize::answers::OptimizeAnswers;
-        use crate::optimize::registry::Selection;
-        use crate::optimize::{analyze_with, fix};
+        use crate::optimize::fix;
+        use crate::optimize::tester::Tester;
 
         // The environment keeps its own migrations; a class defined nowhere;
         // a class an (applied, then pruned) history deleted.
@@ -319,13 +312,10 @@ mod tests {
             r#"{ "main": "src/index.ts", "durable_objects": { "bindings": [{ "name": "R", "class_name": "Room" }] }, "migrations": [{ "tag": "v7", "deleted_classes": ["Room"] }] }"#,
         ];
         for config in configs {
-            let directory = tempfile::tempdir().unwrap();
-            std::fs::create_dir_all(directory.path().join("src")).unwrap();
-            std::fs::write(directory.path().join("wrangler.jsonc"), config).unwrap();
-            std::fs::write(directory.path().join("src/index.ts"), ROOM).unwrap();
-            let selection = Selection::parse(Some("DO701"), None).unwrap();
-            let analysis =
-                analyze_with(directory.path(), &OptimizeAnswers::default(), &selection).unwrap();
+            let analysis = Tester::new("DO701")
+                .config(config)
+                .file("src/index.ts", ROOM)
+                .run();
             assert_eq!(analysis.findings.len(), 1, "{config}");
             assert!(fix::plan(&analysis).is_empty(), "{config}");
         }

@@ -156,7 +156,7 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
 
 #[cfg(test)]
 mod tests {
-    use crate::optimize::model::configs::project_findings;
+    use crate::optimize::tester::project_findings;
 
     const CONFIG: &str = r#"{
   "name": "app",

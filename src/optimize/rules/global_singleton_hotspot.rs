@@ -99,19 +99,14 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
 
 #[cfg(test)]
 mod tests {
-    use crate::optimize::answers::{OptimizeAnswers, Scale};
-    use crate::optimize::registry::Selection;
+    use crate::optimize::answers::Scale;
+    use crate::optimize::tester::Tester;
 
     fn count(source: &str, scale: Scale) -> usize {
-        let directory = tempfile::tempdir().unwrap();
-        std::fs::write(directory.path().join("index.ts"), source).unwrap();
-        let answers = OptimizeAnswers {
-            scale,
-            ..OptimizeAnswers::default()
-        };
-        let selection = Selection::parse(Some("DO603"), None).unwrap();
-        crate::optimize::analyze_with(directory.path(), &answers, &selection)
-            .unwrap()
+        Tester::new("DO603")
+            .source(source)
+            .scale(scale)
+            .run()
             .findings
             .len()
     }

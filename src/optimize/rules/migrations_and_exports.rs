@@ -102,7 +102,7 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
 
 #[cfg(test)]
 mod tests {
-    use crate::optimize::model::configs::project_findings;
+    use crate::optimize::tester::project_findings;
 
     fn findings(name: &str, config: &str) -> Vec<String> {
         project_findings("DO708", &[(name, config)])

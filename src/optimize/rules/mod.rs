@@ -266,25 +266,21 @@ pub fn fix_for(file: &Path, edits: Vec<Edit>, applicability: Applicability) -> F
     }
 }
 
-/// Test helpers shared by the rules' inline tests.
+/// Test helpers shared by the rules' inline tests, on the in-memory
+/// [`crate::optimize::tester`] (nothing is written to disk).
 #[cfg(test)]
 pub(crate) mod testing {
-    use super::super::answers::OptimizeAnswers;
-    use super::super::registry;
+    use crate::optimize::tester::Tester;
 
-    /// Analyze one in-memory TypeScript file (plus an optional
-    /// `wrangler.jsonc`) and return the codes found for `code`.
+    /// Analyze one in-memory TypeScript file (`index.ts`, plus an optional
+    /// `wrangler.jsonc`) and return `CODE:line` for each finding of `code`.
     pub fn findings(code: &str, source: &str, config: Option<&str>) -> Vec<String> {
-        let directory = tempfile::tempdir().expect("temp dir");
-        std::fs::write(directory.path().join("index.ts"), source).expect("write source");
+        let mut tester = Tester::new(code).source(source);
         if let Some(config) = config {
-            std::fs::write(directory.path().join("wrangler.jsonc"), config).expect("write config");
+            tester = tester.config(config);
         }
-        let selection = registry::Selection::parse(Some(code), None).expect("selection");
-        let analysis =
-            super::super::analyze_with(directory.path(), &OptimizeAnswers::default(), &selection)
-                .expect("analysis");
-        analysis
+        tester
+            .run()
             .findings
             .iter()
             .map(|finding| format!("{}:{}", finding.code, finding.start.line))

@@ -161,7 +161,7 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
 
 #[cfg(test)]
 mod tests {
-    use crate::optimize::model::configs::project_findings;
+    use crate::optimize::tester::project_findings;
 
     const WORKER: &str = "export default {\n  async fetch(request: Request, env: Env) {\n    const stub = env.COUNTER.get(env.COUNTER.idFromName(\"a\"));\n    return Response.json(await stub.increment());\n  },\n};\n";
     const FETCH_ONLY: &str = "export default {\n  async fetch(request: Request, env: Env) {\n    const stub = env.COUNTER.get(env.COUNTER.idFromName(\"a\"));\n    return stub.fetch(request);\n  },\n};\n";

@@ -136,7 +136,7 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
 
 #[cfg(test)]
 mod tests {
-    use crate::optimize::model::configs::project_findings;
+    use crate::optimize::tester::project_findings;
 
     const SQL_ROOM: &str = "import { DurableObject } from \"cloudflare:workers\";\nexport class Room extends DurableObject {\n  list() { return this.ctx.storage.sql.exec(\"SELECT 1\").toArray(); }\n}\n";
     const KV_ROOM: &str = "import { DurableObject } from \"cloudflare:workers\";\nexport class Room extends DurableObject {\n  async get() { return this.ctx.storage.get(\"k\"); }\n}\n";
