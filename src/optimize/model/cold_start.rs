@@ -36,17 +36,8 @@ pub fn async_storage_method(
     if model.storage_path_at(receiver, id) != Some(StoragePath::Storage) {
         return None;
     }
-    [
-        "get",
-        "put",
-        "list",
-        "delete",
-        "deleteAll",
-        "getAlarm",
-        "setAlarm",
-        "deleteAlarm",
-        "transaction",
-    ]
-    .into_iter()
-    .find(|candidate| *candidate == name)
+    super::storage_api::ASYNC_METHODS
+        .iter()
+        .copied()
+        .find(|candidate| *candidate == name)
 }

@@ -33,6 +33,7 @@ pub mod configs;
 pub mod lifecycle;
 pub mod named_objects;
 pub mod project;
+pub mod storage_api;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};

@@ -10,6 +10,7 @@ use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::class_facts::{
     calls_within, is_entry, method_calls_named, set_alarm_calls, storage_text, this_method_calls,
 };
+use crate::optimize::model::storage_api;
 use crate::optimize::model::{FileModel, MethodRole, collect_binding_names};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{NodeId, argument, member_path, method_call};
@@ -118,7 +119,7 @@ fn is_schedule_read(model: &FileModel<'_>, id: NodeId, call: &CallExpression<'_>
         return false;
     };
     match method {
-        "get" | "list" | "getAlarm" => model.storage_path_at(receiver, id).is_some(),
+        _ if storage_api::is_read_method(method) => model.storage_path_at(receiver, id).is_some(),
         "one" | "toArray" | "exec" => model
             .text(call.span)
             .to_ascii_lowercase()

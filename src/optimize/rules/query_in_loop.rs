@@ -5,6 +5,7 @@ use oxc_span::GetSpan;
 
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::StoragePath;
+use crate::optimize::model::storage_api;
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{NodeId, argument, identifier_name, method_call};
 use crate::optimize::sql::{FilterOp, StatementKind};
@@ -137,7 +138,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         let Some((receiver, name)) = method_call(call) else {
             continue;
         };
-        if !matches!(name, "get" | "put" | "delete") {
+        if !storage_api::is_batchable_method(name) {
             continue;
         }
         if model.storage_path_at(receiver, call_node) != Some(StoragePath::Storage) {

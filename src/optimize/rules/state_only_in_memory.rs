@@ -8,6 +8,7 @@ use oxc_span::{GetSpan, Span};
 
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::lifecycle::{Binding, reads_clock, resolve};
+use crate::optimize::model::storage_api;
 use crate::optimize::model::{ClassModel, DoKind, FileModel};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{
@@ -505,7 +506,9 @@ fn is_load(model: &FileModel<'_>, node: NodeId, depth: u8) -> bool {
             AstKind::CallExpression(call) => member_path(&call.callee).is_some_and(|path| {
                 path.iter()
                     .any(|part| matches!(*part, "storage" | "sql" | "kv"))
-                    && matches!(path.last(), Some(&("get" | "list" | "exec" | "getAlarm")))
+                    && path
+                        .last()
+                        .is_some_and(|method| storage_api::is_read_or_query(method))
             }),
             AstKind::IdentifierReference(ident) if depth < 2 => {
                 matches!(resolve(model, id, ident.name.as_str()),
