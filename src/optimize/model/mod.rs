@@ -31,6 +31,7 @@ pub mod class_facts;
 pub mod cold_start;
 pub mod configs;
 pub mod lifecycle;
+pub mod name_origin;
 pub mod named_objects;
 pub mod project;
 pub mod storage_api;
