@@ -1,5 +1,5 @@
 //! The rules: one file per rule, named after it. Each file holds, in order,
-//! the rule declared with [`declare_rule!`] (its documentation as doc
+//! the rule declared with `declare_rule!` (its documentation as doc
 //! comments, printed by `do-wizard explain`, then its metadata), its check,
 //! and small inline tests. Codes are assigned only in
 //! [`crate::optimize::registry`]; a rule that needs its own code (to read
@@ -129,7 +129,7 @@ pub struct Rule {
     pub fix: FixAvailability,
     /// One line for `do-wizard rules` and SARIF `shortDescription`.
     pub summary: &'static str,
-    /// The rule's `///` comments as [`declare_rule!`] captured them: one
+    /// The rule's `///` comments as `declare_rule!` captured them: one
     /// line each, still led by the space after `///`. Read through
     /// [`Rule::docs`].
     pub doc_comment: &'static str,
