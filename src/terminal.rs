@@ -16,7 +16,7 @@
 //!   no-color.org rule: `NO_COLOR=` set but empty does not disable colour).
 //!
 //! The raw-mode guard, the panic hook and the signal thread live with the
-//! full-screen UI ([`crate::tui::terminal`]).
+//! full-screen UI (`tui::terminal`).
 
 use std::ffi::OsStr;
 use std::io::IsTerminal;

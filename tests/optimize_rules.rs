@@ -1,5 +1,5 @@
 //! Rule fixtures, one test per directory `tests/fixtures/optimize/<rule-name>/`
-//! (so `cargo test --test optimize_rules query_in_loop` runs one rule's
+//! (so `cargo test --test tests optimize_rules::query_in_loop` runs one rule's
 //! fixtures). Each directory holds `fires_*` and `quiet_*` fixtures (a
 //! source file, or a directory that is a whole mini project); file fixtures
 //! are analyzed together with the directory's `wrangler.jsonc` /

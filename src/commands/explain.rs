@@ -51,7 +51,7 @@ pub fn explain_text(registered: &registry::Registered) -> String {
 /// then every rule's documentation.
 pub fn catalog_markdown() -> String {
     let mut out = String::from(
-        "# The optimize rule catalog\n\nGenerated from the rule registry: `UPDATE_DOCS=1 cargo test --test rules_docs` rewrites it.\n`do-wizard explain CODE` prints one entry; `do-wizard rules` prints the table.\n\n| code | name | area | severity | fix | summary |\n|---|---|---|---|---|---|\n",
+        "# The optimize rule catalog\n\nGenerated from the rule registry: `UPDATE_DOCS=1 cargo test --test tests rules_docs` rewrites it.\n`do-wizard explain CODE` prints one entry; `do-wizard rules` prints the table.\n\n| code | name | area | severity | fix | summary |\n|---|---|---|---|---|---|\n",
     );
     for registered in RULES {
         let rule = registered.rule;

@@ -1,7 +1,7 @@
 //! The answers an analysis runs with: the issue (which rules run), the scale
 //! (severity) and the priority (order). Typed values only; where they come
 //! from (flags, an answers file, prompts) is the command's business
-//! ([`crate::flow::optimize_answers`]).
+//! (`flow::optimize_answers`).
 
 use serde::Serialize;
 

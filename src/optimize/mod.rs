@@ -5,7 +5,7 @@
 //! first, then every source file in parallel with oxc) → [`model`] (per-file
 //! semantic facts; file rules run here while the AST is alive) → [`model::project`]
 //! (facts of all files merged with the configs; project rules) → findings,
-//! sorted by the answers' priority. Reporting lives in [`crate::report`].
+//! sorted by the answers' priority. Reporting lives in `report`, above this module.
 //!
 //! [`analyze`] is the entry point the CLI and the interactive front end share.
 
