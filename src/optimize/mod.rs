@@ -426,7 +426,7 @@ fn make_finding(
     lines: &LineIndex,
     answers: &OptimizeAnswers,
 ) -> Option<Finding> {
-    if suppress::is_suppressed(text, violation.range.start, registered.code) {
+    if suppress::is_suppressed(text, lines, violation.range.start, registered.code) {
         return None;
     }
     let autofix = violation

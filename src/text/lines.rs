@@ -137,6 +137,12 @@ impl LineIndex {
         }
     }
 
+    /// The 1-based line that holds byte `offset` of `text`.
+    pub fn line_number(&self, text: &str, offset: usize) -> usize {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        self.starts.partition_point(|&start| start <= offset)
+    }
+
     /// Every line of `text`, without terminators. Unlike [`str::lines`], a
     /// lone CR (and in JavaScript U+2028/U+2029) ends a line, and a final
     /// terminator is followed by an empty last line.

@@ -9,6 +9,7 @@ use crate::optimize::model::configs::{Ownership, active_configs, main_file};
 use crate::optimize::model::project::{LoadedConfig, ProjectModel};
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
 use crate::optimize::suppress::is_suppressed;
+use crate::text::{LineEndings, LineIndex};
 
 declare_rule! {
     /// **What it does**
@@ -129,12 +130,13 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
             .any(|entry| entry.is_durable_object());
         // The classes one safe migration can create (not suppressed here).
         let code = context.code;
+        let lines = LineIndex::new(&config.text, LineEndings::Config);
         let fixable: Vec<&str> = missing
             .iter()
             .filter(|binding| {
                 !uses_exports
                     && fix_is_unambiguous(project, &ownership, loaded, binding)
-                    && !is_suppressed(&config.text, binding.class_name.range.start, code)
+                    && !is_suppressed(&config.text, &lines, binding.class_name.range.start, code)
             })
             .map(|binding| binding.class_name.value.as_str())
             .collect();
