@@ -6,14 +6,14 @@ pub mod new;
 pub mod optimize;
 
 use crate::Outcome;
-use crate::tui::terminal;
+use crate::terminal::screen;
 
 /// What quitting an interactive run prints and returns: `Quit; {nothing}.`
 /// on stderr, and [`Outcome::Interrupted`] when a signal ended it (so the
 /// exit code is 130), else [`Outcome::Success`].
 pub(crate) fn quit(nothing: &str) -> Outcome {
     eprintln!("Quit; {nothing}.");
-    if terminal::was_interrupted() {
+    if screen::was_interrupted() {
         Outcome::Interrupted
     } else {
         Outcome::Success

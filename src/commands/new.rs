@@ -35,10 +35,10 @@ use crate::flow::{Completion, NewAnswers, NewFlow, Prompter, drive};
 use crate::input_error;
 use crate::recommend::{self, Recommendation};
 use crate::render::{self, Plan, write};
+use crate::terminal::screen::{self, FullScreen};
 use crate::terminal::{Environment, Interaction as Mode};
 use crate::tui::event::TerminalEvents;
 use crate::tui::review::{AnsweredQuestion, Review, ReviewOutcome};
-use crate::tui::terminal::{self, FullScreen};
 
 /// Run `new` with the arguments from the command line.
 pub fn run(args: &NewArgs) -> anyhow::Result<Outcome> {
@@ -76,7 +76,7 @@ pub fn run(args: &NewArgs) -> anyhow::Result<Outcome> {
     }
 
     if mode == Mode::FullScreen {
-        terminal::begin_interactive();
+        screen::begin_interactive();
     }
     let mut front = match mode {
         Mode::FullScreen => Front::FullScreen(TerminalPrompter::new(false)),
@@ -211,7 +211,7 @@ fn finish(args: &NewArgs, decided: Decided) -> anyhow::Result<Outcome> {
     }
     {
         // A signal waits for the write to finish before the process exits.
-        let _writing = terminal::critical_section();
+        let _writing = screen::critical_section();
         write::write_plan(&plan, &target, args.force)?;
     }
     after_write(&answers, &target);

@@ -36,11 +36,11 @@ use crate::optimize::fix::{self, FixedFile};
 use crate::optimize::registry::Selection;
 use crate::optimize::{Analysis, analyze_observed, analyze_with, discover};
 use crate::report::{self, Format};
+use crate::terminal::screen::{self, FullScreen};
 use crate::terminal::{Environment, Interaction};
 use crate::tui::event::TerminalEvents;
 use crate::tui::findings::{Browser, BrowserOutcome};
 use crate::tui::progress::Progress;
-use crate::tui::terminal::{self, FullScreen};
 
 pub fn run(args: &OptimizeArgs) -> anyhow::Result<Outcome> {
     let environment = Environment::detect();
@@ -169,7 +169,7 @@ fn ask_open(partial: PartialAnswers, full_screen: bool) -> anyhow::Result<Option
         }
     }
     let completion = if full_screen {
-        terminal::begin_interactive();
+        screen::begin_interactive();
         drive(&mut flow, &mut TerminalPrompter::new(false))?
     } else {
         let mut prompter = PlainPrompter::new(std::io::stdin().lock(), std::io::stderr());
@@ -215,7 +215,7 @@ fn browse_findings(
     answers: &OptimizeAnswers,
     selection: &Selection,
 ) -> anyhow::Result<(Analysis, bool)> {
-    terminal::begin_interactive();
+    screen::begin_interactive();
     let report_path = PathBuf::from(REPORT_FILE);
     let mut browser = Browser::new(analysis, &report_path);
     let mut screen = FullScreen::enter()?;
@@ -270,7 +270,7 @@ fn browse_findings(
     drop(screen);
     // The browser's screen is gone; leave a line that says where things stand.
     eprintln!("{}", closing_line(&browser.analysis));
-    Ok((browser.analysis, terminal::was_interrupted()))
+    Ok((browser.analysis, screen::was_interrupted()))
 }
 
 /// `3 findings (0 error, 1 warning, 2 info) in 3 files. …`
@@ -300,7 +300,7 @@ fn closing_line(analysis: &Analysis) -> String {
 fn write_report(analysis: &Analysis, path: &Path) -> anyhow::Result<()> {
     let text = crate::report::markdown::render(analysis);
     let temporary = path.with_extension("md.do-wizard-tmp");
-    let _writing = terminal::critical_section();
+    let _writing = screen::critical_section();
     std::fs::write(&temporary, text).with_context(|| format!("writing {}", temporary.display()))?;
     std::fs::rename(&temporary, path).with_context(|| format!("writing {}", path.display()))
 }
@@ -339,7 +339,7 @@ fn apply_fix(analysis: &Analysis, index: usize, root: &Path) -> anyhow::Result<S
         after,
         fixes: 1,
     };
-    let _writing = terminal::critical_section();
+    let _writing = screen::critical_section();
     fix::write(root, &[fixed])?;
     Ok(place)
 }

@@ -14,7 +14,8 @@
 //!
 //! [`run`] is generic over the ratatui backend and the event source, so
 //! tests drive it with `TestBackend` and scripted keys, and snapshot what it
-//! drew. [`terminal`] owns entering and restoring the real terminal.
+//! drew. [`crate::terminal::screen`] owns entering and restoring the real
+//! terminal.
 
 pub mod event;
 pub mod findings;
@@ -23,7 +24,6 @@ pub mod keys;
 pub mod plain;
 pub mod progress;
 pub mod review;
-pub mod terminal;
 pub mod theme;
 pub mod widgets;
 

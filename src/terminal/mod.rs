@@ -15,8 +15,10 @@
 //! - colour is allowed unless `NO_COLOR` is set to a non-empty value (the
 //!   no-color.org rule: `NO_COLOR=` set but empty does not disable colour).
 //!
-//! The raw-mode guard, the panic hook and the signal thread live with the
-//! full-screen UI (`tui::terminal`).
+//! [`screen`] holds the rest of the terminal handling: the raw-mode and
+//! alternate-screen guard, the panic hook and the signal thread.
+
+pub mod screen;
 
 use std::ffi::OsStr;
 use std::io::IsTerminal;

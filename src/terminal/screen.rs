@@ -10,7 +10,7 @@
 //!   message lands on the normal screen and the shell is usable;
 //! - SIGINT, SIGTERM, SIGHUP: a signal thread. While a full-screen loop runs
 //!   it only raises a flag that the loop's event source turns into
-//!   [`super::event::Event::Interrupt`] (the screen then quits through its
+//!   `tui::event::Event::Interrupt` (the screen then quits through its
 //!   normal path, dropping the guard). Outside a loop (an inquire prompt, a
 //!   write) it restores the terminal itself and exits with 128 + the signal,
 //!   after waiting for any write guarded by [`critical_section`], so a signal
