@@ -14,8 +14,9 @@ pub mod sarif;
 
 use crate::optimize::Analysis;
 
-/// The output formats of `do-wizard optimize --format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// The output formats of `do-wizard optimize --format` (the command-line
+/// names are given in `cli.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Text,
     Markdown,
