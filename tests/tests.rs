@@ -7,6 +7,7 @@
 
 mod util;
 
+mod layers;
 mod new_bad_input;
 mod new_render;
 mod optimize_cli;
