@@ -107,9 +107,18 @@ pub struct LineIndex {
     starts: Vec<usize>,
     /// Byte offset where each line's terminator begins (or the text ends).
     ends: Vec<usize>,
+    /// Inside lines longer than [`ANCHOR_SPACING`] bytes (minified code):
+    /// `(byte offset, characters from the line start)` about every
+    /// [`ANCHOR_SPACING`] bytes, sorted, so a column is counted from the
+    /// nearest anchor and a position costs at most that many bytes.
+    anchors: Vec<(usize, usize)>,
 }
 
+/// Bytes between two column anchors in a long line.
+const ANCHOR_SPACING: usize = 4096;
+
 impl LineIndex {
+    /// Index `text`; linear in its length.
     pub fn new(text: &str, endings: LineEndings) -> Self {
         let mut starts = vec![0];
         let mut ends = Vec::new();
@@ -118,7 +127,21 @@ impl LineIndex {
             starts.push(start);
         }
         ends.push(text.len());
-        LineIndex { starts, ends }
+        let mut anchors = Vec::new();
+        for (&start, &end) in starts.iter().zip(&ends) {
+            let (mut at, mut column) = (start, 0);
+            while end - at > ANCHOR_SPACING {
+                let next = floor_char_boundary(text, at + ANCHOR_SPACING);
+                column += text[at..next].chars().count();
+                anchors.push((next, column));
+                at = next;
+            }
+        }
+        LineIndex {
+            starts,
+            ends,
+            anchors,
+        }
     }
 
     /// How many lines the text has (an empty text has one).
@@ -131,9 +154,18 @@ impl LineIndex {
     pub fn position(&self, text: &str, offset: usize) -> Position {
         let offset = floor_char_boundary(text, offset.min(text.len()));
         let line = self.starts.partition_point(|&start| start <= offset) - 1;
+        let line_start = self.starts[line];
+        // The nearest anchor at or before `offset`, if it is on this line.
+        let (from, counted) = self.anchors[..self
+            .anchors
+            .partition_point(|&(anchor, _)| anchor <= offset)]
+            .last()
+            .filter(|&&(anchor, _)| anchor >= line_start)
+            .copied()
+            .unwrap_or((line_start, 0));
         Position {
             line: line + 1,
-            column: text[self.starts[line]..offset].chars().count() + 1,
+            column: counted + text[from..offset].chars().count() + 1,
         }
     }
 
@@ -237,6 +269,24 @@ mod tests {
         assert_eq!(index.line(text, 3), Some("  fetch(x);"));
         // In a config they are ordinary characters.
         assert_eq!(both(text, offset, LineEndings::Config).line, 1);
+    }
+
+    /// A minified line of megabytes: the index counts columns from an
+    /// anchor near the offset, and gets the same answer as a full scan.
+    #[test]
+    fn long_lines_give_the_same_columns_as_a_scan() {
+        let line = "é".repeat(3000) + "x;" + &"ü".repeat(5000);
+        let text = format!("{line}\r\n{line}\n\n{}", "y".repeat(9000));
+        for endings in [LineEndings::JavaScript, LineEndings::Config] {
+            let index = LineIndex::new(&text, endings);
+            for offset in (0..=text.len() + 2).step_by(97) {
+                assert_eq!(
+                    index.position(&text, offset),
+                    Position::of(&text, offset, endings),
+                    "offset {offset}"
+                );
+            }
+        }
     }
 
     #[test]
