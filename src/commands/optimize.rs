@@ -24,10 +24,10 @@ use anyhow::Context as _;
 
 use crate::Outcome;
 use crate::cli::OptimizeArgs;
+use crate::flow::inquire_prompter::TerminalPrompter;
 use crate::flow::optimize_answers::PartialAnswers;
 use crate::flow::optimize_questions::QUESTIONS;
 use crate::flow::plain::PlainPrompter;
-use crate::flow::terminal::TerminalPrompter;
 use crate::flow::{Answer, Completion, Prompter, QuestionFlow, TableFlow, drive};
 use crate::input_error;
 use crate::optimize::answers::OptimizeAnswers;
