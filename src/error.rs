@@ -47,11 +47,96 @@ macro_rules! input_error {
 /// chain of causes joined by `: `.
 pub fn render(error: &anyhow::Error) -> String {
     if let Some(input) = error.downcast_ref::<InputError>() {
-        return input.to_string();
+        return one_line(input.message());
     }
-    error
-        .chain()
-        .map(|cause| cause.to_string())
-        .collect::<Vec<_>>()
-        .join(": ")
+    one_line(
+        &error
+            .chain()
+            .map(|cause| cause.to_string())
+            .collect::<Vec<_>>()
+            .join(": "),
+    )
+}
+
+/// The longest piece of user input a message quotes, in characters.
+pub const QUOTE_LIMIT: usize = 200;
+
+/// User input made safe to show inside a one-line message: control
+/// characters (newlines, ESC, NUL, …) and the Unicode line separators are
+/// escaped, and anything past [`QUOTE_LIMIT`] characters is cut with `…`.
+pub fn quote(input: &str) -> String {
+    let mut out = String::new();
+    for (count, character) in input.chars().enumerate() {
+        if count == QUOTE_LIMIT {
+            out.push('…');
+            break;
+        }
+        push_escaped(&mut out, character);
+    }
+    out
+}
+
+fn push_escaped(out: &mut String, character: char) {
+    match character {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        character
+            if character.is_control()
+                || matches!(character, '\u{2028}' | '\u{2029}' | '\u{85}') =>
+        {
+            out.push_str(&character.escape_unicode().to_string());
+        }
+        character => out.push(character),
+    }
+}
+
+/// A message made one line: every control character escaped (the last
+/// guard; each message quotes its input with [`quote`] first).
+pub fn one_line(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    for character in message.chars() {
+        push_escaped(&mut out, character);
+    }
+    out
+}
+
+/// Text from a scanned repository (a file name, a line of source, a message
+/// quoting code) made safe for a report read in a terminal: control
+/// characters other than newline and tab, and the Unicode line separators,
+/// are escaped, so a file cannot move the cursor, retitle or clear the
+/// terminal, or forge report lines.
+pub fn printable(text: &str) -> String {
+    if !text
+        .chars()
+        .any(|character| needs_escape(character) && !matches!(character, '\n' | '\t'))
+    {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for character in text.chars() {
+        match character {
+            '\n' | '\t' => out.push(character),
+            character => push_escaped(&mut out, character),
+        }
+    }
+    out
+}
+
+fn needs_escape(character: char) -> bool {
+    character.is_control() || matches!(character, '\u{2028}' | '\u{2029}')
+}
+
+/// A relative path as a URI reference (SARIF `artifactLocation.uri`): every
+/// byte outside RFC 3986's unreserved set and `/` is percent-encoded.
+pub fn uri_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }

@@ -21,6 +21,7 @@ pub mod report;
 pub mod terminal;
 pub mod text;
 pub mod tui;
+pub mod write;
 
 /// What a successful run asks the process to exit with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

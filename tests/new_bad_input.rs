@@ -191,3 +191,146 @@ fn bad_compatibility_date() {
     );
     only(tmp.path(), &["answers.json"]);
 }
+
+// Input hygiene (the safe-writes issue): every message is one line, names the
+// file and the field, quotes at most about 200 characters of input, and
+// escapes control characters.
+
+#[test]
+fn a_value_holding_newlines_gives_one_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    answers(tmp.path(), "{\"use_case\": \"real\\ntime\\r\\n\"}");
+    let line = refused(&run(
+        &["new", "--answers", "answers.json", "out"],
+        tmp.path(),
+    ));
+    assert!(
+        line.contains("`real\\ntime\\r\\n` is not an option"),
+        "{line}"
+    );
+    only(tmp.path(), &["answers.json"]);
+}
+
+#[test]
+fn escape_and_nul_in_a_value_are_not_echoed_raw() {
+    let tmp = tempfile::tempdir().unwrap();
+    answers(
+        tmp.path(),
+        "{\"project_name\": \"x\\u001b]0;pwned\\u0007\\u0000\"}",
+    );
+    let output = run(
+        &["new", "--answers", "answers.json", "--yes", "out"],
+        tmp.path(),
+    );
+    let line = refused(&output);
+    assert!(
+        !output
+            .stderr
+            .iter()
+            .any(|byte| *byte < 0x20 && *byte != b'\n'),
+        "{line}"
+    );
+    assert!(line.contains("\\u{1b}]0;pwned\\u{7}\\u{0}"), "{line}");
+    assert!(line.contains("answers.json:1: `project_name`"), "{line}");
+}
+
+#[test]
+fn a_huge_value_is_quoted_short() {
+    let tmp = tempfile::tempdir().unwrap();
+    let value = "z".repeat(500_000);
+    answers(tmp.path(), &format!("{{\"use_case\": \"{value}\"}}"));
+    let line = refused(&run(
+        &["new", "--answers", "answers.json", "out"],
+        tmp.path(),
+    ));
+    assert!(line.len() < 600, "{} characters", line.len());
+    assert!(line.contains("…` is not an option"), "{line}");
+}
+
+#[test]
+fn an_answers_file_over_one_mebibyte_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let padding = " ".repeat(1024 * 1024);
+    answers(
+        tmp.path(),
+        &format!("{{\"use_case\": \"realtime\"{padding}}}"),
+    );
+    let line = refused(&run(
+        &["new", "--answers", "answers.json", "out"],
+        tmp.path(),
+    ));
+    assert!(
+        line.contains("answers.json") && line.contains("over 1 MiB"),
+        "{line}"
+    );
+    only(tmp.path(), &["answers.json"]);
+}
+
+#[test]
+fn dev_zero_as_answers_is_refused_not_read_forever() {
+    let tmp = tempfile::tempdir().unwrap();
+    let line = refused(&run(&["new", "--answers", "/dev/zero", "out"], tmp.path()));
+    assert!(line.contains("/dev/zero"), "{line}");
+}
+
+#[test]
+fn a_utf8_byte_order_mark_is_accepted() {
+    let tmp = tempfile::tempdir().unwrap();
+    answers(
+        tmp.path(),
+        "\u{feff}{\"use_case\": \"realtime\", \"project_name\": \"bom-chat\"}",
+    );
+    let output = run(
+        &["new", "--answers", "answers.json", "--yes", "--dry-run"],
+        tmp.path(),
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+}
+
+#[test]
+fn a_huge_number_is_called_a_number() {
+    let tmp = tempfile::tempdir().unwrap();
+    answers(tmp.path(), "{\"scale\": 1e999999}");
+    let line = refused(&run(
+        &["new", "--answers", "answers.json", "out"],
+        tmp.path(),
+    ));
+    assert!(line.contains("`scale`: expected one of"), "{line}");
+    assert!(line.contains("found the number 1e999999"), "{line}");
+}
+
+#[test]
+fn a_dir_error_names_the_file_and_the_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::create_dir(tmp.path().join("taken")).unwrap();
+    fs::write(tmp.path().join("taken/x"), "x").unwrap();
+    answers(
+        tmp.path(),
+        "{\"use_case\": \"realtime\",\n\"dir\": \"taken\"}",
+    );
+    let line = refused(&run(
+        &["new", "--answers", "answers.json", "--yes"],
+        tmp.path(),
+    ));
+    assert!(line.starts_with("error: answers.json:2: `dir`: "), "{line}");
+    assert!(line.contains("is not empty"), "{line}");
+}
+
+#[test]
+fn new_force_refuses_a_directory_symlink_in_the_target_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outside = tmp.path().join("outside");
+    fs::create_dir(&outside).unwrap();
+    let target = tmp.path().join("app");
+    fs::create_dir(&target).unwrap();
+    std::os::unix::fs::symlink(&outside, target.join("src")).unwrap();
+    answers(tmp.path(), "{\"use_case\": \"realtime\"}");
+    let line = refused(&run(
+        &["new", "--answers", "answers.json", "--force", "app"],
+        tmp.path(),
+    ));
+    assert!(line.contains("symbolic link"), "{line}");
+    assert!(fs::read_dir(&outside).unwrap().next().is_none());
+    only(&target, &["src"]);
+    only(tmp.path(), &["answers.json", "app", "outside"]);
+}

@@ -70,6 +70,8 @@ pub fn run(args: &NewArgs) -> anyhow::Result<Outcome> {
         }
     }
     if mode == Mode::Scripted {
+        // SIGINT/SIGTERM in a script: never half a project, no staging left.
+        screen::handle_signals();
         flow.fill_defaults();
         let decided = decide(args, file.as_ref(), &flow)?;
         return finish(args, decided);
@@ -179,7 +181,13 @@ fn decide(args: &NewArgs, file: Option<&AnswersFile>, flow: &NewFlow) -> anyhow:
     let recommendation = recommend::recommend(&answers.requirements, &answers.overrides)
         .map_err(|(id, message)| place(file, id, message))?;
     let target = target_dir(args, &answers);
-    write::check_target(&target, args.force)?;
+    // A `dir` from the answers file is named with its file and line.
+    write::check_target(&target, args.force).map_err(|error| match file {
+        Some(file) if args.dir.is_none() && file.get("dir").is_some() => {
+            file.error_at("dir", crate::error::render(&error)).into()
+        }
+        _ => error,
+    })?;
     let plan = render::plan(&answers, &recommendation)?;
     Ok(Decided {
         answers,
@@ -209,11 +217,9 @@ fn finish(args: &NewArgs, decided: Decided) -> anyhow::Result<Outcome> {
         }
         return Ok(Outcome::Success);
     }
-    {
-        // A signal waits for the write to finish before the process exits.
-        let _writing = screen::critical_section();
-        write::write_plan(&plan, &target, args.force)?;
-    }
+    // A signal waits for the moves into place (the write layer holds the
+    // critical section), and removes an uncommitted staging directory.
+    write::write_plan(&plan, &target, args.force)?;
     after_write(&answers, &target);
     print!(
         "{}",

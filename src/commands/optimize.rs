@@ -94,6 +94,7 @@ pub fn run(args: &OptimizeArgs) -> anyhow::Result<Outcome> {
     }
     let mut analysis = analyze_with(&args.path, &answers, &selection)?;
     let mut stderr_notes = String::new();
+    let mut touched: Vec<PathBuf> = Vec::new();
     if args.fix {
         for round in 0..fix::MAX_ROUNDS {
             let planned = fix::plan(&analysis);
@@ -107,6 +108,7 @@ pub fn run(args: &OptimizeArgs) -> anyhow::Result<Outcome> {
                 break;
             }
             fix::write(&args.path, &planned)?;
+            touched.extend(planned.iter().map(|file| file.path.clone()));
             let count: usize = planned.iter().map(|file| file.fixes).sum();
             stderr_notes.push_str(&format!(
                 "fixed {count} finding{} in {} file{} (round {})\n",
@@ -129,15 +131,25 @@ pub fn run(args: &OptimizeArgs) -> anyhow::Result<Outcome> {
         }
     }
     match &args.output {
-        Some(path) => std::fs::write(path, &rendered)
-            .map_err(|error| input_error!("cannot write {}: {error}", path.display()))?,
+        Some(path) => crate::write::write_file(path, rendered.as_bytes())?,
         None => {
             let mut stdout = std::io::stdout().lock();
             stdout.write_all(rendered.as_bytes())?;
             stdout.flush()?;
         }
     }
-    Ok(if failing(&analysis, fail_on) {
+    // Every fix is checked to parse before it is written; should a touched
+    // file still fail to parse, the run must not pass.
+    let broken: Vec<String> = analysis
+        .diagnostics
+        .iter()
+        .filter(|diagnostic| diagnostic.level == "error" && touched.contains(&diagnostic.file))
+        .map(|diagnostic| crate::text::slash_path(&diagnostic.file))
+        .collect();
+    for path in &broken {
+        eprintln!("error: {path} no longer parses after --fix; please report this as a bug");
+    }
+    Ok(if !broken.is_empty() || failing(&analysis, fail_on) {
         Outcome::Findings
     } else {
         Outcome::Success
@@ -296,13 +308,10 @@ fn closing_line(analysis: &Analysis) -> String {
     )
 }
 
-/// Write the markdown report atomically (a temporary file renamed over it).
+/// Write the markdown report through the safe write layer.
 fn write_report(analysis: &Analysis, path: &Path) -> anyhow::Result<()> {
     let text = crate::report::markdown::render(analysis);
-    let temporary = path.with_extension("md.do-wizard-tmp");
-    let _writing = screen::critical_section();
-    std::fs::write(&temporary, text).with_context(|| format!("writing {}", temporary.display()))?;
-    std::fs::rename(&temporary, path).with_context(|| format!("writing {}", path.display()))
+    crate::write::write_file(path, text.as_bytes())
 }
 
 /// Apply finding `index`'s safe fix on its own; returns `file:line`. The
@@ -339,7 +348,6 @@ fn apply_fix(analysis: &Analysis, index: usize, root: &Path) -> anyhow::Result<S
         after,
         fixes: 1,
     };
-    let _writing = screen::critical_section();
     fix::write(root, &[fixed])?;
     Ok(place)
 }

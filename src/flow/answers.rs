@@ -61,7 +61,10 @@ impl Answer {
             Kind::Confirm => match text {
                 "true" | "yes" => Ok(Answer::Flag(true)),
                 "false" | "no" => Ok(Answer::Flag(false)),
-                _ => Err(format!("expected true or false, found `{text}`")),
+                _ => Err(format!(
+                    "expected true or false, found `{}`",
+                    crate::error::quote(text)
+                )),
             },
         }
     }
@@ -90,16 +93,21 @@ impl Answer {
             (Kind::MultiSelect, Value::String(text)) => many_of(question, &[text.as_str()]),
             (Kind::Text, Value::String(text)) => Ok(Answer::Text(text.clone())),
             (Kind::Confirm, Value::Bool(flag)) => Ok(Answer::Flag(*flag)),
-            (kind, other) => Err(format!(
+            (_, other) => Err(format!(
                 "expected {}, found {}",
-                match kind {
-                    Kind::Select => format!("one of {}", question.allowed_values()),
-                    Kind::MultiSelect => format!("an array of {}", question.allowed_values()),
-                    Kind::Text => "a string".to_string(),
-                    Kind::Confirm => "true or false".to_string(),
-                },
+                Self::expectation(question),
                 describe(other)
             )),
+        }
+    }
+
+    /// What an answer to `question` must be, for messages.
+    pub fn expectation(question: &Question) -> String {
+        match question.kind {
+            Kind::Select => format!("one of {}", question.allowed_values()),
+            Kind::MultiSelect => format!("an array of {}", question.allowed_values()),
+            Kind::Text => "a string".to_string(),
+            Kind::Confirm => "true or false".to_string(),
         }
     }
 
@@ -117,7 +125,8 @@ fn one_of(question: &Question, text: &str) -> Result<String, String> {
     match question.choice(text) {
         Some(choice) => Ok(choice.value.to_string()),
         None => Err(format!(
-            "`{text}` is not an option; expected {}",
+            "`{}` is not an option; expected {}",
+            crate::error::quote(text),
             question.allowed_values()
         )),
     }
@@ -142,8 +151,8 @@ fn describe(value: &serde_json::Value) -> String {
     match value {
         Value::Null => "null".to_string(),
         Value::Bool(flag) => format!("`{flag}`"),
-        Value::Number(number) => format!("the number {number}"),
-        Value::String(text) => format!("the string \"{text}\""),
+        Value::Number(number) => format!("the number {}", crate::error::quote(&number.to_string())),
+        Value::String(text) => format!("the string \"{}\"", crate::error::quote(text)),
         Value::Array(_) => "an array".to_string(),
         Value::Object(_) => "an object".to_string(),
     }

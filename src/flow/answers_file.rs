@@ -43,24 +43,57 @@ impl AnswersFile {
         match self.get(id) {
             Some(entry) => InputError::new(format!(
                 "{}:{}: `{id}`: {message}",
-                self.path.display(),
+                shown(&self.path),
                 entry.line
             )),
-            None => InputError::new(format!("{}: `{id}`: {message}", self.path.display())),
+            None => InputError::new(format!("{}: `{id}`: {message}", shown(&self.path))),
         }
     }
 }
 
-/// Read and validate an answers file against `questions`.
+/// The largest answers file read: a real one is a few hundred bytes.
+pub const MAX_ANSWERS_BYTES: u64 = 1024 * 1024;
+
+/// Read and validate an answers file against `questions`. At most
+/// [`MAX_ANSWERS_BYTES`] are read (`/dev/zero` is refused, not read until
+/// memory runs out); a UTF-8 byte-order mark is accepted.
 pub fn read(path: &Path, questions: &[Question]) -> anyhow::Result<AnswersFile> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|error| input_error!("cannot read answers file {}: {error}", path.display()))?;
+    use std::io::Read as _;
+    let cannot = |error: &dyn std::fmt::Display| {
+        input_error!("cannot read answers file {}: {error}", shown(path))
+    };
+    let file = std::fs::File::open(path).map_err(|error| cannot(&error))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_ANSWERS_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|error| cannot(&error))?;
+    if bytes.len() as u64 > MAX_ANSWERS_BYTES {
+        return Err(input_error!(
+            "{}: the answers file is over 1 MiB; an answers file holds a few answers",
+            shown(path)
+        ));
+    }
+    let text = String::from_utf8(bytes).map_err(|error| {
+        input_error!(
+            "{}: not UTF-8 text (invalid byte at offset {})",
+            shown(path),
+            error.utf8_error().valid_up_to()
+        )
+    })?;
     parse(path, &text, questions)
+}
+
+/// A path as messages show it: control characters escaped, long ones cut.
+pub fn shown(path: &Path) -> String {
+    crate::error::quote(&path.to_string_lossy())
 }
 
 /// Validate the text of an answers file; `path` is only used in messages.
 pub fn parse(path: &Path, text: &str, questions: &[Question]) -> anyhow::Result<AnswersFile> {
-    let shown = path.display();
+    let shown = shown(path);
+    // A byte-order mark (as some Windows editors write) is not an error; the
+    // offsets below are in the text after it, lines are unchanged.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let parsed = parse_to_ast(text, &CollectOptions::default(), &ParseOptions::default()).map_err(
         |error| {
             input_error!(
@@ -89,7 +122,7 @@ pub fn parse(path: &Path, text: &str, questions: &[Question]) -> anyhow::Result<
     let mut answers: Vec<FileAnswer> = Vec::new();
     for property in object.properties {
         let line = line_of(text, property.range.start);
-        let key = property.name.as_str().to_string();
+        let key = crate::error::quote(property.name.as_str());
         let question = questions
             .iter()
             .find(|question| question.id == key)
@@ -117,6 +150,16 @@ pub fn parse(path: &Path, text: &str, questions: &[Question]) -> anyhow::Result<
 }
 
 fn answer_of(question: &Question, property: ObjectProp<'_>) -> Result<Answer, String> {
+    // No question takes a number; say "number" even for one that does not
+    // fit a float (`1e999999`), which the conversion below would turn into
+    // a string.
+    if let Value::NumberLit(number) = &property.value {
+        return Err(format!(
+            "expected {}, found the number {}",
+            Answer::expectation(question),
+            crate::error::quote(number.value)
+        ));
+    }
     let value: serde_json::Value = property.value.into();
     Answer::from_json(question, &value)
 }

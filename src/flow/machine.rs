@@ -417,7 +417,8 @@ pub fn valid_project_name(name: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "`{name}` is not a valid Worker name; expected lowercase letters, digits and dashes, 1–63 characters, starting with a letter"
+            "`{}` is not a valid Worker name; expected lowercase letters, digits and dashes, 1–63 characters, starting with a letter",
+            crate::error::quote(name)
         ))
     }
 }
@@ -450,7 +451,8 @@ pub fn valid_date(date: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "`{date}` is not a compatibility date; expected YYYY-MM-DD, 2021-01-01 or later"
+            "`{}` is not a compatibility date; expected YYYY-MM-DD, 2021-01-01 or later",
+            crate::error::quote(date)
         ))
     }
 }

@@ -95,7 +95,12 @@ fn parse_numbers(line: &str, count: usize) -> Result<Vec<usize>, String> {
     for part in line.split([',', ' ']).filter(|part| !part.is_empty()) {
         match part.parse::<usize>() {
             Ok(number) if (1..=count).contains(&number) => chosen.push(number - 1),
-            _ => return Err(format!("`{part}` is not a number from 1 to {count}")),
+            _ => {
+                return Err(format!(
+                    "`{}` is not a number from 1 to {count}",
+                    crate::error::quote(part)
+                ));
+            }
         }
     }
     Ok(chosen)

@@ -84,7 +84,8 @@ impl QuestionFlow for TableFlow {
             && question.choice(value).is_none()
         {
             return Err(format!(
-                "`{value}` is not an option for `{}`; expected {}",
+                "`{}` is not an option for `{}`; expected {}",
+                crate::error::quote(value),
                 question.id,
                 question.allowed_values()
             ));

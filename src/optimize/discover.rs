@@ -24,6 +24,16 @@ pub struct Discovered {
     pub configs: Vec<PathBuf>,
     pub sources: Vec<PathBuf>,
     pub notes: Vec<Diagnostic>,
+    /// Sources and configs seen, counting the ones skipped for their size:
+    /// zero means the root holds nothing to analyze.
+    pub candidates: usize,
+}
+
+/// What one walk entry is, for the collecting side.
+enum Seen {
+    File(PathBuf, u64),
+    Skipped(PathBuf, String),
+    Unreadable(Option<PathBuf>, String),
 }
 
 /// Walk `root` (a directory, or a single file).
@@ -47,21 +57,74 @@ pub fn discover(root: &Path) -> Discovered {
     walker.run(|| {
         let sender = sender.clone();
         Box::new(move |entry| {
-            if let Ok(entry) = entry
-                && entry.file_type().is_some_and(|kind| kind.is_file())
-            {
-                let size = entry.metadata().map(|meta| meta.len()).unwrap_or(0);
-                let _ = sender.send((entry.into_path(), size));
+            let seen = match entry {
+                Ok(entry) => match entry.file_type() {
+                    Some(kind) if kind.is_file() => {
+                        // Only sources and configs are worth a `stat`.
+                        classify(entry.path()).is_some().then(|| {
+                            let size = entry.metadata().map(|meta| meta.len()).unwrap_or(0);
+                            Seen::File(entry.into_path(), size)
+                        })
+                    }
+                    // A link that could hold or be an input (to a
+                    // directory, or named like a source or config).
+                    Some(kind) if kind.is_symlink() => {
+                        let to_directory =
+                            std::fs::metadata(entry.path()).is_ok_and(|meta| meta.is_dir());
+                        (classify(entry.path()).is_some() || to_directory).then(|| {
+                            Seen::Skipped(
+                                entry.into_path(),
+                                "skipped: symbolic link (links are not followed)".to_string(),
+                            )
+                        })
+                    }
+                    Some(kind) if !kind.is_dir() => {
+                        let what = special_kind(&kind);
+                        Some(Seen::Skipped(
+                            entry.into_path(),
+                            format!("skipped: {what}, not a regular file"),
+                        ))
+                    }
+                    _ => None,
+                },
+                Err(error) => Some(Seen::Unreadable(error_path(&error), error_message(&error))),
+            };
+            if let Some(seen) = seen {
+                let _ = sender.send(seen);
             }
             ignore::WalkState::Continue
         })
     });
     drop(sender);
-    for (path, size) in receiver {
+    for seen in receiver {
+        let (path, size) = match seen {
+            Seen::File(path, size) => (path, size),
+            Seen::Skipped(path, message) => {
+                found.notes.push(Diagnostic {
+                    level: "note",
+                    file: relative_to(root, &path),
+                    line: None,
+                    column: None,
+                    message,
+                });
+                continue;
+            }
+            Seen::Unreadable(path, message) => {
+                found.notes.push(Diagnostic {
+                    level: "error",
+                    file: path.map_or_else(|| root.to_path_buf(), |path| relative_to(root, &path)),
+                    line: None,
+                    column: None,
+                    message: format!("cannot read: {message}"),
+                });
+                continue;
+            }
+        };
         let relative = relative_to(root, &path);
         let Some(kind) = classify(&path) else {
             continue;
         };
+        found.candidates += 1;
         if size > MAX_FILE_SIZE {
             found.notes.push(Diagnostic {
                 level: "note",
@@ -117,6 +180,48 @@ impl Discovered {
         self.configs.sort();
         self.sources.sort();
         self.notes.sort_by(|a, b| a.file.cmp(&b.file));
+    }
+}
+
+/// The name of a file type that is neither a file, a directory nor a link.
+fn special_kind(kind: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "FIFO";
+        }
+        if kind.is_socket() {
+            return "socket";
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return "device";
+        }
+    }
+    let _ = kind;
+    "special file"
+}
+
+/// The path a walk error is about, when it names one.
+fn error_path(error: &ignore::Error) -> Option<PathBuf> {
+    match error {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Partial(errors) => errors.first().and_then(error_path),
+        _ => None,
+    }
+}
+
+/// A walk error without the path it names (the diagnostic names the file).
+fn error_message(error: &ignore::Error) -> String {
+    match error {
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => error_message(err),
+        ignore::Error::Io(io) => io.to_string(),
+        other => other.to_string(),
     }
 }
 

@@ -13,10 +13,9 @@ use std::path::{Path, PathBuf};
 use similar::TextDiff;
 
 use super::Analysis;
-use super::discover;
 use super::finding::Applicability;
-use crate::text::Edit;
-use crate::text::slash_path;
+use crate::text::{Edit, slash_path};
+use crate::write::{Change, Expect};
 
 pub const MAX_ROUNDS: usize = 4;
 
@@ -48,7 +47,7 @@ pub fn plan(analysis: &Analysis) -> Vec<FixedFile> {
         let Some(text) = analysis.sources.get(&path) else {
             continue;
         };
-        let (after, count) = apply(text, groups);
+        let (after, count) = verified(&path, text, groups);
         if count > 0 && after != **text {
             fixed.push(FixedFile {
                 path,
@@ -59,6 +58,45 @@ pub fn plan(analysis: &Analysis) -> Vec<FixedFile> {
         }
     }
     fixed
+}
+
+/// Apply the groups whose result still parses: all of them when the whole
+/// set parses (the common case, one parse), else each group tried on its own
+/// on top of the ones kept. A group that would break the file is left out,
+/// and its finding stays a suggestion.
+pub fn verified(path: &Path, text: &str, groups: Vec<Vec<Edit>>) -> (String, usize) {
+    let (after, count) = apply(text, groups.clone());
+    if count == 0 || still_parses(path, &after) {
+        return (after, count);
+    }
+    let mut kept: Vec<Vec<Edit>> = Vec::new();
+    let mut current = (text.to_string(), 0);
+    for group in groups {
+        let mut trial = kept.clone();
+        trial.push(group.clone());
+        let (after, count) = apply(text, trial.clone());
+        if count > current.1 && still_parses(path, &after) {
+            kept = trial;
+            current = (after, count);
+        }
+    }
+    current
+}
+
+/// Whether a fixed text still parses: oxc for sources, the config reader
+/// for wrangler files.
+pub fn still_parses(path: &Path, text: &str) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or("");
+    if name.starts_with("wrangler.") {
+        return crate::config::WranglerConfig::parse(path, text.to_string()).is_ok();
+    }
+    let source_type = oxc_span::SourceType::from_path(path).unwrap_or_default();
+    let allocator = oxc_allocator::Allocator::default();
+    let parsed = oxc_parser::Parser::new(&allocator, text, source_type).parse();
+    !parsed.panicked && parsed.diagnostics.is_empty()
 }
 
 /// Apply groups of edits (one group per finding, all or nothing) that do
@@ -95,21 +133,36 @@ pub fn diff(file: &FixedFile) -> String {
         .to_string()
 }
 
-/// Write fixed files (each atomically: a temporary file renamed over it).
+/// Write fixed files through [`crate::write`]: all or nothing, each file
+/// only if it still holds the text that was analyzed, never through a
+/// symbolic link, modes kept.
 pub fn write(root: &Path, files: &[FixedFile]) -> anyhow::Result<()> {
-    for file in files {
-        let path = discover::absolute(root, &file.path);
-        let directory = path.parent().unwrap_or(Path::new("."));
-        let temporary = directory.join(format!(
-            ".{}.do-wizard-fix",
-            path.file_name()
-                .map(|name| name.to_string_lossy())
-                .unwrap_or_default()
-        ));
-        std::fs::write(&temporary, &file.after)?;
-        std::fs::rename(&temporary, &path)?;
+    let changes: Vec<Change> = files
+        .iter()
+        .map(|file| {
+            Change::new(
+                &file.path,
+                file.after.clone().into_bytes(),
+                Expect::Content(file.before.clone().into_bytes()),
+            )
+        })
+        .collect();
+    // A single scanned file: its directory is the root of the write.
+    if root.is_file() {
+        let directory = match root.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        let changes = changes
+            .into_iter()
+            .map(|change| Change {
+                path: root.file_name().map(PathBuf::from).unwrap_or(change.path),
+                ..change
+            })
+            .collect::<Vec<_>>();
+        return crate::write::write_all(directory, &changes);
     }
-    Ok(())
+    crate::write::write_all(root, &changes)
 }
 
 #[cfg(test)]

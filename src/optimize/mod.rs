@@ -3,17 +3,22 @@
 //!
 //! The pipeline: [`discover`] (walk, honouring `.gitignore`) → parse (configs
 //! first, then every source file in parallel with oxc) → [`model`] (per-file
-//! semantic facts; file rules run here while the AST is alive) → [`model::project`]
-//! (facts of all files merged with the configs; project rules) → findings,
-//! sorted by the answers' priority. Reporting lives in `report`, above this module.
+//! semantic facts; file rules run here while the AST is alive) →
+//! [`model::project`] (facts of all files merged with the configs; project
+//! rules) → findings, sorted by the answers' priority. Reporting lives in
+//! `report`, above this module.
 //!
-//! [`analyze`] is the entry point the CLI and the interactive front end share.
+//! [`analyze`] is the entry point the CLI and the interactive front end
+//! share; [`analyze_texts`] runs the same pipeline on files given as text
+//! (the in-memory rule [`tester`]).
 
 pub mod answers;
 pub mod discover;
 pub mod finding;
 pub mod fix;
 pub mod model;
+pub mod nesting;
+pub mod placeholders;
 pub mod registry;
 pub mod rules;
 pub mod semantic;
@@ -81,22 +86,18 @@ pub fn analyze_observed(
     selection: &Selection,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> anyhow::Result<Analysis> {
-    if !root.exists() {
-        return Err(input_error!(
-            "{}: no such file or directory",
-            root.display()
-        ));
-    }
-    let found = discover::discover(root);
-    let read = |relative: &Path| read_text(&discover::absolute(root, relative));
-    Ok(analyze_discovered(
-        root, found, &read, answers, selection, progress,
-    ))
+    analysis_pool()?.install(|| analyze_on_pool(root, answers, selection, progress))
 }
 
-/// Reads a discovered file's text by its relative path; an `Err` is the
-/// diagnostic's message (`skipped: …` makes it a note).
-pub type ReadText<'r> = dyn Fn(&Path) -> Result<String, String> + Sync + 'r;
+/// Parsing, the model builder and oxc's visitors recurse once per level of
+/// nesting: they run on threads with stacks sized for the deepest file
+/// [`nesting`] lets through, with a wide margin.
+fn analysis_pool() -> anyhow::Result<rayon::ThreadPool> {
+    Ok(rayon::ThreadPoolBuilder::new()
+        .stack_size(ANALYSIS_STACK)
+        .thread_name(|index| format!("optimize-{index}"))
+        .build()?)
+}
 
 /// Analyze files given as text, without touching the disk: `(relative path,
 /// text)` pairs, classified as [`discover::discover`] classifies files on
@@ -106,11 +107,12 @@ pub fn analyze_texts(
     files: &[(PathBuf, String)],
     answers: &OptimizeAnswers,
     selection: &Selection,
-) -> Analysis {
+) -> anyhow::Result<Analysis> {
     let mut found = discover::Discovered::default();
     for (path, _) in files {
         if let Some(kind) = discover::classify(path) {
             found.push(kind, path.clone());
+            found.candidates += 1;
         }
     }
     found.sort();
@@ -124,7 +126,57 @@ pub fn analyze_texts(
             .map(|text| text.to_string())
             .ok_or_else(|| "cannot read: not given".to_string())
     };
-    analyze_discovered(Path::new(""), found, &read, answers, selection, &|_, _| {})
+    Ok(analysis_pool()?.install(|| {
+        analyze_discovered(Path::new(""), found, &read, answers, selection, &|_, _| {})
+    }))
+}
+
+/// Reads a discovered file's text by its relative path; an `Err` is the
+/// diagnostic's message (`skipped: …` makes it a note).
+pub type ReadText<'r> = dyn Fn(&Path) -> Result<String, String> + Sync + 'r;
+
+/// The stack of every analysis thread: 64 MiB (reserved, not used: the
+/// pages are touched only by deep files).
+pub const ANALYSIS_STACK: usize = 64 << 20;
+
+fn analyze_on_pool(
+    root: &Path,
+    answers: &OptimizeAnswers,
+    selection: &Selection,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> anyhow::Result<Analysis> {
+    if !root.exists() {
+        return Err(input_error!(
+            "{}: no such file or directory",
+            root.display()
+        ));
+    }
+    let metadata = std::fs::metadata(root)
+        .map_err(|error| input_error!("{}: cannot read: {error}", root.display()))?;
+    if !metadata.is_dir() && !metadata.is_file() {
+        return Err(input_error!(
+            "{}: not a directory or a regular file (a FIFO, socket or device cannot be analyzed)",
+            root.display()
+        ));
+    }
+    let found = discover::discover(root);
+    if found.candidates == 0 {
+        if let Some(unreadable) = found.notes.iter().find(|note| note.level == "error") {
+            return Err(input_error!(
+                "{}: {}",
+                root.join(&unreadable.file).display(),
+                unreadable.message
+            ));
+        }
+        return Err(input_error!(
+            "{}: no JavaScript or TypeScript source and no wrangler config to analyze",
+            root.display()
+        ));
+    }
+    let read = |relative: &Path| read_text(&discover::absolute(root, relative));
+    Ok(analyze_discovered(
+        root, found, &read, answers, selection, progress,
+    ))
 }
 
 /// The analysis proper, once the files are known: parse, model, rules,
@@ -148,32 +200,38 @@ fn analyze_discovered(
 
     let mut configs = Vec::new();
     let mut sources: HashMap<PathBuf, Arc<str>> = HashMap::new();
-    for relative in &found.configs {
-        let text = match read(relative) {
-            Ok(text) => text,
-            Err(message) => {
-                diagnostics.push(error_diagnostic(relative, None, message));
-                continue;
+    // Configs parse in parallel; the results are taken in the walk's order.
+    let parsed_configs: Vec<Result<(String, WranglerConfig), Diagnostic>> = found
+        .configs
+        .par_iter()
+        .map(|relative| {
+            let text =
+                read(relative).map_err(|message| error_diagnostic(relative, None, message))?;
+            match WranglerConfig::parse(relative, text.clone()) {
+                Ok(config) => Ok((text, config)),
+                Err(error) => {
+                    let position = error
+                        .offset
+                        .map(|offset| Position::of(&text, offset, LineEndings::Config));
+                    Err(error_diagnostic(
+                        relative,
+                        position,
+                        format!("cannot parse wrangler config: {}", error.message),
+                    ))
+                }
             }
-        };
-        match WranglerConfig::parse(relative, text.clone()) {
-            Ok(config) => {
+        })
+        .collect();
+    for (relative, parsed) in found.configs.iter().zip(parsed_configs) {
+        match parsed {
+            Ok((text, config)) => {
                 sources.insert(relative.clone(), Arc::from(text.as_str()));
                 configs.push(LoadedConfig {
                     path: relative.clone(),
                     config,
                 });
             }
-            Err(error) => {
-                let position = error
-                    .offset
-                    .map(|offset| Position::of(&text, offset, LineEndings::Config));
-                diagnostics.push(error_diagnostic(
-                    relative,
-                    position,
-                    format!("cannot parse wrangler config: {}", error.message),
-                ));
-            }
+            Err(diagnostic) => diagnostics.push(diagnostic),
         }
     }
     let hints = ProjectHints {
@@ -187,6 +245,7 @@ fn analyze_discovered(
             .iter()
             .map(|loaded| model::CompatibilityHint::of(&loaded.path, &loaded.config))
             .collect(),
+        ..ProjectHints::default()
     };
 
     let file_rules: Vec<&Registered> = rules
@@ -237,35 +296,41 @@ fn analyze_discovered(
         }
     }
     do_classes.retain(|(file, class)| project.is_do_class(file, class));
-    // Built once per file that gets a finding.
-    let mut line_indexes: HashMap<PathBuf, LineIndex> = HashMap::new();
-    for registered in &rules {
-        let Check::Project(check) = registered.rule.check else {
-            continue;
-        };
-        let context = ProjectContext {
-            project: &project,
-            answers,
-            code: registered.code,
-        };
-        let mut report = Report::default();
-        check(&context, &mut report);
+    // Project rules read the shared model only: run them in parallel.
+    let reports: Vec<(&Registered, Report)> = rules
+        .par_iter()
+        .filter_map(|registered| {
+            let Check::Project(check) = registered.rule.check else {
+                return None;
+            };
+            let context = ProjectContext {
+                project: &project,
+                answers,
+                code: registered.code,
+            };
+            let mut report = Report::default();
+            check(&context, &mut report);
+            Some((*registered, report))
+        })
+        .collect();
+    let mut indexes: HashMap<PathBuf, SourceIndex> = HashMap::new();
+    for (registered, report) in reports {
         for violation in report.violations {
             let Some(file) = violation.file.clone() else {
                 continue;
             };
-            let Some(text) = sources.get(&file).cloned() else {
+            let Some(text) = sources.get(&file) else {
                 continue;
             };
-            let lines = line_indexes
+            let index = indexes
                 .entry(file.clone())
-                .or_insert_with(|| LineIndex::new(&text, LineEndings::for_path(&file)));
-            if let Some(finding) = make_finding(registered, violation, &file, &text, lines, answers)
-            {
+                .or_insert_with(|| SourceIndex::new(text.clone(), LineEndings::for_path(&file)));
+            if let Some(finding) = make_finding(registered, violation, &file, index, answers) {
                 findings.push(finding);
             }
         }
     }
+    drop(indexes);
     findings.sort_by(|a, b| {
         registry::rank(a.code, answers.priority)
             .cmp(&registry::rank(b.code, answers.priority))
@@ -341,6 +406,16 @@ fn analyze_file(
             return output;
         }
     };
+    if let Some(message) = nesting::measure(&text).too_deep() {
+        output.diagnostics.push(Diagnostic {
+            level: "note",
+            file: relative.to_path_buf(),
+            line: None,
+            column: None,
+            message,
+        });
+        return output;
+    }
     let source_type = SourceType::from_path(relative).unwrap_or_default();
     let allocator = Allocator::default();
     let parsed = Parser::new(&allocator, &text, source_type).parse();
@@ -362,6 +437,26 @@ fn analyze_file(
     }
     let program = allocator.alloc(parsed.program);
     let model = FileModel::build(program, hints);
+    for exec in &model.sql_execs {
+        if let Some(sql) = exec
+            .text
+            .as_ref()
+            .filter(|sql| sql.len() > sql::MAX_SQL_TEXT)
+        {
+            let position = Position::of(&text, exec.span().start as usize, LineEndings::JavaScript);
+            output.diagnostics.push(Diagnostic {
+                level: "note",
+                file: relative.to_path_buf(),
+                line: Some(position.line),
+                column: Some(position.column),
+                message: format!(
+                    "SQL not analyzed: this query is {} bytes, over the {} KiB limit",
+                    sql.len(),
+                    sql::MAX_SQL_TEXT / 1024
+                ),
+            });
+        }
+    }
     if !model.is_relevant() {
         // A module without Durable Object code may still be a Worker's entry
         // or a barrel that re-exports classes: keep what it exports.
@@ -376,7 +471,7 @@ fn analyze_file(
     }
     output.facts = Some(model.facts(relative));
     let shared: Arc<str> = Arc::from(text.as_str());
-    let lines = std::cell::OnceCell::new();
+    let index = SourceIndex::new(shared.clone(), LineEndings::for_path(relative));
     for registered in rules {
         let Check::File(check) = registered.rule.check else {
             continue;
@@ -396,11 +491,7 @@ fn analyze_file(
                 .file
                 .clone()
                 .unwrap_or_else(|| relative.to_path_buf());
-            let lines =
-                lines.get_or_init(|| LineIndex::new(&shared, LineEndings::for_path(relative)));
-            if let Some(finding) =
-                make_finding(registered, violation, &file, &shared, lines, answers)
-            {
+            if let Some(finding) = make_finding(registered, violation, &file, &index, answers) {
                 // Only classes inherited across files need the project's word.
                 let gate = class.filter(|name| {
                     model.classes.iter().any(|candidate| {
@@ -422,11 +513,17 @@ fn make_finding(
     registered: &Registered,
     violation: Violation,
     file: &Path,
-    text: &str,
-    lines: &LineIndex,
+    text: &SourceIndex,
     answers: &OptimizeAnswers,
 ) -> Option<Finding> {
-    if suppress::is_suppressed(text, lines, violation.range.start, registered.code) {
+    if text.may_suppress
+        && suppress::is_suppressed(
+            &text.text,
+            text.lines(),
+            violation.range.start,
+            registered.code,
+        )
+    {
         return None;
     }
     let autofix = violation
@@ -439,13 +536,46 @@ fn make_finding(
         area: registered.rule.area,
         file: file.to_path_buf(),
         range: violation.range,
-        start: lines.position(text, violation.range.start),
-        end: lines.position(text, violation.range.end),
-        message: violation.message,
-        fix: violation.fix,
-        effect: violation.effect,
+        start: text.position(violation.range.start),
+        end: text.position(violation.range.end),
+        // Messages quote the repository's code: no raw control characters.
+        message: crate::error::printable(&violation.message),
+        fix: violation.fix.map(|fix| crate::error::printable(&fix)),
+        effect: crate::error::printable(&violation.effect),
         autofix,
     })
+}
+
+/// What [`make_finding`] needs of a file's text, computed once per file so
+/// that a file with thousands of findings (or one long minified line) costs
+/// time linear in its size: whether it holds a suppression comment at all,
+/// and its [`LineIndex`], built on the first position asked for.
+struct SourceIndex {
+    text: Arc<str>,
+    endings: LineEndings,
+    may_suppress: bool,
+    lines: std::sync::OnceLock<LineIndex>,
+}
+
+impl SourceIndex {
+    fn new(text: Arc<str>, endings: LineEndings) -> Self {
+        SourceIndex {
+            may_suppress: text.contains(suppress::MARKER),
+            text,
+            endings,
+            lines: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn lines(&self) -> &LineIndex {
+        self.lines
+            .get_or_init(|| LineIndex::new(&self.text, self.endings))
+    }
+
+    /// The same position as `Position::of(text, offset, endings)`.
+    fn position(&self, offset: usize) -> Position {
+        self.lines().position(&self.text, offset)
+    }
 }
 
 fn error_diagnostic(file: &Path, position: Option<Position>, message: String) -> Diagnostic {
@@ -465,4 +595,32 @@ fn read_text(path: &Path) -> Result<String, String> {
         return Err("skipped: binary file".to_string());
     }
     String::from_utf8(bytes).map_err(|_| "skipped: not UTF-8 text".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_index_positions_match_position_of() {
+        let line = "é".repeat(3000) + "x\r\n";
+        let texts = [
+            String::new(),
+            "a\nb\n".to_string(),
+            line.repeat(7),
+            format!("{}\n{}", "y".repeat(20_000), "ü\n".repeat(5000)),
+        ];
+        for text in texts {
+            for endings in [LineEndings::JavaScript, LineEndings::Config] {
+                let index = SourceIndex::new(Arc::from(text.as_str()), endings);
+                for offset in (0..=text.len() + 2).step_by(7) {
+                    assert_eq!(
+                        index.position(offset),
+                        Position::of(&text, offset, endings),
+                        "offset {offset}"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -12,7 +12,7 @@
 
 use crate::text::LineIndex;
 
-const MARKER: &str = "do-wizard-ignore";
+pub const MARKER: &str = "do-wizard-ignore";
 
 /// Whether `code` is suppressed for a finding starting at byte `offset` of
 /// `text`, whose lines `lines` indexes.

@@ -87,7 +87,7 @@ impl Tester {
     /// Analyze; the result holds this rule's findings only.
     pub fn run(&self) -> Analysis {
         let selection = Selection::parse(Some(self.code), None).expect("a registered code");
-        let mut analysis = analyze_texts(&self.files, &self.answers, &selection);
+        let mut analysis = analyze_texts(&self.files, &self.answers, &selection).expect("analysis");
         analysis
             .findings
             .retain(|finding| finding.code == self.code);
@@ -176,7 +176,8 @@ impl Tester {
                 }
                 current = current.file(file.path, file.after);
             }
-            let reparsed = analyze_texts(&current.files, &self.answers, &Selection::default());
+            let reparsed = analyze_texts(&current.files, &self.answers, &Selection::default())
+                .expect("analysis");
             let errors: Vec<_> = reparsed
                 .diagnostics
                 .iter()

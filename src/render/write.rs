@@ -1,10 +1,13 @@
-//! Writing a plan to disk, atomically.
+//! Writing a plan to disk, all or nothing, through [`crate::write::Transaction`].
 //!
-//! The plan is first written to a staging directory beside the target, then
-//! moved into place with one `rename` (a fresh or empty target) or one rename
-//! per file (`--force` into a non-empty target, where files the wizard does
-//! not write are kept and nothing is deleted). A failure before the move
-//! leaves the target exactly as it was, and the staging directory is removed.
+//! The plan is first written to a staging directory beside the target (never
+//! inside it, `.` included), then moved into place with one `rename` (a
+//! fresh or empty target) or, with `--force` into a non-empty target, file by
+//! file after a journal marks the commit point: files the wizard does not
+//! write are kept and nothing is deleted, and a run killed during the moves
+//! is finished by the next run. A failure before the commit point leaves the
+//! target exactly as it was, and the staging directory is removed. Nothing
+//! is written through a symbolic link inside the target.
 
 use std::fs;
 use std::io;
@@ -40,64 +43,15 @@ fn is_empty_dir(dir: &Path) -> anyhow::Result<bool> {
         .is_none())
 }
 
-/// Removes the staging directory unless the write completed.
-struct Staging {
-    path: PathBuf,
-}
-
-impl Drop for Staging {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.path);
-    }
-}
-
 /// Write `plan` into `target` (see the module docs for the guarantees).
 pub fn write_plan(plan: &Plan, target: &Path, force: bool) -> anyhow::Result<()> {
     check_target(target, force)?;
-    let name = target
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "project".to_string());
-    let parent = match target.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&parent).with_context(|| format!("creating {}", parent.display()))?;
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.subsec_nanos());
-    let staging = Staging {
-        path: parent.join(format!(".{name}.do-wizard-{}-{nanos}", std::process::id())),
-    };
-    fs::create_dir(&staging.path)
-        .with_context(|| format!("creating {}", staging.path.display()))?;
-    for file in &plan.files {
-        let path = staging.path.join(&file.path);
-        if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
-        fs::write(&path, &file.contents).with_context(|| format!("writing {}", path.display()))?;
-    }
-
-    if !target.exists() {
-        return fs::rename(&staging.path, target)
-            .with_context(|| format!("moving the project into {}", target.display()));
-    }
-    if is_empty_dir(target)? {
-        fs::remove_dir(target).with_context(|| format!("replacing {}", target.display()))?;
-        return fs::rename(&staging.path, target)
-            .with_context(|| format!("moving the project into {}", target.display()));
-    }
-    // --force into a non-empty directory: move file by file; keep the rest.
-    for file in &plan.files {
-        let destination = target.join(&file.path);
-        if let Some(dir) = destination.parent() {
-            fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
-        fs::rename(staging.path.join(&file.path), &destination)
-            .with_context(|| format!("writing {}", destination.display()))?;
-    }
-    Ok(())
+    let files: Vec<(PathBuf, Vec<u8>)> = plan
+        .files
+        .iter()
+        .map(|file| (file.path.clone(), file.contents.clone().into_bytes()))
+        .collect();
+    crate::write::Transaction::stage(target, &files)?.commit()
 }
 
 #[cfg(test)]

@@ -14,7 +14,13 @@ use std::fmt::Write;
 
 use crate::optimize::Analysis;
 use crate::optimize::finding::{Finding, Severity};
-use crate::text::{LineEndings, LineIndex, slash_path};
+use crate::text::{LineEndings, LineIndex};
+
+/// A path as a terminal or a markdown viewer shows it, control characters
+/// escaped.
+fn slash_path(path: &std::path::Path) -> String {
+    crate::error::printable(&crate::text::slash_path(path))
+}
 
 struct Palette {
     colour: bool,
@@ -58,7 +64,11 @@ pub fn render(analysis: &Analysis, colour: bool) -> String {
         } else {
             palette.paint("1;36", "note")
         };
-        let _ = writeln!(out, "{level}: {place}: {}", diagnostic.message);
+        let _ = writeln!(
+            out,
+            "{level}: {place}: {}",
+            crate::error::printable(&diagnostic.message)
+        );
     }
     let count = |severity| {
         analysis
@@ -126,6 +136,8 @@ fn render_finding(out: &mut String, analysis: &Analysis, finding: &Finding, pale
         let line = LineIndex::new(text, LineEndings::for_path(&finding.file))
             .line(text, finding.start.line)
             .unwrap_or("");
+        let line = crate::error::printable(line);
+        let line = line.as_str();
         let width = line.chars().count();
         let start = finding.start.column - 1;
         let end = if finding.end.line == finding.start.line {

@@ -7,7 +7,12 @@
 use std::fmt::Write;
 
 use crate::optimize::Analysis;
-use crate::text::slash_path;
+
+/// A path as a terminal or a markdown viewer shows it, control characters
+/// escaped.
+fn slash_path(path: &std::path::Path) -> String {
+    crate::error::printable(&crate::text::slash_path(path))
+}
 
 pub fn render(analysis: &Analysis) -> String {
     let mut out = String::new();
@@ -50,7 +55,11 @@ pub fn render(analysis: &Analysis) -> String {
                 Some("js") | Some("mjs") | Some("cjs") | Some("jsx") => "js",
                 _ => "ts",
             };
-            let _ = writeln!(out, "```{language}\n{}\n```\n", line.trim_end());
+            let _ = writeln!(
+                out,
+                "```{language}\n{}\n```\n",
+                crate::error::printable(line.trim_end())
+            );
         }
         let _ = writeln!(out, "**What and why:** {}\n", finding.message);
         if let Some(fix) = &finding.fix {
@@ -79,7 +88,8 @@ pub fn render(analysis: &Analysis) -> String {
             let _ = writeln!(
                 out,
                 "- `{place}` ({}): {}",
-                diagnostic.level, diagnostic.message
+                diagnostic.level,
+                crate::error::printable(&diagnostic.message)
             );
         }
         out.push('\n');

@@ -70,7 +70,7 @@ pub fn value(analysis: &Analysis) -> Value {
                 "locations": [{
                     "physicalLocation": {
                         "artifactLocation": {
-                            "uri": slash_path(&finding.file),
+                            "uri": crate::error::uri_path(&slash_path(&finding.file)),
                             "uriBaseId": "%SRCROOT%",
                         },
                         "region": {
@@ -90,7 +90,7 @@ pub fn value(analysis: &Analysis) -> Value {
         .map(|diagnostic| {
             let mut location = json!({
                 "physicalLocation": {
-                    "artifactLocation": { "uri": slash_path(&diagnostic.file), "uriBaseId": "%SRCROOT%" },
+                    "artifactLocation": { "uri": crate::error::uri_path(&slash_path(&diagnostic.file)), "uriBaseId": "%SRCROOT%" },
                 }
             });
             if let Some(line) = diagnostic.line {

@@ -21,7 +21,7 @@
 
 use std::io::{self, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard, Once};
+use std::sync::{MutexGuard, Once};
 
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -38,8 +38,6 @@ static WAS_INTERRUPTED: AtomicBool = AtomicBool::new(false);
 /// The interactive session may have changed the terminal (our screen, or an
 /// inquire prompt in raw mode): restoring means writing escape codes.
 static INTERACTIVE: AtomicBool = AtomicBool::new(false);
-/// Held while files are written; the signal thread waits for it.
-static CRITICAL: Mutex<()> = Mutex::new(());
 static HOOKS: Once = Once::new();
 
 /// The terminal in full-screen mode; restored when dropped.
@@ -120,9 +118,14 @@ pub fn was_interrupted() -> bool {
 
 /// Hold this while writing files: a signal waits for it before exiting.
 pub fn critical_section() -> MutexGuard<'static, ()> {
-    CRITICAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    crate::write::critical_section()
+}
+
+/// Install the signal thread for a scripted run (no prompts, no screen): a
+/// SIGINT or SIGTERM then waits for a write in progress, removes the staging
+/// directory of one not yet committed, and exits with 128 + the signal.
+pub fn handle_signals() {
+    install_hooks();
 }
 
 fn install_hooks() {
@@ -154,6 +157,7 @@ fn install_signal_thread() {
                     continue;
                 }
                 let _writing = critical_section();
+                crate::write::abandon_staging();
                 LOOP_RUNNING.store(false, Ordering::SeqCst);
                 restore();
                 // Not `eprintln!`: after a SIGHUP the terminal is gone, and a

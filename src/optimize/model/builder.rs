@@ -35,8 +35,22 @@ impl<'a> FileModel<'a> {
             background_paths: Vec::new(),
             exports: Vec::new(),
             calls: Vec::new(),
+            class_index: HashMap::new(),
+            class_nodes: HashMap::new(),
+            method_nodes: HashMap::new(),
         };
         model.collect_declarations(hints);
+        for (index, class) in model.classes.iter().enumerate() {
+            if let Some(name) = class.name {
+                model.class_index.entry(name).or_insert(index);
+            }
+            model.class_nodes.insert(class.node, index);
+            for (method, model_method) in class.methods.iter().enumerate() {
+                model
+                    .method_nodes
+                    .insert(model_method.function, (index, method));
+            }
+        }
         model.resolve_local_inheritance();
         for index in 0..model.classes.len() {
             model.collect_aliases(index);
@@ -385,12 +399,10 @@ impl<'a> FileModel<'a> {
                 if !source.is_empty() {
                     continue;
                 }
-                let base = base.clone();
                 let resolved = self
-                    .classes
-                    .iter()
-                    .find(|class| class.name == Some(base.as_str()))
-                    .map(|class| class.kind.clone());
+                    .class_index
+                    .get(base.as_str())
+                    .map(|&found| self.classes[found].kind.clone());
                 let new_kind = match resolved {
                     Some(DoKind::Inherited { source, .. }) if source.is_empty() => continue,
                     Some(kind) => kind,

@@ -93,11 +93,7 @@ pub fn class_and_local_bases(model: &FileModel<'_>, class: usize) -> Vec<usize> 
         else {
             break;
         };
-        let Some(next) = model
-            .classes
-            .iter()
-            .position(|candidate| candidate.name == Some(base))
-        else {
+        let Some(next) = model.class_named(base) else {
             break;
         };
         if chain.contains(&next) {

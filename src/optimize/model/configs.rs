@@ -30,14 +30,18 @@ fn preference(path: &Path) -> usize {
 
 /// The configs wrangler would read: one per directory.
 pub fn active_configs(project: &ProjectModel) -> Vec<&LoadedConfig> {
+    // The preferred config of each directory, found in one pass.
+    let mut best: HashMap<&Path, usize> = HashMap::new();
+    for loaded in &project.configs {
+        let rank = preference(&loaded.path);
+        best.entry(loaded.dir())
+            .and_modify(|current| *current = (*current).min(rank))
+            .or_insert(rank);
+    }
     project
         .configs
         .iter()
-        .filter(|loaded| {
-            !project.configs.iter().any(|other| {
-                other.dir() == loaded.dir() && preference(&other.path) < preference(&loaded.path)
-            })
-        })
+        .filter(|loaded| best.get(loaded.dir()) == Some(&preference(&loaded.path)))
         .collect()
 }
 

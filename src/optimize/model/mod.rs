@@ -330,6 +330,13 @@ pub struct FileModel<'a> {
     pub exports: Vec<ExportFact>,
     /// All `CallExpression` nodes.
     pub calls: Vec<NodeId>,
+    /// Class name → index of the first class with that name.
+    class_index: HashMap<&'a str, usize>,
+    /// Class node → its index, and method function node → (class, method):
+    /// "which class / method holds this node" walks up the parents instead
+    /// of testing every class and method (quadratic in large files).
+    class_nodes: HashMap<NodeId, usize>,
+    method_nodes: HashMap<NodeId, (usize, usize)>,
 }
 
 /// A name this module exports, or a module it re-exports wholesale.
@@ -353,6 +360,9 @@ pub struct ProjectHints {
     /// Each config's runtime compatibility, for file rules whose answer
     /// depends on runtime behaviour (DO307).
     pub compatibility: Vec<CompatibilityHint>,
+    /// `compatibility` by directory, built on first use (the last hint of
+    /// a directory wins, as it always did).
+    pub compatibility_by_dir: std::sync::OnceLock<HashMap<PathBuf, usize>>,
 }
 
 /// The `compatibility_date` and flags of one wrangler config.
@@ -410,10 +420,16 @@ impl ProjectHints {
     /// The compatibility of the config that owns a source file (the nearest
     /// one in an enclosing directory).
     pub fn compatibility_for(&self, file: &Path) -> Option<&CompatibilityHint> {
-        self.compatibility
-            .iter()
-            .filter(|hint| file.starts_with(&hint.dir))
-            .max_by_key(|hint| hint.dir.components().count())
+        let by_dir = self.compatibility_by_dir.get_or_init(|| {
+            self.compatibility
+                .iter()
+                .enumerate()
+                .map(|(index, hint)| (hint.dir.clone(), index))
+                .collect()
+        });
+        file.ancestors()
+            .find_map(|dir| by_dir.get(dir))
+            .map(|&index| &self.compatibility[index])
     }
 }
 

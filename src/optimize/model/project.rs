@@ -35,6 +35,18 @@ pub struct ProjectModel {
     /// Lower-case names of tables some statement inserts into.
     inserted: HashSet<String>,
     by_path: HashMap<PathBuf, usize>,
+    /// The project index, built once: which config owns each file (by
+    /// index into `configs`), the files each config owns, configs by
+    /// directory and by path, and classes by name. Rules query these
+    /// instead of walking every config or file, so that a monorepo costs
+    /// time linear in its files and configs.
+    owner: Vec<Option<usize>>,
+    owned: Vec<Vec<usize>>,
+    config_by_dir: HashMap<PathBuf, usize>,
+    config_by_path: HashMap<PathBuf, usize>,
+    classes_by_name: HashMap<String, Vec<(usize, usize)>>,
+    /// (file, class name) → the first class of that name in the file.
+    class_in_file: HashMap<(usize, String), usize>,
 }
 
 impl ProjectModel {
@@ -67,6 +79,41 @@ impl ProjectModel {
             .enumerate()
             .map(|(index, file)| (file.path.clone(), index))
             .collect();
+        // Same-directory configs: the last one owns the sources (as the
+        // nearest-config search always did).
+        let config_by_dir: HashMap<PathBuf, usize> = configs
+            .iter()
+            .enumerate()
+            .map(|(index, config)| (config.dir().to_path_buf(), index))
+            .collect();
+        let config_by_path = configs
+            .iter()
+            .enumerate()
+            .map(|(index, config)| (config.path.clone(), index))
+            .collect();
+        let owner: Vec<Option<usize>> = files
+            .iter()
+            .map(|file| nearest_config(&config_by_dir, &file.path))
+            .collect();
+        let mut owned = vec![Vec::new(); configs.len()];
+        for (index, owner) in owner.iter().enumerate() {
+            if let Some(config) = owner {
+                owned[*config].push(index);
+            }
+        }
+        let mut classes_by_name: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        let mut class_in_file = HashMap::new();
+        for (file_index, file) in files.iter().enumerate() {
+            for (class_index, class) in file.classes.iter().enumerate() {
+                class_in_file
+                    .entry((file_index, class.name.clone()))
+                    .or_insert(class_index);
+                classes_by_name
+                    .entry(class.name.clone())
+                    .or_default()
+                    .push((file_index, class_index));
+            }
+        }
         ProjectModel {
             configs,
             files,
@@ -74,6 +121,12 @@ impl ProjectModel {
             indexes,
             inserted,
             by_path,
+            owner,
+            owned,
+            config_by_dir,
+            config_by_path,
+            classes_by_name,
+            class_in_file,
         }
     }
 
@@ -107,13 +160,21 @@ impl ProjectModel {
         self.by_path.get(path).map(|&index| &self.files[index])
     }
 
+    /// The first class named `name` in `file`.
+    pub fn class_in(&self, file: &Path, name: &str) -> Option<&ClassFact> {
+        let &index = self.by_path.get(file)?;
+        let &class = self.class_in_file.get(&(index, name.to_string()))?;
+        Some(&self.files[index].classes[class])
+    }
+
     /// The config that owns a source file: the nearest one in an enclosing
     /// directory.
     pub fn config_for(&self, file: &Path) -> Option<&LoadedConfig> {
-        self.configs
-            .iter()
-            .filter(|config| file.starts_with(config.dir()))
-            .max_by_key(|config| config.dir().components().count())
+        let index = match self.by_path.get(file) {
+            Some(&known) => self.owner[known],
+            None => nearest_config(&self.config_by_dir, file),
+        };
+        index.map(|index| &self.configs[index])
     }
 
     /// Source files owned by a config.
@@ -121,28 +182,31 @@ impl ProjectModel {
         &'s self,
         config: &'s LoadedConfig,
     ) -> impl Iterator<Item = &'s FileFacts> + 's {
-        self.files.iter().filter(move |file| {
-            self.config_for(&file.path)
-                .is_some_and(|owner| owner.path == config.path)
-        })
+        self.config_by_path
+            .get(&config.path)
+            .map(|&index| self.owned[index].as_slice())
+            .unwrap_or(&[])
+            .iter()
+            .map(|&index| &self.files[index])
     }
 
-    /// Classes with this name in the files a config owns.
+    /// Classes with this name in the files a config owns (in every file
+    /// when `config` is `None`).
     pub fn classes_named<'s>(
         &'s self,
         config: Option<&'s LoadedConfig>,
         name: &'s str,
     ) -> impl Iterator<Item = (&'s FileFacts, &'s ClassFact)> + 's {
-        self.files
+        let wanted = config.map(|config| self.config_by_path.get(&config.path).copied());
+        self.classes_by_name
+            .get(name)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
             .iter()
-            .filter(move |file| {
-                config.is_none_or(|config| {
-                    self.config_for(&file.path)
-                        .is_some_and(|owner| owner.path == config.path)
-                })
+            .filter(move |(file, _)| {
+                wanted.is_none_or(|wanted| wanted.is_some() && self.owner[*file] == wanted)
             })
-            .flat_map(|file| file.classes.iter().map(move |class| (file, class)))
-            .filter(move |(_, class)| class.name == name)
+            .map(|&(file, class)| (&self.files[file], &self.files[file].classes[class]))
     }
 
     /// Whether `class` in `file` is a Durable Object class, following
@@ -159,8 +223,7 @@ impl ProjectModel {
     }
 
     fn class_kind(&self, file: &Path, class: &str, depth: u8) -> Option<DoKind> {
-        let facts = self.file(file)?;
-        let found = facts.classes.iter().find(|fact| fact.name == class)?;
+        let found = self.class_in(file, class)?;
         match &found.kind {
             DoKind::Inherited { base, source } if depth < 6 => {
                 let target = self.resolve_module(file, source)?;
@@ -183,7 +246,7 @@ impl ProjectModel {
     /// Follow `export { X } from` / `export *` to the file that defines `name`.
     fn find_export_origin(&self, file: &Path, name: &str, depth: u8) -> Option<(PathBuf, String)> {
         let facts = self.file(file)?;
-        if facts.classes.iter().any(|class| class.name == name) {
+        if self.class_in(file, name).is_some() {
             return Some((file.to_path_buf(), name.to_string()));
         }
         if depth > 6 {
@@ -299,6 +362,12 @@ impl ProjectModel {
     }
 }
 
+/// The config in the nearest directory enclosing `file` (the file's own
+/// directory first).
+fn nearest_config(by_dir: &HashMap<PathBuf, usize>, file: &Path) -> Option<usize> {
+    file.ancestors().find_map(|dir| by_dir.get(dir).copied())
+}
+
 /// Resolve `.` and `..` without touching the file system.
 pub fn normalize(path: &Path) -> PathBuf {
     let mut parts: Vec<Component> = Vec::new();
@@ -316,4 +385,108 @@ pub fn normalize(path: &Path) -> PathBuf {
         }
     }
     parts.iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(path: &str) -> LoadedConfig {
+        let path = PathBuf::from(path);
+        let text = if path.extension().is_some_and(|ext| ext == "toml") {
+            "name = \"x\"\n"
+        } else {
+            "{ \"name\": \"x\" }"
+        };
+        let config = WranglerConfig::parse(&path, text.to_string()).unwrap();
+        LoadedConfig { path, config }
+    }
+
+    fn file(path: &str, classes: &[&str]) -> FileFacts {
+        FileFacts {
+            path: PathBuf::from(path),
+            classes: classes
+                .iter()
+                .map(|name| ClassFact {
+                    name: name.to_string(),
+                    range: TextRange { start: 0, end: 1 },
+                    kind: DoKind::Native,
+                    exported: true,
+                    uses_sql: false,
+                    extends: None,
+                    is_abstract: false,
+                })
+                .collect(),
+            ..FileFacts::default()
+        }
+    }
+
+    #[test]
+    fn project_index_owns_files_by_the_nearest_config() {
+        let project = ProjectModel::new(
+            vec![
+                config("wrangler.jsonc"),
+                config("apps/a/wrangler.toml"),
+                // Same directory: the last one owns the sources.
+                config("apps/a/wrangler.jsonc"),
+                config("apps/b/wrangler.jsonc"),
+            ],
+            vec![
+                file("apps/a/src/room.ts", &["Room"]),
+                file("apps/b/src/room.ts", &["Room"]),
+                file("apps/b/deep/er/x.ts", &["X"]),
+                file("tools/script.ts", &["Room"]),
+            ],
+        );
+        let owner = |path: &str| {
+            project
+                .config_for(Path::new(path))
+                .map(|config| config.path.to_string_lossy().to_string())
+        };
+        assert_eq!(
+            owner("apps/a/src/room.ts").as_deref(),
+            Some("apps/a/wrangler.jsonc")
+        );
+        assert_eq!(
+            owner("apps/b/deep/er/x.ts").as_deref(),
+            Some("apps/b/wrangler.jsonc")
+        );
+        assert_eq!(owner("tools/script.ts").as_deref(), Some("wrangler.jsonc"));
+        // A path that is not a project file is answered too.
+        assert_eq!(
+            owner("apps/b/new.ts").as_deref(),
+            Some("apps/b/wrangler.jsonc")
+        );
+
+        let files = |config: usize| -> Vec<String> {
+            project
+                .files_of(&project.configs[config])
+                .map(|file| file.path.to_string_lossy().to_string())
+                .collect()
+        };
+        assert_eq!(files(0), ["tools/script.ts"]);
+        assert!(files(1).is_empty());
+        assert_eq!(files(2), ["apps/a/src/room.ts"]);
+        assert_eq!(files(3), ["apps/b/deep/er/x.ts", "apps/b/src/room.ts"]);
+
+        let rooms = |config: Option<&LoadedConfig>| -> Vec<String> {
+            project
+                .classes_named(config, "Room")
+                .map(|(file, _)| file.path.to_string_lossy().to_string())
+                .collect()
+        };
+        assert_eq!(rooms(None).len(), 3);
+        assert_eq!(rooms(Some(&project.configs[3])), ["apps/b/src/room.ts"]);
+        assert!(rooms(Some(&project.configs[1])).is_empty());
+        assert!(
+            project
+                .class_in(Path::new("apps/b/deep/er/x.ts"), "X")
+                .is_some()
+        );
+        assert!(
+            project
+                .class_in(Path::new("apps/b/deep/er/x.ts"), "Room")
+                .is_none()
+        );
+    }
 }

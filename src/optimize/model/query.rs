@@ -15,6 +15,11 @@ use crate::optimize::semantic::{
 };
 
 impl<'a> FileModel<'a> {
+    /// The index of the first class named `name` in this file.
+    pub fn class_named(&self, name: &str) -> Option<usize> {
+        self.class_index.get(name).copied()
+    }
+
     /// Whether anything Durable Objects related is in this file.
     pub fn is_relevant(&self) -> bool {
         self.classes.iter().any(ClassModel::is_do)
@@ -35,21 +40,21 @@ impl<'a> FileModel<'a> {
 
     /// The class (index) whose body holds `node`, innermost first.
     pub fn class_of(&self, node: NodeId) -> Option<usize> {
-        self.classes
-            .iter()
-            .enumerate()
-            .filter(|(_, class)| self.nodes.contains(class.node, node))
-            .max_by_key(|(_, class)| class.node)
-            .map(|(index, _)| index)
+        std::iter::once(node)
+            .chain(self.nodes.ancestors(node))
+            .find_map(|ancestor| self.class_nodes.get(&ancestor).copied())
     }
 
     /// The method of `class` whose function holds `node`.
     pub fn method_of(&self, class: usize, node: NodeId) -> Option<&MethodModel<'a>> {
-        self.classes[class]
-            .methods
-            .iter()
-            .filter(|method| self.nodes.contains(method.function, node))
-            .max_by_key(|method| method.function)
+        std::iter::once(node)
+            .chain(self.nodes.ancestors(node))
+            .find_map(|ancestor| match self.method_nodes.get(&ancestor) {
+                Some(&(owner, method)) if owner == class => {
+                    Some(&self.classes[class].methods[method])
+                }
+                _ => None,
+            })
     }
 
     /// Where `expr` leads in the storage API, seen from inside `class` (or

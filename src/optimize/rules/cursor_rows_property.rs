@@ -72,6 +72,72 @@ fn cursor_variable<'a>(model: &FileModel<'a>, exec: &SqlExec<'a>) -> Option<(&'a
     None
 }
 
+/// Whether the reference `id` to `name` sits in a function or block below
+/// `scope` that declares its own `name` (a parameter or local that shadows
+/// the cursor's variable).
+fn shadowed(model: &FileModel<'_>, id: NodeId, scope: NodeId, name: &str) -> bool {
+    for ancestor in model.nodes.ancestors(id) {
+        if ancestor == scope {
+            return false;
+        }
+        let declares_here = matches!(
+            model.nodes.kind(ancestor),
+            AstKind::Function(_)
+                | AstKind::ArrowFunctionExpression(_)
+                | AstKind::BlockStatement(_)
+                | AstKind::CatchClause(_)
+                | AstKind::ForStatement(_)
+                | AstKind::ForOfStatement(_)
+                | AstKind::ForInStatement(_)
+        );
+        if declares_here
+            && model.nodes.descendants(ancestor).any(|(_, node)| {
+                matches!(node.kind, AstKind::BindingIdentifier(binding) if binding.name == name)
+            })
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether the member expression at `id` is written (`c.rows = …`,
+/// `c.rows++`, `delete c.rows`, a destructuring or loop target), not read.
+fn is_written(model: &FileModel<'_>, id: NodeId, span: oxc_span::Span) -> bool {
+    let contains = |outer: oxc_span::Span| outer.start <= span.start && span.end <= outer.end;
+    for ancestor in model.nodes.ancestors(id) {
+        match model.nodes.kind(ancestor) {
+            AstKind::AssignmentExpression(assignment) => return contains(assignment.left.span()),
+            AstKind::UpdateExpression(_) => return true,
+            AstKind::UnaryExpression(unary) => {
+                return unary.operator == oxc_ast::ast::UnaryOperator::Delete;
+            }
+            AstKind::ForOfStatement(statement) => return contains(statement.left.span()),
+            AstKind::ForInStatement(statement) => return contains(statement.left.span()),
+            AstKind::ParenthesizedExpression(_)
+            | AstKind::TSAsExpression(_)
+            | AstKind::TSNonNullExpression(_)
+            | AstKind::TSSatisfiesExpression(_) => {}
+            kind if is_assignment_target(&kind) => {}
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// The nodes oxc puts around a member expression used as a target.
+fn is_assignment_target(kind: &AstKind<'_>) -> bool {
+    matches!(
+        kind,
+        AstKind::ArrayAssignmentTarget(_)
+            | AstKind::ObjectAssignmentTarget(_)
+            | AstKind::AssignmentTargetRest(_)
+            | AstKind::AssignmentTargetWithDefault(_)
+            | AstKind::AssignmentTargetPropertyIdentifier(_)
+            | AstKind::AssignmentTargetPropertyProperty(_)
+    )
+}
+
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
     let model = context.model;
     for exec in model.sql_execs.iter().filter(|exec| exec.confident) {
@@ -89,43 +155,68 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         {
             reads.push(parent);
         }
+        // Uses of the variable that holds the cursor (not of a shadowing
+        // parameter or local of the same name).
+        let mut uses = 0usize;
         if let Some((name, declarator)) = cursor_variable(model, exec)
             && let Some(scope) = model.nodes.enclosing_function(declarator)
         {
             for (id, node) in model.nodes.descendants(scope) {
-                if let AstKind::StaticMemberExpression(member) = node.kind
+                let AstKind::IdentifierReference(ident) = node.kind else {
+                    continue;
+                };
+                if ident.name != name || id < declarator || shadowed(model, id, scope, name) {
+                    continue;
+                }
+                uses += 1;
+                if let Some(parent) = model.nodes.parent(id)
+                    && let AstKind::StaticMemberExpression(member) = model.nodes.kind(parent)
                     && member.property.name == "rows"
-                    && matches!(inner(&member.object), Expression::Identifier(ident) if ident.name == name)
-                    && id > declarator
+                    && matches!(inner(&member.object), Expression::Identifier(object) if object.span == ident.span)
                 {
-                    reads.push(id);
+                    reads.push(parent);
                 }
             }
         }
+        // A second `.toArray()` on a consumed cursor returns nothing: the fix
+        // is safe only where the cursor is used once.
+        let consumed_once = uses <= 1 && reads.len() == 1;
         for read in reads {
             let AstKind::StaticMemberExpression(member) = model.nodes.kind(read) else {
                 continue;
             };
+            if is_written(model, read, member.span) {
+                continue;
+            }
             let property = member.property.span;
-            report.push(
-                Violation::new(property, format!(
+            let object = context.text(member.object.span());
+            let mut violation = Violation::new(
+                property,
+                format!(
                     "`{}` is always undefined: the cursor from `sql.exec` has no `rows` property",
                     context.text(member.span)
-                ))
-                .fix(format!(
-                    "`{}.toArray()` (or `.one()` for exactly one row)",
-                    context.text(member.object.span())
-                ))
-                .effect("the query's rows are actually returned instead of `undefined`")
-                .edits(
-                    vec![Edit {
-                        range: TextRange::new(property.start as usize, property.end as usize),
-                        replacement: "toArray()".into(),
-                    }],
-                    Applicability::Safe,
-                )
-                .class(exec.class.and_then(|index| model.classes[index].name)),
-            );
+                ),
+            )
+            .effect("the query's rows are actually returned instead of `undefined`")
+            .class(exec.class.and_then(|index| model.classes[index].name));
+            if consumed_once {
+                violation = violation
+                    .fix(format!(
+                        "`{object}.toArray()` (or `.one()` for exactly one row)"
+                    ))
+                    .edits(
+                        vec![Edit {
+                            range: TextRange::new(property.start as usize, property.end as usize),
+                            replacement: "toArray()".into(),
+                        }],
+                        Applicability::Safe,
+                    );
+            } else {
+                violation = violation.fix(format!(
+                    "read the rows once, `const rows = {object}.toArray();`, and use `rows` where `.rows` was read: a cursor can be consumed only once"
+                ));
+            }
+            report.push(violation);
         }
     }
 }

@@ -112,10 +112,7 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
                 let Some((file, local)) = project.export_origin(&main, name) else {
                     continue;
                 };
-                let Some(class) = project
-                    .file(&file)
-                    .and_then(|facts| facts.classes.iter().find(|class| class.name == local))
-                else {
+                let Some(class) = project.class_in(&file, &local) else {
                     continue;
                 };
                 // Framework classes (Agents SDK sub-agents, …) are reached

@@ -1,6 +1,6 @@
 //! DO606 fetch-instead-of-rpc.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::{FetchStyle, FileFacts, StubFact};
@@ -83,14 +83,20 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
         if !allows_rpc(&date.value) {
             continue;
         }
-        let files: Vec<&FileFacts> = project.files_of(config).collect();
-        let stubs = || {
-            files
-                .iter()
-                .flat_map(|file| file.stubs.iter().map(move |stub| (*file, stub)))
-        };
-        // An RPC call we cannot attribute could be for any class.
-        if stubs().any(|(_, stub)| stub.binding.is_none() && stub.method != "fetch") {
+        // Stub calls of the config's files by binding, gathered once (a
+        // config with many classes and calls stays linear).
+        let mut by_binding: HashMap<&str, Vec<(&FileFacts, &StubFact)>> = HashMap::new();
+        let mut untraced_rpc = false;
+        for file in project.files_of(config) {
+            for stub in &file.stubs {
+                match stub.binding.as_deref() {
+                    Some(binding) => by_binding.entry(binding).or_default().push((file, stub)),
+                    // An RPC call we cannot attribute could be for any class.
+                    None => untraced_rpc |= stub.method != "fetch",
+                }
+            }
+        }
+        if untraced_rpc {
             continue;
         }
         // Class → the binding names it is reached through (local classes).
@@ -105,12 +111,14 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
                 .push(binding.name.value.as_str());
         }
         for (class, bindings) in classes {
-            let calls: Vec<(&FileFacts, &StubFact)> = stubs()
-                .filter(|(_, stub)| {
-                    stub.binding
-                        .as_deref()
-                        .is_some_and(|binding| bindings.contains(&binding))
-                })
+            let mut unique = bindings.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            let calls: Vec<(&FileFacts, &StubFact)> = unique
+                .iter()
+                .filter_map(|binding| by_binding.get(binding))
+                .flatten()
+                .copied()
                 .collect();
             if calls.iter().any(|(_, stub)| stub.method != "fetch") {
                 continue;

@@ -146,7 +146,10 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         ))
         .effect("the prepared statement is reused across calls (seed measurement: ~30% less query time) and values can no longer change the SQL")
         .class(exec.class.and_then(|index| model.classes[index].name));
-        match template_for_fix.and_then(|template| autofix(model, exec.call, template)) {
+        let argument_end = query.span().end as usize;
+        match template_for_fix
+            .and_then(|template| autofix(model, exec.call, template, argument_end))
+        {
             Some((edits, rewritten, applicability)) => {
                 violation = violation.fix(format!("bind the values: `{}`", rewritten));
                 if applicability == Applicability::Safe {
@@ -181,11 +184,16 @@ fn collect_concatenation<'b, 'a>(expr: &'b Expression<'a>, parts: &mut Vec<&'b E
     }
 }
 
-/// Rewrite `${x}` in value positions to `?` and append the bindings.
+/// Rewrite `${x}` to `?` and append the bindings after the SQL argument
+/// (after its parentheses, if any: never a comma expression inside them).
+/// The rewritten statement must parse with every `?` in a value position
+/// ([`crate::optimize::placeholders::values_only`]); else no fix, only the
+/// advice. A comment inside `${…}` moves with its value into the bindings.
 fn autofix(
     model: &FileModel<'_>,
     call: &oxc_ast::ast::CallExpression<'_>,
     template: &TemplateLiteral<'_>,
+    argument_end: usize,
 ) -> Option<(Vec<Edit>, String, Applicability)> {
     if call.arguments.len() != 1 {
         return None;
@@ -202,23 +210,37 @@ fn autofix(
     let mut bindings = Vec::new();
     let mut applicability = Applicability::Safe;
     let mut rewritten = String::new();
+    // The SQL as SQLite will see it after the fix: constants in, `?` for values.
+    let mut statement = String::new();
     let mut skip_quote = false;
     for (index, quasi) in template.quasis.iter().enumerate() {
         let raw = quasi.value.raw.as_str();
-        rewritten.push_str(if skip_quote {
+        let kept = if skip_quote {
             raw.strip_prefix('\'').unwrap_or(raw)
         } else {
             raw
+        };
+        rewritten.push_str(kept);
+        let cooked = quasi
+            .value
+            .cooked
+            .as_ref()
+            .map_or(kept, |cooked| cooked.as_str());
+        statement.push_str(if skip_quote {
+            cooked.strip_prefix('\'').unwrap_or(cooked)
+        } else {
+            cooked
         });
         skip_quote = false;
         let Some(expression) = template.expressions.get(index) else {
             continue;
         };
-        if model.constant_string(expression, 0).is_some() {
+        if let Some(constant) = model.constant_string(expression, 0) {
             rewritten.push_str(&format!("${{{}}}", model.text(expression.span())));
+            statement.push_str(&constant);
             continue;
         }
-        let name = identifier_name(expression)?;
+        identifier_name(expression)?;
         let before = quasi.value.raw.trim_end().to_ascii_uppercase();
         let after = template
             .quasis
@@ -226,34 +248,32 @@ fn autofix(
             .map(|next| next.value.raw.as_str())
             .unwrap_or("");
         let quoted = before.ends_with('\'') && after.starts_with('\'');
-        let value_position = quoted
-            || ["=", "<", ">", "(", ",", "LIMIT", "OFFSET", "IN"]
-                .iter()
-                .any(|token| before.ends_with(token));
-        if !value_position {
-            return None;
-        }
-        // `${` … `}` sits between the quasis.
+        // `${` … `}` sits between the quasis; the binding keeps what is
+        // inside, comments included.
         let mut start = quasi.span.end as usize;
         let mut end = template.quasis[index + 1].span.start as usize;
+        let inside = model.text(oxc_span::Span::new(start as u32 + 2, end as u32 - 1));
+        let binding = inside.trim().to_string();
         if quoted {
             start -= 1;
             end += 1;
             applicability = Applicability::Unsafe;
             rewritten.pop();
+            statement.pop();
         }
         edits.push(Edit {
             range: TextRange::new(start, end),
             replacement: "?".into(),
         });
         rewritten.push('?');
+        statement.push('?');
         skip_quote = quoted;
-        bindings.push(name.to_string());
+        bindings.push(binding);
     }
-    if bindings.is_empty() {
+    if bindings.is_empty() || !crate::optimize::placeholders::values_only(&statement) {
         return None;
     }
-    let end = template.span.end as usize;
+    let end = argument_end;
     edits.push(Edit {
         range: TextRange::new(end, end),
         replacement: format!(", {}", bindings.join(", ")),
