@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::report::Format;
+
 /// Pick a Cloudflare Durable Objects pattern and scaffold a working project,
 /// or analyze an existing one.
 #[derive(Debug, Parser)]
@@ -47,7 +49,7 @@ pub struct OptimizeArgs {
     pub yes: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
-    pub format: crate::report::Format,
+    pub format: Format,
     /// Write the report to this file instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -97,4 +99,21 @@ pub struct NewArgs {
     /// full-screen one (also when NO_COLOR is set or output is not a terminal).
     #[arg(long)]
     pub plain: bool,
+}
+
+/// `--format`'s values, here rather than on [`Format`] so that only this
+/// file knows clap.
+impl clap::ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Format::Text, Format::Markdown, Format::Json, Format::Sarif]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(match self {
+            Format::Text => "text",
+            Format::Markdown => "markdown",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+        }))
+    }
 }

@@ -3,14 +3,16 @@
 
 pub mod answers;
 pub mod answers_file;
+pub mod inquire_prompter;
 pub mod machine;
 pub mod new_questions;
+pub mod optimize_answers;
+pub mod optimize_questions;
 pub mod plain;
 pub mod prompter;
 pub mod question;
 pub mod summary;
 pub mod table;
-pub mod terminal;
 
 pub use answers::{Answer, Answers};
 pub use machine::{NewAnswers, NewFlow, Step};

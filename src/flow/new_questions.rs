@@ -4,6 +4,7 @@
 //! of them are actually asked is decided by [`super::machine`].
 
 use super::question::{Choice, Kind, Question};
+use crate::recommend::UseCase;
 
 pub const USE_CASE: Question = Question {
     id: "use_case",
@@ -13,27 +14,27 @@ pub const USE_CASE: Question = Question {
     choices: &[
         Choice {
             value: "realtime",
-            label: "Real-time communication",
+            label: UseCase::Realtime.label(),
             description: "Chat, presence, collaboration over WebSockets",
         },
         Choice {
             value: "rate-limiting",
-            label: "Rate limiting",
+            label: UseCase::RateLimiting.label(),
             description: "Per-client request quotas",
         },
         Choice {
             value: "per-user-state",
-            label: "Per-user state",
+            label: UseCase::PerUserState.label(),
             description: "Sessions, carts, preferences",
         },
         Choice {
             value: "aggregation",
-            label: "Data aggregation",
+            label: UseCase::Aggregation.label(),
             description: "Analytics, counters, time series",
         },
         Choice {
             value: "coordination",
-            label: "State coordination",
+            label: UseCase::Coordination.label(),
             description: "Leader election, locks, single-writer jobs",
         },
     ],
@@ -296,3 +297,38 @@ pub const NEW_QUESTIONS: &[Question] = &[
     INSTALL,
     PACKAGE_MANAGER,
 ];
+
+#[cfg(test)]
+mod answer_enum_tests {
+    use super::*;
+    use crate::recommend::{Persistence, Queries, Scale, Storage};
+
+    fn values(question: &Question) -> Vec<&'static str> {
+        question.choices.iter().map(|choice| choice.value).collect()
+    }
+
+    #[test]
+    fn enums_match_the_question_table() {
+        let of = |all: Vec<&'static str>| all;
+        assert_eq!(
+            values(&USE_CASE),
+            of(UseCase::ALL.iter().map(|v| v.value()).collect())
+        );
+        assert_eq!(
+            values(&SCALE),
+            of(Scale::ALL.iter().map(|v| v.value()).collect())
+        );
+        assert_eq!(
+            values(&PERSISTENCE),
+            of(Persistence::ALL.iter().map(|v| v.value()).collect())
+        );
+        assert_eq!(
+            values(&QUERIES),
+            of(Queries::ALL.iter().map(|v| v.value()).collect())
+        );
+        assert_eq!(
+            values(&STORAGE),
+            of(Storage::ALL.iter().map(|v| v.value()).collect())
+        );
+    }
+}

@@ -70,6 +70,20 @@ answer_enum!(
     Storage { Sqlite = "sqlite", Kv = "kv" }
 );
 
+impl UseCase {
+    /// The label the `use_case` question shows for this answer (the
+    /// question table takes it from here).
+    pub const fn label(self) -> &'static str {
+        match self {
+            UseCase::Realtime => "Real-time communication",
+            UseCase::RateLimiting => "Rate limiting",
+            UseCase::PerUserState => "Per-user state",
+            UseCase::Aggregation => "Data aggregation",
+            UseCase::Coordination => "State coordination",
+        }
+    }
+}
+
 /// The four answers the recommendation is made from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Requirements {
@@ -252,9 +266,7 @@ fn reasons(
     let info = primary.info();
 
     // use_case (or the override).
-    let use_case_label = crate::flow::new_questions::USE_CASE
-        .choice(requirements.use_case.value())
-        .map_or("", |choice| choice.label);
+    let use_case_label = requirements.use_case.label();
     if overrides
         .pattern
         .is_some_and(|pattern| pattern != recommendation.recommended)
@@ -391,38 +403,6 @@ fn capitalize(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flow::new_questions::{PERSISTENCE, QUERIES, SCALE, STORAGE, USE_CASE};
-    use crate::flow::question::Question;
-
-    fn values(question: &Question) -> Vec<&'static str> {
-        question.choices.iter().map(|choice| choice.value).collect()
-    }
-
-    #[test]
-    fn enums_match_the_question_table() {
-        let of = |all: Vec<&'static str>| all;
-        assert_eq!(
-            values(&USE_CASE),
-            of(UseCase::ALL.iter().map(|v| v.value()).collect())
-        );
-        assert_eq!(
-            values(&SCALE),
-            of(Scale::ALL.iter().map(|v| v.value()).collect())
-        );
-        assert_eq!(
-            values(&PERSISTENCE),
-            of(Persistence::ALL.iter().map(|v| v.value()).collect())
-        );
-        assert_eq!(
-            values(&QUERIES),
-            of(Queries::ALL.iter().map(|v| v.value()).collect())
-        );
-        assert_eq!(
-            values(&STORAGE),
-            of(Storage::ALL.iter().map(|v| v.value()).collect())
-        );
-    }
-
     /// Every use case × scale × persistence × queries, with and without each
     /// companion, gives a valid recommendation whose reasons cover every
     /// answer that shaped it.

@@ -6,12 +6,14 @@
 
 use std::fmt::Write;
 
+use crate::optimize::Analysis;
+use crate::text::{LineEndings, LineIndex};
+
 /// A path as a terminal or a markdown viewer shows it, control characters
 /// escaped.
 fn slash_path(path: &std::path::Path) -> String {
-    crate::error::printable(&super::slash_path(path))
+    crate::error::printable(&crate::text::slash_path(path))
 }
-use crate::optimize::Analysis;
 
 pub fn render(analysis: &Analysis) -> String {
     let mut out = String::new();
@@ -46,7 +48,8 @@ pub fn render(analysis: &Analysis) -> String {
             finding.start.column
         );
         if let Some(text) = analysis.sources.get(&finding.file)
-            && let Some(line) = text.lines().nth(finding.start.line - 1)
+            && let Some(line) = LineIndex::new(text, LineEndings::for_path(&finding.file))
+                .line(text, finding.start.line)
         {
             let language = match finding.file.extension().and_then(|ext| ext.to_str()) {
                 Some("toml") => "toml",
@@ -220,4 +223,32 @@ fn next_steps(out: &mut String, analysis: &Analysis) {
         "{}. Deploy with a gradual rollout, measure with the commands above, and compare with the baseline.",
         step + 1
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::optimize::tester::Tester;
+
+    /// Regression: the code line under a finding was taken with
+    /// `str::lines`, which does not split at a lone CR: a CR-only file
+    /// showed its whole text (or nothing) instead of the finding's line.
+    #[test]
+    fn cr_only_files_show_the_finding_line_in_both_reports() {
+        let source = "import { DurableObject } from \"cloudflare:workers\";\r\
+            export class Room extends DurableObject {\r\
+            \x20 async list() {\r\
+            \x20   return (await this.ctx.storage.sql.exec(\"SELECT * FROM items\")).toArray();\r\
+            \x20 }\r\
+            }\r";
+        let analysis = Tester::new("DO205").source(source).run();
+        assert_eq!(analysis.findings.len(), 1);
+        let wanted = "return (await this.ctx.storage.sql.exec(\"SELECT * FROM items\")).toArray();";
+        let markdown = super::render(&analysis);
+        assert!(
+            markdown.contains(&format!("```ts\n    {wanted}\n```")),
+            "{markdown}"
+        );
+        let text = super::super::human::render(&analysis, false);
+        assert!(text.contains(&format!("4 |     {wanted}\n")), "{text}");
+    }
 }

@@ -6,64 +6,63 @@ use crate::optimize::finding::{Area, Severity};
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
 use crate::optimize::sql::{FilterOp, StatementKind, is_rowid, same_name};
 
-pub const DOCS: &str = r#"**What it does**
-
-Checks every `SELECT`, `UPDATE` and `DELETE` run through `sql.exec` against a
-table this code base creates, and reports the query when no index, `PRIMARY
-KEY` or `UNIQUE` constraint has its first column among the columns the query
-filters on (`WHERE col = ?`, ranges, `IN`, `BETWEEN`) or orders by.
-
-**Why is this bad?**
-
-Without such an index SQLite reads every row of the table to answer the query
-(a full scan), and Durable Objects bill and wait for every row read. The cost
-grows with the table: a query that is instant in development becomes the slow
-path in production.
-
-**Example**
-
-```ts
-this.ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS messages (
-  id INTEGER PRIMARY KEY, room TEXT, body TEXT, created_at INTEGER)`);
-// later, per request:
-this.ctx.storage.sql.exec(
-  "SELECT * FROM messages WHERE room = ? ORDER BY created_at DESC LIMIT 50", room);
-```
-
-**Use instead**
-
-```ts
-this.ctx.storage.sql.exec(
-  "CREATE INDEX IF NOT EXISTS idx_messages_room_created_at ON messages(room, created_at DESC)");
-```
-
-Equality columns come first, then one range column, then the `ORDER BY`
-column, so one index serves both the filter and the sort.
-
-**Known problems**
-
-An index created outside this code base (a migration file run by other
-tooling) is invisible; suppress with `// do-wizard-ignore DO201: reason`.
-Queries whose SQL is built at run time are not checked. Each index adds a
-write per insert; tiny tables may not need one.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
-- https://developers.cloudflare.com/durable-objects/best-practices/access-durable-objects-storage/
-- https://www.sqlite.org/queryplanner.html
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "missing-index",
-    area: Area::Queries,
-    severity: Severity::Warning,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "A query filters or orders on a column no index starts with (full table scan)",
-    docs: DOCS,
-    check: Check::Project(check),
-};
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Checks every `SELECT`, `UPDATE` and `DELETE` run through `sql.exec` against a
+    /// table this code base creates, and reports the query when no index, `PRIMARY
+    /// KEY` or `UNIQUE` constraint has its first column among the columns the query
+    /// filters on (`WHERE col = ?`, ranges, `IN`, `BETWEEN`) or orders by.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// Without such an index SQLite reads every row of the table to answer the query
+    /// (a full scan), and Durable Objects bill and wait for every row read. The cost
+    /// grows with the table: a query that is instant in development becomes the slow
+    /// path in production.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// this.ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS messages (
+    ///   id INTEGER PRIMARY KEY, room TEXT, body TEXT, created_at INTEGER)`);
+    /// // later, per request:
+    /// this.ctx.storage.sql.exec(
+    ///   "SELECT * FROM messages WHERE room = ? ORDER BY created_at DESC LIMIT 50", room);
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// this.ctx.storage.sql.exec(
+    ///   "CREATE INDEX IF NOT EXISTS idx_messages_room_created_at ON messages(room, created_at DESC)");
+    /// ```
+    ///
+    /// Equality columns come first, then one range column, then the `ORDER BY`
+    /// column, so one index serves both the filter and the sort.
+    ///
+    /// **Known problems**
+    ///
+    /// An index created outside this code base (a migration file run by other
+    /// tooling) is invisible; suppress with `// do-wizard-ignore DO201: reason`.
+    /// Queries whose SQL is built at run time are not checked. Each index adds a
+    /// write per insert; tiny tables may not need one.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
+    /// - https://developers.cloudflare.com/durable-objects/best-practices/access-durable-objects-storage/
+    /// - https://www.sqlite.org/queryplanner.html
+    pub static RULE = Rule {
+        name: "missing-index",
+        area: Area::Queries,
+        severity: Severity::Warning,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "A query filters or orders on a column no index starts with (full table scan)",
+        check: Check::Project(check),
+    };
+}
 
 fn check(context: &ProjectContext<'_>, report: &mut Report) {
     let project = context.project;
