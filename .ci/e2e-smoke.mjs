@@ -58,9 +58,13 @@ const badNames = ["bad%20name", "a.b", "x".repeat(65), "%C3%A9"];
 
 async function common() {
   console.log("routing");
-  for (const path of ["/", "/nope", "/chat", "/limit", "/metrics/a/b/c"]) {
+  for (const path of [...(classes.has("ChatRoom") ? [] : ["/"]), "/nope", "/chat", "/limit", "/metrics/a/b/c"]) {
     const r = await req("GET", path);
     check(isError(r, 404), `GET ${path} -> 404 JSON`, r);
+  }
+  if (classes.has("ChatRoom")) {
+    const r = await req("GET", "/", undefined, { authorization: null });
+    check(r.status === 200 && (r.headers.get("content-type") ?? "").includes("text/html") && r.text.includes("WebSocket"), "GET / serves the chat page", r.status);
   }
 }
 
