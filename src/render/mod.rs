@@ -117,14 +117,15 @@ fn collect_files<'a>(dir: &'a Dir<'a>, out: &mut Vec<&'a include_dir::File<'a>>)
     }
 }
 
-/// `gitignore`, `dev.vars`, `dev.vars.example` and `node-version` become
-/// dotfiles (a dotfile would be awkward to keep as a template); every other
-/// path is kept.
+/// `gitignore`, `dev.vars`, `dev.vars.example`, `node-version` and
+/// `prettierrc.json` become dotfiles (a dotfile would be awkward to keep as a
+/// template); every other path is kept.
 fn output_path(path: &Path) -> PathBuf {
     match path.file_name().and_then(|name| name.to_str()) {
-        Some(name @ ("gitignore" | "dev.vars" | "dev.vars.example" | "node-version")) => {
-            path.with_file_name(format!(".{name}"))
-        }
+        Some(
+            name @ ("gitignore" | "dev.vars" | "dev.vars.example" | "node-version"
+            | "prettierrc.json"),
+        ) => path.with_file_name(format!(".{name}")),
         _ => path.to_path_buf(),
     }
 }
