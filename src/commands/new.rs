@@ -320,7 +320,7 @@ pub fn next_steps(
         ),
         (
             format!("{exec} wrangler deploy"),
-            "deploy; migrations apply automatically",
+            "deploy (the first one with --secrets-file: see README.md)",
         ),
         (
             format!("{exec} wrangler tail --format json"),
@@ -341,5 +341,10 @@ pub fn next_steps(
         text.push_str(line.trim_end());
         text.push('\n');
     }
+    // Wrangler needs Node.js 22.12+; a machine with an older node and npm
+    // gets Node 22 from the npm registry for one command.
+    text.push_str(&format!(
+        "\nNeeds Node.js 22.12 or newer (.node-version). With an older node, run a step under Node 22 from npm:\n  npx -y -p node@22 -- {run} dev\n"
+    ));
     text
 }

@@ -133,18 +133,18 @@ pub const QUERIES: Question = Question {
 pub const STORAGE: Question = Question {
     id: "storage",
     header: "Storage",
-    prompt: "Which storage backend?",
+    prompt: "Which storage API?",
     kind: Kind::Select,
     choices: &[
         Choice {
             value: "sqlite",
-            label: "SQLite (recommended)",
-            description: "new_sqlite_classes: SQL, indexes, transactions; the only backend on the free plan",
+            label: "SQL (recommended)",
+            description: "ctx.storage.sql: tables, indexes, transactions",
         },
         Choice {
             value: "kv",
-            label: "Key-value (legacy)",
-            description: "new_classes: the older key-value backend, for simple get/put only",
+            label: "Key-value",
+            description: "ctx.storage.kv: synchronous get/put on the same SQLite-backed class",
         },
     ],
     default: "sqlite",
@@ -230,6 +230,27 @@ pub const COMPATIBILITY_DATE: Question = Question {
     script_only: true,
 };
 
+pub const CONFIG_STYLE: Question = Question {
+    id: "config_style",
+    header: "Config style",
+    prompt: "How should wrangler.jsonc declare the classes?",
+    kind: Kind::Select,
+    choices: &[
+        Choice {
+            value: "exports",
+            label: "exports (recommended)",
+            description: "The declarative exports map of wrangler 4.107+",
+        },
+        Choice {
+            value: "migrations",
+            label: "migrations",
+            description: "A tagged migrations array with new_sqlite_classes, for older toolchains",
+        },
+    ],
+    default: "exports",
+    script_only: true,
+};
+
 pub const GIT: Question = Question {
     id: "git",
     header: "Git",
@@ -293,6 +314,7 @@ pub const NEW_QUESTIONS: &[Question] = &[
     PATTERN,
     DIR,
     COMPATIBILITY_DATE,
+    CONFIG_STYLE,
     GIT,
     INSTALL,
     PACKAGE_MANAGER,

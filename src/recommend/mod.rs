@@ -66,8 +66,16 @@ answer_enum!(
     Queries { KeyValue = "key-value", Filtering = "filtering", Complex = "complex" }
 );
 answer_enum!(
-    /// The storage backend of the classes that can choose one.
+    /// The storage API of the classes that can choose one. Both are
+    /// SQLite-backed classes: `sqlite` uses the SQL API, `kv` the synchronous
+    /// key-value API (`ctx.storage.kv`). The legacy key-value backend is
+    /// never generated.
     Storage { Sqlite = "sqlite", Kv = "kv" }
+);
+answer_enum!(
+    /// How `wrangler.jsonc` declares the classes: the declarative `exports`
+    /// map (wrangler 4.107+), or a tagged `migrations` array for older toolchains.
+    ConfigStyle { Exports = "exports", Migrations = "migrations" }
 );
 
 impl UseCase {
@@ -342,7 +350,7 @@ fn reasons(
     // queries → storage.
     let text = match (requirements.queries, recommendation.storage) {
         (_, Storage::Kv) => format!(
-            "Simple key-value queries: you chose the legacy key-value backend (new_classes) for {}; SQLite remains the recommended backend and the only one on the free plan.",
+            "Simple key-value queries: the key-value API (ctx.storage.kv, synchronous get/put) for {}, still a SQLite-backed class with SQL at hand.",
             recommendation
                 .patterns()
                 .into_iter()
@@ -351,13 +359,13 @@ fn reasons(
                 .collect::<Vec<_>>()
                 .join(" and ")
         ),
-        (Queries::KeyValue, Storage::Sqlite) if recommendation.kv_offered => "Simple key-value queries: SQLite-backed objects (new_sqlite_classes) are recommended; the legacy key-value backend (new_classes) is offered too.".to_string(),
+        (Queries::KeyValue, Storage::Sqlite) if recommendation.kv_offered => "Simple key-value queries: the SQL API of a SQLite-backed class is recommended; the synchronous key-value API (storage: kv) is offered too.".to_string(),
         (Queries::KeyValue, Storage::Sqlite) => format!(
-            "Simple key-value queries: {} still needs SQL, so it uses the SQLite backend (new_sqlite_classes).",
+            "Simple key-value queries: {} still needs SQL, so it uses the SQL API of a SQLite-backed class.",
             info.class_name
         ),
-        (Queries::Filtering, _) => "Basic filtering and ordering: the SQLite backend (new_sqlite_classes), with an index for every query.".to_string(),
-        (Queries::Complex, _) => "Complex queries: the SQLite backend (new_sqlite_classes); aggregations and time buckets run in SQL over indexed columns.".to_string(),
+        (Queries::Filtering, _) => "Basic filtering and ordering: a SQLite-backed class and its SQL API, with an index for every query.".to_string(),
+        (Queries::Complex, _) => "Complex queries: a SQLite-backed class; aggregations and time buckets run in SQL over indexed columns.".to_string(),
     };
     add("queries", text);
 

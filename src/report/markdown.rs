@@ -110,11 +110,11 @@ fn measure(out: &mut String) {
     );
     let _ = writeln!(
         out,
-        "CPU time per invocation (ms):\n\n```bash\nwrangler tail --format json | jq '.outcome.cpuTime' > baseline-cpu.txt\nawk '{{sum+=$1}} END {{print \"average CPU:\", sum/NR, \"ms\"}}' baseline-cpu.txt\n```\n"
+        "CPU time per invocation (ms):\n\n```bash\nwrangler tail --format json | jq '.cpuTime' > baseline-cpu.txt\nawk '{{sum+=$1}} END {{print \"average CPU:\", sum/NR, \"ms\"}}' baseline-cpu.txt\n```\n"
     );
     let _ = writeln!(
         out,
-        "Wall-clock duration per invocation (ms):\n\n```bash\nwrangler tail --format json | jq '.outcome.wallTime' > baseline-duration.txt\nawk '{{sum+=$1}} END {{print \"average duration:\", sum/NR, \"ms\"}}' baseline-duration.txt\n```\n"
+        "Wall-clock duration per invocation (ms):\n\n```bash\nwrangler tail --format json | jq '.wallTime' > baseline-duration.txt\nawk '{{sum+=$1}} END {{print \"average duration:\", sum/NR, \"ms\"}}' baseline-duration.txt\n```\n"
     );
     let _ = writeln!(
         out,
@@ -227,6 +227,7 @@ fn next_steps(out: &mut String, analysis: &Analysis) {
 
 #[cfg(test)]
 mod tests {
+    use super::measure;
     use crate::optimize::tester::Tester;
 
     /// Regression: the code line under a finding was taken with
@@ -250,5 +251,18 @@ mod tests {
         );
         let text = super::super::human::render(&analysis, false);
         assert!(text.contains(&format!("4 |     {wanted}\n")), "{text}");
+    }
+
+    /// `wrangler tail --format json` events carry `cpuTime` and `wallTime` at
+    /// the top level; `outcome` is a string such as "ok", so
+    /// `.outcome.cpuTime` fails in jq.
+    #[test]
+    fn how_to_measure_reads_cpu_and_wall_time_at_the_top_level_of_a_tail_event() {
+        let mut out = String::new();
+        measure(&mut out);
+        assert!(out.contains("jq '.cpuTime'"), "{out}");
+        assert!(out.contains("jq '.wallTime'"), "{out}");
+        assert!(out.contains("jq -r '.outcome'"), "{out}");
+        assert!(!out.contains(".outcome."), "{out}");
     }
 }
