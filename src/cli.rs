@@ -1,8 +1,11 @@
-//! The command line, as clap definitions only; no logic lives here.
+//! The command line, as clap definitions only (and the completion script
+//! generated from them); no other logic lives here.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+
+use crate::report::Format;
 
 /// Pick a Cloudflare Durable Objects pattern and scaffold a working project,
 /// or analyze an existing one.
@@ -27,11 +30,23 @@ pub enum Command {
     Completions(CompletionsArgs),
 }
 
+/// The shells `completions` writes scripts for.
+pub use clap_complete::Shell;
+
+/// The completion script for `shell`, generated from these definitions, so
+/// it knows every subcommand, flag and fixed value.
+pub fn completion_script(shell: Shell) -> Vec<u8> {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut command, "do-wizard", &mut out);
+    out
+}
+
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
     /// The shell to complete for.
     #[arg(value_enum)]
-    pub shell: clap_complete::Shell,
+    pub shell: Shell,
 }
 
 #[derive(Debug, Args)]
@@ -56,7 +71,7 @@ pub struct OptimizeArgs {
     pub yes: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
-    pub format: crate::report::Format,
+    pub format: Format,
     /// Write the report to this file instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -106,4 +121,21 @@ pub struct NewArgs {
     /// full-screen one (also when NO_COLOR is set or output is not a terminal).
     #[arg(long)]
     pub plain: bool,
+}
+
+/// `--format`'s values, here rather than on [`Format`] so that only this
+/// file knows clap.
+impl clap::ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Format::Text, Format::Markdown, Format::Json, Format::Sarif]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(match self {
+            Format::Text => "text",
+            Format::Markdown => "markdown",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+        }))
+    }
 }

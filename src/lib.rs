@@ -18,6 +18,8 @@ pub mod optimize;
 pub mod recommend;
 pub mod render;
 pub mod report;
+pub mod terminal;
+pub mod text;
 pub mod tui;
 pub mod write;
 
@@ -48,9 +50,9 @@ impl Outcome {
 pub fn run(cli: cli::Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         cli::Command::New(args) => commands::new::run(&args),
-        cli::Command::Optimize(args) => optimize::command::run(&args),
-        cli::Command::Explain(args) => optimize::command::explain(&args.code),
-        cli::Command::Rules => optimize::command::rules(),
+        cli::Command::Optimize(args) => commands::optimize::run(&args),
+        cli::Command::Explain(args) => commands::explain::explain(&args.code),
+        cli::Command::Rules => commands::explain::rules(),
         cli::Command::Completions(args) => commands::completions::run(args.shell),
     }
 }

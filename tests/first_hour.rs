@@ -3,12 +3,12 @@
 //! an abort, and the wizard and findings-browser screens. Terminal behaviour
 //! is checked on the real binary in a pseudo-terminal.
 
-mod support;
+mod util;
 
 use std::path::Path;
 use std::process::{Command, Output};
 
-use support::pty::{CTRL_C, ENTER, ESC, Session};
+use util::pty::{CTRL_C, ENTER, ESC, Session};
 
 fn run(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_do-wizard"))
@@ -332,7 +332,7 @@ fn option_text_wrapped_mid_word_at_100_columns() {
     let tmp = tempfile::tempdir().unwrap();
     let mut session = Session::spawn(&["new"], tmp.path(), 100, 40, &[]);
     session.wait_for("Step 1 of");
-    session.send(support::pty::DOWN); // Rate limiting
+    session.send(util::pty::DOWN); // Rate limiting
     session.send(ENTER);
     for step in 2..=4 {
         session.wait_for(&format!("Step {step} of"));

@@ -82,13 +82,33 @@ fn plan_for_file(path: &Path) -> Plan {
 fn snapshot_text(plan: &Plan) -> String {
     let mut text = plan.tree();
     for file in &plan.files {
+        // `.dev.vars` holds a fresh random token on every run.
+        let contents = if file.path == Path::new(".dev.vars") {
+            redact_api_token(&file.contents)
+        } else {
+            file.contents.clone()
+        };
         text.push_str(&format!(
             "\n===== {} =====\n{}",
             file.path.display(),
-            file.contents
+            contents
         ));
     }
     text
+}
+
+/// `API_TOKEN=<64 hex digits>` becomes `API_TOKEN=[random]`; anything else
+/// (a missing or malformed token) is left for the snapshot to show.
+fn redact_api_token(text: &str) -> String {
+    text.lines()
+        .map(|line| match line.strip_prefix("API_TOKEN=") {
+            Some(token) if token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                "API_TOKEN=[random]".to_string()
+            }
+            _ => line.to_string(),
+        })
+        .map(|line| line + "\n")
+        .collect()
 }
 
 #[test]
@@ -124,10 +144,10 @@ fn parse_typescript(path: &Path, source: &str) {
     );
 }
 
-/// All 31 non-empty sets of patterns, each at two scales and with both
-/// backends where offered, render; every `.ts` parses; the config binds and
-/// migrates every class; the entry exports every class; `do-wizard optimize`
-/// finds nothing in any of them.
+/// All 31 non-empty sets of patterns, each at two scales, with both storage
+/// APIs where offered and both config styles, render; every `.ts` parses; the
+/// config binds and declares every class (SQLite-backed only); the entry
+/// exports every class; `do-wizard optimize` finds nothing in any of them.
 #[test]
 fn every_combination_renders_and_parses() {
     let mut rendered = 0;
@@ -143,13 +163,19 @@ fn every_combination_renders_and_parses() {
             .iter()
             .find(|use_case| recommend::pattern_for(**use_case) == primary)
             .unwrap();
-        for scale in ["small", "large"] {
+        for (scale, style) in [
+            ("small", "exports"),
+            ("large", "exports"),
+            ("small", "migrations"),
+        ] {
             for storage in ["sqlite", "kv"] {
                 let kv = storage == "kv";
                 if kv && !primary.info().supports_kv {
                     continue;
                 }
                 let mut flow = NewFlow::new();
+                flow.preset("config_style", Answer::One(style.into()))
+                    .unwrap();
                 flow.preset("use_case", Answer::One(use_case.value().into()))
                     .unwrap();
                 flow.preset("scale", Answer::One(scale.into())).unwrap();
@@ -165,7 +191,7 @@ fn every_combination_renders_and_parses() {
                 )
                 .unwrap();
                 let plan = plan_for(flow);
-                assert_no_findings(&plan, &format!("{chosen:?} {scale} {storage}"));
+                assert_no_findings(&plan, &format!("{chosen:?} {scale} {storage} {style}"));
                 rendered += 1;
                 let config = &plan
                     .file("wrangler.jsonc")
@@ -197,12 +223,27 @@ fn every_combination_renders_and_parses() {
                 }
                 let value: serde_json::Value =
                     jsonc_parser::parse_to_serde_value(config, &Default::default()).unwrap();
-                let migrated = value["migrations"][0].to_string();
+                assert!(!config.contains("new_classes") && !config.contains("legacy-kv"));
                 for pattern in &chosen {
-                    assert!(migrated.contains(pattern.info().class_name), "{migrated}");
+                    let class = pattern.info().class_name;
+                    if style == "exports" {
+                        assert!(value.get("migrations").is_none(), "{config}");
+                        assert_eq!(
+                            value["exports"][class],
+                            serde_json::json!({ "type": "durable-object", "storage": "sqlite" }),
+                            "{config}"
+                        );
+                    } else {
+                        assert!(value.get("exports").is_none(), "{config}");
+                        let created = &value["migrations"][0]["new_sqlite_classes"];
+                        assert!(
+                            created.as_array().unwrap().contains(&class.into()),
+                            "{config}"
+                        );
+                    }
                 }
             }
         }
     }
-    assert!(rendered > 62);
+    assert!(rendered > 93);
 }

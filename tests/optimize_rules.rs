@@ -1,18 +1,22 @@
-//! Rule fixtures: every directory `tests/fixtures/optimize/<rule-name>/`
-//! holds `fires_*` and `quiet_*` fixtures (a source file, or a directory that
-//! is a whole mini project). File fixtures are analyzed together with the
-//! directory's `wrangler.jsonc` / `wrangler.toml` when it has one.
+//! Rule fixtures, one test per directory `tests/fixtures/optimize/<rule-name>/`
+//! (so `cargo test --test tests optimize_rules::query_in_loop` runs one rule's
+//! fixtures). Each directory holds `fires_*` and `quiet_*` fixtures (a
+//! source file, or a directory that is a whole mini project); file fixtures
+//! are analyzed together with the directory's `wrangler.jsonc` /
+//! `wrangler.json` / `wrangler.toml` when it has one.
 //!
-//! For each fixture: `fires_*` must yield at least one finding of the rule,
-//! `quiet_*` none; the rendered human diagnostics (and the diff of the safe
-//! fixes, which must converge and leave parsable code) are snapshotted under
-//! `snapshots/optimize/`.
+//! Fixtures are read into memory and run through the in-memory rule tester
+//! ([`Tester`]); nothing is staged on disk. A `fires_*` fixture must yield
+//! at least one finding of the rule, and its rendered diagnostics (plus the
+//! diff of the safe fixes, which must converge and leave parsable code) are
+//! snapshotted under `snapshots/optimize/`. A `quiet_*` fixture must yield
+//! none, and has no snapshot: the assertion says it all.
 
 use std::path::{Path, PathBuf};
 
-use do_wizard::optimize::answers::OptimizeAnswers;
-use do_wizard::optimize::registry::{RULES, Selection};
-use do_wizard::optimize::{Analysis, analyze_with, fix};
+use do_wizard::optimize::answers::Scale;
+use do_wizard::optimize::registry::RULES;
+use do_wizard::optimize::tester::Tester;
 use do_wizard::report;
 
 const CONFIG_NAMES: &[&str] = &["wrangler.jsonc", "wrangler.json", "wrangler.toml"];
@@ -21,157 +25,186 @@ fn fixtures_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/optimize")
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
+/// Every file under `directory`, as (path relative to `base`, text).
+fn read_tree(base: &Path, directory: &Path, files: &mut Vec<(PathBuf, String)>) {
+    let mut entries: Vec<_> = std::fs::read_dir(directory)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            read_tree(base, &path, files);
         } else {
-            std::fs::copy(entry.path(), target).unwrap();
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+            files.push((path.strip_prefix(base).unwrap().to_path_buf(), text));
         }
     }
 }
 
-/// Lay a fixture out in a fresh directory.
-fn stage(rule_dir: &Path, fixture: &Path) -> tempfile::TempDir {
-    let directory = tempfile::tempdir().unwrap();
+/// The project a fixture stands for: its files, by relative path.
+fn project(rule_dir: &Path, fixture: &Path) -> Vec<(PathBuf, String)> {
+    let mut files = Vec::new();
     if fixture.is_dir() {
-        copy_tree(fixture, directory.path());
+        read_tree(fixture, fixture, &mut files);
     } else {
-        std::fs::copy(fixture, directory.path().join(fixture.file_name().unwrap())).unwrap();
+        let name = PathBuf::from(fixture.file_name().unwrap());
+        files.push((name, std::fs::read_to_string(fixture).unwrap()));
         for name in CONFIG_NAMES {
             let config = rule_dir.join(name);
             if config.exists() {
-                std::fs::copy(&config, directory.path().join(name)).unwrap();
+                files.push((name.into(), std::fs::read_to_string(config).unwrap()));
             }
         }
     }
-    directory
+    files
 }
 
-fn answers_for(name: &str) -> OptimizeAnswers {
-    let mut answers = OptimizeAnswers::default();
-    // `*_large*` fixtures run at scale large.
-    if name.contains("_large") {
-        answers.scale = do_wizard::optimize::answers::Scale::Large;
-    }
-    answers
-}
-
-fn only(analysis: &Analysis, code: &str) -> Analysis {
-    let mut filtered = analysis.clone();
-    filtered.findings.retain(|finding| finding.code == code);
-    filtered
-}
-
-#[test]
-fn every_fixture_fires_or_stays_quiet_and_matches_its_snapshot() {
+/// Check every fixture of one rule directory; all failures are listed.
+fn check_rule_directory(rule_name: &str) {
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path("../snapshots/optimize");
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
     let _guard = settings.bind_to_scope();
 
-    let mut checked = 0;
-    let mut failures = Vec::new();
-    let mut rule_dirs: Vec<_> = std::fs::read_dir(fixtures_root())
+    let rule_dir = fixtures_root().join(rule_name);
+    let registered = RULES
+        .iter()
+        .find(|registered| registered.rule.name == rule_name)
+        .unwrap_or_else(|| panic!("fixture directory {rule_name} names no rule"));
+    let code = registered.code;
+    let mut fixtures: Vec<_> = std::fs::read_dir(&rule_dir)
         .unwrap()
         .map(|entry| entry.unwrap().path())
         .filter(|path| {
-            path.is_dir() && !path.file_name().unwrap().to_string_lossy().starts_with('_')
+            let name = path.file_name().unwrap().to_string_lossy();
+            name.starts_with("fires_") || name.starts_with("quiet_")
         })
         .collect();
-    rule_dirs.sort();
-    for rule_dir in rule_dirs {
-        let rule_name = rule_dir.file_name().unwrap().to_string_lossy().to_string();
-        let registered = RULES
-            .iter()
-            .find(|registered| registered.rule.name == rule_name)
-            .unwrap_or_else(|| panic!("fixture directory {rule_name} names no rule"));
-        let code = registered.code;
-        let selection = Selection::parse(Some(code), None).unwrap();
-        let mut fixtures: Vec<_> = std::fs::read_dir(&rule_dir)
-            .unwrap()
-            .map(|entry| entry.unwrap().path())
-            .filter(|path| {
-                let name = path.file_name().unwrap().to_string_lossy();
-                name.starts_with("fires_") || name.starts_with("quiet_")
-            })
-            .collect();
-        fixtures.sort();
-        let (mut fires, mut quiet) = (0, 0);
-        for fixture in fixtures {
-            let name = fixture.file_name().unwrap().to_string_lossy().to_string();
-            let stem = name.split('.').next().unwrap().to_string();
-            let staged = stage(&rule_dir, &fixture);
-            let answers = answers_for(&name);
-            let analysis = only(
-                &analyze_with(staged.path(), &answers, &selection).unwrap(),
-                code,
-            );
-            let count = analysis.findings.len();
-            if name.starts_with("fires_") {
-                fires += 1;
-                if count == 0 {
-                    failures.push(format!(
-                        "{code} {rule_name}/{name}: expected a finding, got none"
-                    ));
-                }
-            } else {
-                quiet += 1;
-                if count > 0 {
-                    failures.push(format!(
-                        "{code} {rule_name}/{name}: expected no finding, got {count}:\n{}",
-                        report::human::render(&analysis, false)
-                    ));
-                }
-            }
-            let mut rendered = report::human::render(&analysis, false);
-            // Fixes: show the diff, apply until nothing safe is left, and
-            // check the result still parses.
-            let planned = fix::plan(&analysis);
-            if !planned.is_empty() {
-                for file in &planned {
-                    rendered.push_str(&fix::diff(file));
-                }
-                let mut current = analysis.clone();
-                let mut rounds = 0;
-                loop {
-                    let planned = fix::plan(&current);
-                    if planned.is_empty() {
-                        break;
-                    }
-                    rounds += 1;
-                    assert!(
-                        rounds <= fix::MAX_ROUNDS,
-                        "{code} {name}: fixes do not converge"
-                    );
-                    fix::write(staged.path(), &planned).unwrap();
-                    let full =
-                        analyze_with(staged.path(), &answers, &Selection::default()).unwrap();
-                    assert!(
-                        full.diagnostics
-                            .iter()
-                            .all(|diagnostic| diagnostic.level != "error"),
-                        "{code} {name}: the fixed code no longer parses: {:?}",
-                        full.diagnostics
-                    );
-                    current = only(
-                        &analyze_with(staged.path(), &answers, &selection).unwrap(),
-                        code,
-                    );
-                }
-            }
-            insta::assert_snapshot!(format!("{code}_{stem}"), rendered);
-            checked += 1;
+    fixtures.sort();
+    let (mut fires, mut quiet) = (0, 0);
+    let mut failures = Vec::new();
+    for fixture in fixtures {
+        let name = fixture.file_name().unwrap().to_string_lossy().to_string();
+        let stem = name.split('.').next().unwrap().to_string();
+        let mut tester = project(&rule_dir, &fixture)
+            .into_iter()
+            .fold(Tester::new(code), |tester, (path, text)| {
+                tester.file(path, text)
+            });
+        // `*_large*` fixtures run at scale large.
+        if name.contains("_large") {
+            tester = tester.scale(Scale::Large);
         }
-        assert!(fires > 0, "{rule_name}: no fires_* fixture");
-        assert!(quiet > 0, "{rule_name}: no quiet_* fixture");
+        let analysis = tester.run();
+        let count = analysis.findings.len();
+        if name.starts_with("quiet_") {
+            quiet += 1;
+            if count > 0 {
+                failures.push(format!(
+                    "{code} {rule_name}/{name}: expected no finding, got {count}:\n{}",
+                    report::human::render(&analysis, false)
+                ));
+            }
+            continue;
+        }
+        fires += 1;
+        if count == 0 {
+            failures.push(format!(
+                "{code} {rule_name}/{name}: expected a finding, got none"
+            ));
+        }
+        // Fixes: show the diff, apply until nothing safe is left (the tester
+        // checks convergence and that the result still parses).
+        let mut rendered = report::human::render(&analysis, false);
+        rendered.push_str(&tester.fixed().first_diff);
+        insta::assert_snapshot!(format!("{code}_{stem}"), rendered);
     }
+    assert!(fires > 0, "{rule_name}: no fires_* fixture");
+    assert!(quiet > 0, "{rule_name}: no quiet_* fixture");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert!(checked > 0);
+}
+
+/// One test per fixture directory, named after the rule.
+macro_rules! fixture_tests {
+    ($($test:ident => $directory:literal,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                check_rule_directory($directory);
+            }
+        )*
+
+        /// The directories the tests above cover.
+        const LISTED: &[&str] = &[$($directory),*];
+    };
+}
+
+fixture_tests! {
+    alarm_not_idempotent => "alarm-not-idempotent",
+    alarm_overwrite => "alarm-overwrite",
+    alarm_without_handler => "alarm-without-handler",
+    async_work_in_constructor => "async-work-in-constructor",
+    awaited_sync_sql => "awaited-sync-sql",
+    binding_class_not_exported => "binding-class-not-exported",
+    block_concurrency_per_request => "block-concurrency-per-request",
+    blocking_loop => "blocking-loop",
+    class_without_migration => "class-without-migration",
+    close_not_reciprocated => "close-not-reciprocated",
+    cursor_across_await => "cursor-across-await",
+    cursor_rows_property => "cursor-rows-property",
+    exported_class_unbound => "exported-class-unbound",
+    fetch_instead_of_rpc => "fetch-instead-of-rpc",
+    floating_stub_call => "floating-stub-call",
+    global_singleton_hotspot => "global-singleton-hotspot",
+    handler_never_scheduled => "handler-never-scheduled",
+    heavy_block_concurrency => "heavy-block-concurrency",
+    kv_backend_for_new_class => "kv-backend-for-new-class",
+    large_attachment => "large-attachment",
+    load_everything => "load-everything",
+    manual_transaction_sql => "manual-transaction-sql",
+    migration_tag_problem => "migration-tag-problem",
+    migrations_and_exports => "migrations-and-exports",
+    missing_auto_response => "missing-auto-response",
+    missing_index => "missing-index",
+    pragma_user_version => "pragma-user-version",
+    query_in_loop => "query-in-loop",
+    rpc_needs_compat_date => "rpc-needs-compat-date",
+    schema_setup_every_request => "schema-setup-every-request",
+    slow_websocket_handler => "slow-websocket-handler",
+    socket_state_in_memory => "socket-state-in-memory",
+    sql_on_kv_backed_class => "sql-on-kv-backed-class",
+    sql_string_interpolation => "sql-string-interpolation",
+    state_only_in_memory => "state-only-in-memory",
+    timer_in_durable_object => "timer-in-durable-object",
+    unbounded_collection => "unbounded-collection",
+    unbounded_select => "unbounded-select",
+    unique_id_per_request => "unique-id-per-request",
+    unknown_lifecycle_handler => "unknown-lifecycle-handler",
+    unsupported_sqlite_syntax => "unsupported-sqlite-syntax",
+    untrusted_object_name => "untrusted-object-name",
+    websocket_without_hibernation => "websocket-without-hibernation",
+    writes_without_transaction => "writes-without-transaction",
+}
+
+#[test]
+fn every_fixture_directory_has_a_test() {
+    let mut on_disk: Vec<String> = std::fs::read_dir(fixtures_root())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_dir())
+        .map(|path| path.file_name().unwrap().to_string_lossy().to_string())
+        .filter(|name| !name.starts_with('_'))
+        .collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = LISTED.iter().map(|name| name.to_string()).collect();
+    listed.sort();
+    assert_eq!(
+        on_disk, listed,
+        "add the new fixture directory to fixture_tests! in tests/optimize_rules.rs"
+    );
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use do_wizard::optimize::command::catalog_markdown;
+use do_wizard::commands::explain::catalog_markdown;
 
 #[test]
 fn docs_rules_md_matches_the_registry() {
@@ -15,6 +15,6 @@ fn docs_rules_md_matches_the_registry() {
     let actual = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         actual == expected,
-        "docs/rules.md is out of date with the rule registry; run `UPDATE_DOCS=1 cargo test --test rules_docs`"
+        "docs/rules.md is out of date with the rule registry; run `UPDATE_DOCS=1 cargo test --test tests rules_docs`"
     );
 }

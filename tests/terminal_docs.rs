@@ -80,7 +80,7 @@ fn the_terminal_document_shows_the_current_screens() {
     } else {
         assert!(
             stale.is_empty(),
-            "docs/terminal.md shows old screens {stale:?}; run UPDATE_DOCS=1 cargo test --test terminal_docs"
+            "docs/terminal.md shows old screens {stale:?}; run UPDATE_DOCS=1 cargo test --test tests terminal_docs"
         );
     }
 }

@@ -3,11 +3,11 @@
 //! Every test that enters the full screen checks that the terminal is
 //! restored (alternate screen left, cursor shown, raw mode off).
 
-mod support;
+mod util;
 
 use std::path::Path;
 
-use support::pty::{CTRL_C, DOWN, ENTER, ESC, Session};
+use util::pty::{CTRL_C, DOWN, ENTER, ESC, Session};
 
 /// An answers file that answers every question, so the review comes first.
 fn answers_file(dir: &Path) -> String {

@@ -1,27 +1,14 @@
 //! `do-wizard completions SHELL`: print a completion script for the shell.
-//!
-//! The script is generated from the clap definitions in [`crate::cli`], so
-//! it always knows every subcommand, flag and fixed value.
+//! The script comes from the command-line definitions ([`crate::cli`]).
 
 use std::io::Write;
 
-use clap::CommandFactory;
-use clap_complete::Shell;
-
 use crate::Outcome;
-use crate::cli::Cli;
-
-/// The completion script for `shell`, for a binary named `do-wizard`.
-pub fn script(shell: Shell) -> Vec<u8> {
-    let mut command = Cli::command();
-    let mut out = Vec::new();
-    clap_complete::generate(shell, &mut command, "do-wizard", &mut out);
-    out
-}
+use crate::cli::{Shell, completion_script};
 
 pub fn run(shell: Shell) -> anyhow::Result<Outcome> {
     let mut stdout = std::io::stdout().lock();
-    stdout.write_all(&script(shell))?;
+    stdout.write_all(&completion_script(shell))?;
     stdout.flush()?;
     Ok(Outcome::Success)
 }
@@ -39,7 +26,7 @@ mod tests {
             Shell::Elvish,
             Shell::PowerShell,
         ] {
-            let text = String::from_utf8(script(shell)).unwrap();
+            let text = String::from_utf8(completion_script(shell)).unwrap();
             for word in ["optimize", "explain", "completions", "answers", "fail-on"] {
                 assert!(text.contains(word), "{shell}: no `{word}` in the script");
             }

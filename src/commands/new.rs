@@ -12,37 +12,33 @@
 //! - scripted (`--answers FILE` without a terminal, or `--yes`): no
 //!   questions, no review.
 //!
+//! The way is the one [`crate::terminal`] policy's
+//! ([`Environment::interaction`]), with `--yes` forcing scripted.
+//!
 //! In both interactive ways the review can send the user back to the last
 //! question, or to any answer; the loop below re-asks and reviews again.
 //! Quitting anywhere writes nothing.
 
-use std::io::{IsTerminal, Stderr, StdinLock};
+use std::io::{Stderr, StdinLock};
 use std::path::{Path, PathBuf};
 
 use crate::Outcome;
 use crate::cli::NewArgs;
 use crate::error::InputError;
 use crate::flow::answers_file::{self, AnswersFile};
+use crate::flow::inquire_prompter::TerminalPrompter;
 use crate::flow::machine::PackageManager;
 use crate::flow::new_questions::NEW_QUESTIONS;
 use crate::flow::plain::PlainPrompter;
 use crate::flow::summary::recommendation_text;
-use crate::flow::terminal::TerminalPrompter;
 use crate::flow::{Completion, NewAnswers, NewFlow, Prompter, drive};
 use crate::input_error;
 use crate::recommend::{self, Recommendation};
 use crate::render::{self, Plan, write};
+use crate::terminal::screen::{self, FullScreen};
+use crate::terminal::{Environment, Interaction as Mode};
 use crate::tui::event::TerminalEvents;
 use crate::tui::review::{AnsweredQuestion, Review, ReviewOutcome};
-use crate::tui::terminal::{self, FullScreen};
-
-/// How this run talks to the user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    FullScreen,
-    Plain,
-    Scripted,
-}
 
 /// Run `new` with the arguments from the command line.
 pub fn run(args: &NewArgs) -> anyhow::Result<Outcome> {
@@ -55,12 +51,10 @@ pub fn run(args: &NewArgs) -> anyhow::Result<Outcome> {
     };
     // Plain prompts go to stderr and answers come from stdin: both must be
     // a terminal for any questions at all.
-    let mode = if args.yes || !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+    let mode = if args.yes {
         Mode::Scripted
-    } else if crate::tui::full_screen_allowed(args.plain) {
-        Mode::FullScreen
     } else {
-        Mode::Plain
+        Environment::detect().interaction(args.plain)
     };
     if mode == Mode::Scripted && !args.yes && file.is_none() {
         return Err(input_error!(
@@ -77,7 +71,7 @@ pub fn run(args: &NewArgs) -> anyhow::Result<Outcome> {
     }
     if mode == Mode::Scripted {
         // SIGINT/SIGTERM in a script: never half a project, no staging left.
-        terminal::handle_signals();
+        screen::handle_signals();
         if flow.answers().get("project_name").is_none()
             && let Some(note) = flow.dir_hint_problem()
         {
@@ -89,18 +83,18 @@ pub fn run(args: &NewArgs) -> anyhow::Result<Outcome> {
     }
 
     if mode == Mode::FullScreen {
-        terminal::begin_interactive();
+        screen::begin_interactive();
     }
     let mut front = match mode {
         Mode::FullScreen => Front::FullScreen(TerminalPrompter::new(false)),
         _ => Front::Plain(
             PlainPrompter::new(std::io::stdin().lock(), std::io::stderr())
-                .with_width(crate::tui::widgets::terminal_width()),
+                .with_width(crate::terminal::width()),
         ),
     };
     loop {
         if drive(&mut flow, front.prompter())? == Completion::Quit {
-            return Ok(quit());
+            return Ok(super::quit("nothing was written"));
         }
         let decided = match decide(args, file.as_ref(), &flow) {
             Ok(decided) => decided,
@@ -135,7 +129,7 @@ pub fn run(args: &NewArgs) -> anyhow::Result<Outcome> {
             ReviewOutcome::Change(id) => {
                 flow.reopen(id);
             }
-            ReviewOutcome::Quit => return Ok(quit()),
+            ReviewOutcome::Quit => return Ok(super::quit("nothing was written")),
         }
     }
 }
@@ -169,18 +163,11 @@ impl Front {
             }
             Front::Plain(prompter) => {
                 let (input, output) = prompter.streams();
-                let width = crate::tui::widgets::terminal_width();
+                let width = crate::terminal::width();
                 crate::tui::plain::review(width, &review, input, output)
             }
         }
     }
-}
-
-/// Quitting (Ctrl-C in a prompt, `q` or Ctrl-C in the review, `q` or end of
-/// input in plain mode, a signal) is an abort: exit 130, so a script can tell it from a written project.
-fn quit() -> Outcome {
-    eprintln!("Quit; nothing was written.");
-    Outcome::Interrupted
 }
 
 /// Everything decided before writing.
@@ -338,7 +325,7 @@ pub fn next_steps(
         ),
         (
             format!("{exec} wrangler deploy"),
-            "deploy; migrations apply automatically",
+            "deploy (the first one with --secrets-file: see README.md)",
         ),
         (
             format!("{exec} wrangler tail --format json"),
@@ -359,5 +346,10 @@ pub fn next_steps(
         text.push_str(line.trim_end());
         text.push('\n');
     }
+    // Wrangler needs Node.js 22.12+; a machine with an older node and npm
+    // gets Node 22 from the npm registry for one command.
+    text.push_str(&format!(
+        "\nNeeds Node.js 22.12 or newer (.node-version). With an older node, run a step under Node 22 from npm:\n  npx -y -p node@22 -- {run} dev\n"
+    ));
     text
 }

@@ -1,6 +1,7 @@
 //! Comment-preserving edits to a wrangler config.
 //!
-//! Edits are byte-range insertions into the text as written: nothing is
+//! Edits are byte-range insertions ([`crate::text::Edit`]) into the text as
+//! written: nothing is
 //! re-serialized, so comments, key order and formatting stay as they are. An
 //! appended entry follows the layout around it (indentation, one entry per
 //! line or all on one line, trailing commas, line endings). Every edit is
@@ -11,34 +12,8 @@ use jsonc_parser::ast::{ObjectPropName, Value};
 use jsonc_parser::common::Ranged;
 use jsonc_parser::{CollectOptions, ParseOptions, parse_to_ast};
 
-use super::{ConfigFormat, Migration, TextRange, WranglerConfig};
-
-/// Replace `range` of the config text with `replacement`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TextEdit {
-    pub range: TextRange,
-    pub replacement: String,
-}
-
-impl TextEdit {
-    fn insert(at: usize, text: impl Into<String>) -> Self {
-        TextEdit {
-            range: TextRange::new(at, at),
-            replacement: text.into(),
-        }
-    }
-}
-
-/// Apply non-overlapping edits (back to front).
-pub fn apply(text: &str, edits: &[TextEdit]) -> String {
-    let mut sorted: Vec<&TextEdit> = edits.iter().collect();
-    sorted.sort_by_key(|edit| std::cmp::Reverse((edit.range.start, edit.range.end)));
-    let mut out = text.to_string();
-    for edit in sorted {
-        out.replace_range(edit.range.start..edit.range.end, &edit.replacement);
-    }
-    out
-}
+use super::{ConfigFormat, Migration, WranglerConfig};
+use crate::text::{Edit, TextRange, apply};
 
 /// The tag of a migration appended after `migrations`: when every tag is
 /// `v<number>`, the next number; otherwise `v<count + 1>`, moved on until it
@@ -79,7 +54,7 @@ pub fn append_sqlite_migration(
     config: &WranglerConfig,
     tag: &str,
     classes: &[&str],
-) -> Option<Vec<TextEdit>> {
+) -> Option<Vec<Edit>> {
     if classes.is_empty() {
         return None;
     }
@@ -91,7 +66,7 @@ pub fn append_sqlite_migration(
 }
 
 /// The edited text reads back as the same config plus one migration.
-fn verify(config: &WranglerConfig, edits: &[TextEdit], tag: &str, classes: &[&str]) -> bool {
+fn verify(config: &WranglerConfig, edits: &[Edit], tag: &str, classes: &[&str]) -> bool {
     let after = apply(&config.text, edits);
     let Ok(reread) = WranglerConfig::parse(&config.path, after) else {
         return false;
@@ -275,7 +250,7 @@ struct Layout<'l> {
 type Render<'r> = &'r dyn Fn(Layout<'_>) -> String;
 
 /// Edits appending an item to a container, following its layout.
-fn append_item(text: &str, container: &Container, render: Render<'_>) -> Option<Vec<TextEdit>> {
+fn append_item(text: &str, container: &Container, render: Render<'_>) -> Option<Vec<Edit>> {
     let nl = newline_of(text);
     let close = container.close;
     let unit = indent_unit(text);
@@ -293,7 +268,7 @@ fn append_item(text: &str, container: &Container, render: Render<'_>) -> Option<
                 lines: true,
                 spread: false,
             });
-            return Some(vec![TextEdit::insert(
+            return Some(vec![Edit::insert(
                 line_start(text, close),
                 format!("{indent}{item}{nl}"),
             )]);
@@ -306,7 +281,7 @@ fn append_item(text: &str, container: &Container, render: Render<'_>) -> Option<
                 lines: false,
                 spread: false,
             });
-            return Some(vec![TextEdit::insert(close, format!(" {item} "))]);
+            return Some(vec![Edit::insert(close, format!(" {item} "))]);
         }
         let outer = line_indent(text, container.open);
         let indent = format!("{outer}{unit}");
@@ -316,7 +291,7 @@ fn append_item(text: &str, container: &Container, render: Render<'_>) -> Option<
             lines: true,
             spread: false,
         });
-        return Some(vec![TextEdit {
+        return Some(vec![Edit {
             range: TextRange::new(container.open + 1, close),
             replacement: format!("{nl}{indent}{item}{nl}{outer}"),
         }]);
@@ -339,10 +314,10 @@ fn append_item(text: &str, container: &Container, render: Render<'_>) -> Option<
         });
         let mut edits = Vec::new();
         if !has_comma {
-            edits.push(TextEdit::insert(last.end, ","));
+            edits.push(Edit::insert(last.end, ","));
         }
         let trailing = if has_comma { "," } else { "" };
-        edits.push(TextEdit::insert(
+        edits.push(Edit::insert(
             line_start(text, close),
             format!("{indent}{item}{trailing}{nl}"),
         ));
@@ -361,9 +336,9 @@ fn append_item(text: &str, container: &Container, render: Render<'_>) -> Option<
         } else {
             format!(" {item}")
         };
-        Some(vec![TextEdit::insert(close, insertion)])
+        Some(vec![Edit::insert(close, insertion)])
     } else {
-        Some(vec![TextEdit::insert(last.end, format!(", {item}"))])
+        Some(vec![Edit::insert(last.end, format!(", {item}"))])
     }
 }
 
@@ -371,7 +346,7 @@ fn range_of(range: jsonc_parser::common::Range) -> TextRange {
     TextRange::new(range.start, range.end)
 }
 
-fn json_append(text: &str, tag: &str, classes: &[&str]) -> Option<Vec<TextEdit>> {
+fn json_append(text: &str, tag: &str, classes: &[&str]) -> Option<Vec<Edit>> {
     let parsed = parse_to_ast(text, &CollectOptions::default(), &ParseOptions::default()).ok()?;
     let Some(Value::Object(root)) = parsed.value else {
         return None;
@@ -462,7 +437,7 @@ fn toml_header(line: &str) -> Option<&str> {
     (!name.is_empty()).then_some(name)
 }
 
-fn toml_append(config: &WranglerConfig, tag: &str, classes: &[&str]) -> Option<Vec<TextEdit>> {
+fn toml_append(config: &WranglerConfig, tag: &str, classes: &[&str]) -> Option<Vec<Edit>> {
     let text = &config.text;
     let nl = newline_of(text);
     let list = class_list(classes);
@@ -484,7 +459,7 @@ fn toml_append(config: &WranglerConfig, tag: &str, classes: &[&str]) -> Option<V
         } else {
             "\n\n"
         };
-        return Some(vec![TextEdit::insert(
+        return Some(vec![Edit::insert(
             text.len(),
             format!("{prefix}{}", table("", "")),
         )]);
@@ -527,7 +502,7 @@ fn toml_append(config: &WranglerConfig, tag: &str, classes: &[&str]) -> Option<V
     } else {
         nl.to_string()
     };
-    Some(vec![TextEdit::insert(
+    Some(vec![Edit::insert(
         insert_at,
         format!("{prefix}{}", table(&header_indent, &key_indent)),
     )])

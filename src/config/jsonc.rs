@@ -5,7 +5,8 @@ use jsonc_parser::ast::{ObjectPropName, Value};
 use jsonc_parser::{CollectOptions, ParseOptions, parse_to_ast};
 
 use super::node::{Node, NodeValue, read_document};
-use super::{ConfigError, Spanned, TextRange, WranglerConfig};
+use super::{ConfigError, Spanned, WranglerConfig};
+use crate::text::TextRange;
 
 pub(super) fn read(text: &str, config: &mut WranglerConfig) -> Result<(), ConfigError> {
     let parsed = parse_to_ast(text, &CollectOptions::default(), &ParseOptions::default()).map_err(

@@ -15,18 +15,7 @@ mod toml;
 
 use std::path::{Path, PathBuf};
 
-/// A byte range into a file's text, half open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize)]
-pub struct TextRange {
-    pub start: usize,
-    pub end: usize,
-}
-
-impl TextRange {
-    pub fn new(start: usize, end: usize) -> Self {
-        Self { start, end }
-    }
-}
+use crate::text::TextRange;
 
 /// A value and where it was written.
 #[derive(Debug, Clone, PartialEq, Eq)]

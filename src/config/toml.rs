@@ -4,7 +4,8 @@ use toml::Spanned as TomlSpanned;
 use toml::de::{DeTable, DeValue};
 
 use super::node::{Node, NodeValue, read_document};
-use super::{ConfigError, Spanned, TextRange, WranglerConfig};
+use super::{ConfigError, Spanned, WranglerConfig};
+use crate::text::TextRange;
 
 pub(super) fn read(text: &str, config: &mut WranglerConfig) -> Result<(), ConfigError> {
     let document = DeTable::parse(text).map_err(|error| ConfigError {

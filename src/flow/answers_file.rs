@@ -15,6 +15,7 @@ use super::answers::Answer;
 use super::question::Question;
 use crate::error::InputError;
 use crate::input_error;
+use crate::text::{LineEndings, Position};
 
 /// One answer read from a file, with the line it was found on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,13 +172,9 @@ fn known_ids(questions: &[Question]) -> String {
         .join(", ")
 }
 
-/// The 1-based line of a byte offset.
+/// The 1-based line of a byte offset (JSON: LF, CRLF and CR end lines).
 fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())]
-        .bytes()
-        .filter(|byte| *byte == b'\n')
-        .count()
-        + 1
+    Position::of(text, offset, LineEndings::Config).line
 }
 
 #[cfg(test)]

@@ -13,8 +13,8 @@ use super::answers::{Answer, Answers};
 use super::new_questions::{self, NEW_QUESTIONS};
 use super::question::{Choice, Question};
 use crate::recommend::{
-    self, Overrides, PatternId, Persistence, Queries, Recommendation, Requirements, Scale, Storage,
-    UseCase,
+    self, ConfigStyle, Overrides, PatternId, Persistence, Queries, Recommendation, Requirements,
+    Scale, Storage, UseCase,
 };
 
 /// A question as the flow asks it now: with the choices and default that fit
@@ -104,6 +104,7 @@ pub struct NewAnswers {
     pub project_name: String,
     pub dir: Option<PathBuf>,
     pub compatibility_date: String,
+    pub config_style: ConfigStyle,
     pub git: bool,
     pub install: bool,
     pub package_manager: PackageManager,
@@ -450,6 +451,8 @@ impl NewFlow {
             project_name,
             dir,
             compatibility_date: text("compatibility_date"),
+            config_style: ConfigStyle::from_value(&text("config_style"))
+                .unwrap_or(ConfigStyle::Exports),
             git: flag("git"),
             install: flag("install"),
             package_manager: PackageManager::from_value(&text("package_manager"))

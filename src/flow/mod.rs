@@ -3,15 +3,17 @@
 
 pub mod answers;
 pub mod answers_file;
+pub mod inquire_prompter;
 pub mod line_editor;
 pub mod machine;
 pub mod new_questions;
+pub mod optimize_answers;
+pub mod optimize_questions;
 pub mod plain;
 pub mod prompter;
 pub mod question;
 pub mod summary;
 pub mod table;
-pub mod terminal;
 pub mod worker_name;
 
 pub use answers::{Answer, Answers};

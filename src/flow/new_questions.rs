@@ -4,6 +4,7 @@
 //! of them are actually asked is decided by [`super::machine`].
 
 use super::question::{Choice, Kind, Question};
+use crate::recommend::UseCase;
 
 pub const USE_CASE: Question = Question {
     id: "use_case",
@@ -13,27 +14,27 @@ pub const USE_CASE: Question = Question {
     choices: &[
         Choice {
             value: "realtime",
-            label: "Real-time communication",
+            label: UseCase::Realtime.label(),
             description: "Chat, presence, collaboration over WebSockets",
         },
         Choice {
             value: "rate-limiting",
-            label: "Rate limiting",
+            label: UseCase::RateLimiting.label(),
             description: "Per-client request quotas",
         },
         Choice {
             value: "per-user-state",
-            label: "Per-user state",
+            label: UseCase::PerUserState.label(),
             description: "Sessions, carts, preferences",
         },
         Choice {
             value: "aggregation",
-            label: "Data aggregation",
+            label: UseCase::Aggregation.label(),
             description: "Analytics, counters, time series",
         },
         Choice {
             value: "coordination",
-            label: "State coordination",
+            label: UseCase::Coordination.label(),
             description: "Leader election, locks, single-writer jobs",
         },
     ],
@@ -132,18 +133,18 @@ pub const QUERIES: Question = Question {
 pub const STORAGE: Question = Question {
     id: "storage",
     header: "Storage",
-    prompt: "Which storage backend?",
+    prompt: "Which storage API?",
     kind: Kind::Select,
     choices: &[
         Choice {
             value: "sqlite",
-            label: "SQLite (recommended)",
-            description: "new_sqlite_classes: SQL, indexes, transactions; the only backend on the free plan",
+            label: "SQL (recommended)",
+            description: "ctx.storage.sql: tables, indexes, transactions",
         },
         Choice {
             value: "kv",
-            label: "Key-value (legacy)",
-            description: "new_classes: the older key-value backend, for simple get/put only",
+            label: "Key-value",
+            description: "ctx.storage.kv: synchronous get/put on the same SQLite-backed class",
         },
     ],
     default: "sqlite",
@@ -229,6 +230,27 @@ pub const COMPATIBILITY_DATE: Question = Question {
     script_only: true,
 };
 
+pub const CONFIG_STYLE: Question = Question {
+    id: "config_style",
+    header: "Config style",
+    prompt: "How should wrangler.jsonc declare the classes?",
+    kind: Kind::Select,
+    choices: &[
+        Choice {
+            value: "exports",
+            label: "exports (recommended)",
+            description: "The declarative exports map of wrangler 4.107+",
+        },
+        Choice {
+            value: "migrations",
+            label: "migrations",
+            description: "A tagged migrations array with new_sqlite_classes, for older toolchains",
+        },
+    ],
+    default: "exports",
+    script_only: true,
+};
+
 pub const GIT: Question = Question {
     id: "git",
     header: "Git",
@@ -292,7 +314,43 @@ pub const NEW_QUESTIONS: &[Question] = &[
     PATTERN,
     DIR,
     COMPATIBILITY_DATE,
+    CONFIG_STYLE,
     GIT,
     INSTALL,
     PACKAGE_MANAGER,
 ];
+
+#[cfg(test)]
+mod answer_enum_tests {
+    use super::*;
+    use crate::recommend::{Persistence, Queries, Scale, Storage};
+
+    fn values(question: &Question) -> Vec<&'static str> {
+        question.choices.iter().map(|choice| choice.value).collect()
+    }
+
+    #[test]
+    fn enums_match_the_question_table() {
+        let of = |all: Vec<&'static str>| all;
+        assert_eq!(
+            values(&USE_CASE),
+            of(UseCase::ALL.iter().map(|v| v.value()).collect())
+        );
+        assert_eq!(
+            values(&SCALE),
+            of(Scale::ALL.iter().map(|v| v.value()).collect())
+        );
+        assert_eq!(
+            values(&PERSISTENCE),
+            of(Persistence::ALL.iter().map(|v| v.value()).collect())
+        );
+        assert_eq!(
+            values(&QUERIES),
+            of(Queries::ALL.iter().map(|v| v.value()).collect())
+        );
+        assert_eq!(
+            values(&STORAGE),
+            of(Storage::ALL.iter().map(|v| v.value()).collect())
+        );
+    }
+}

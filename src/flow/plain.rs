@@ -60,10 +60,8 @@ impl<R: BufRead, W: Write> PlainPrompter<R, W> {
             && self.shown.as_ref() != Some(recommendation)
         {
             if self.shown.as_ref().map(|shown| shown.primary) != Some(recommendation.primary) {
-                let text = crate::tui::widgets::wrap_block(
-                    &recommendation_text(recommendation),
-                    self.width,
-                );
+                let text =
+                    crate::text::wrap::wrap_block(&recommendation_text(recommendation), self.width);
                 writeln!(self.output, "\n{}", text.trim_end())?;
             }
             self.shown = Some(recommendation.clone());

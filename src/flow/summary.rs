@@ -17,9 +17,9 @@ pub fn recommendation_text(recommendation: &Recommendation) -> String {
     }
     let storage = match recommendation.storage {
         Storage::Kv => {
-            "key-value backend (new_classes, legacy) for the key-value classes; SQLite for the rest"
+            "SQLite-backed classes; the key-value API (ctx.storage.kv) for the key-value ones"
         }
-        Storage::Sqlite => "SQLite backend (new_sqlite_classes)",
+        Storage::Sqlite => "SQLite-backed classes (SQL API)",
     };
     text.push_str(&format!("Storage: {storage}\n"));
     if let Some(sharding) = recommendation.metric_sharding() {

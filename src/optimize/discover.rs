@@ -61,8 +61,7 @@ pub fn discover(root: &Path) -> Discovered {
                 Ok(entry) => match entry.file_type() {
                     Some(kind) if kind.is_file() => {
                         // Only sources and configs are worth a `stat`.
-                        let (is_config, is_source) = classify(entry.path());
-                        (is_config || is_source).then(|| {
+                        classify(entry.path()).is_some().then(|| {
                             let size = entry.metadata().map(|meta| meta.len()).unwrap_or(0);
                             Seen::File(entry.into_path(), size)
                         })
@@ -70,10 +69,9 @@ pub fn discover(root: &Path) -> Discovered {
                     // A link that could hold or be an input (to a
                     // directory, or named like a source or config).
                     Some(kind) if kind.is_symlink() => {
-                        let (is_config, is_source) = classify(entry.path());
                         let to_directory =
                             std::fs::metadata(entry.path()).is_ok_and(|meta| meta.is_dir());
-                        (is_config || is_source || to_directory).then(|| {
+                        (classify(entry.path()).is_some() || to_directory).then(|| {
                             Seen::Skipped(
                                 entry.into_path(),
                                 "skipped: symbolic link (links are not followed)".to_string(),
@@ -123,10 +121,9 @@ pub fn discover(root: &Path) -> Discovered {
             }
         };
         let relative = relative_to(root, &path);
-        let (is_config, is_source) = classify(&path);
-        if !is_config && !is_source {
+        let Some(kind) = classify(&path) else {
             continue;
-        }
+        };
         found.candidates += 1;
         if size > MAX_FILE_SIZE {
             found.notes.push(Diagnostic {
@@ -138,26 +135,28 @@ pub fn discover(root: &Path) -> Discovered {
             });
             continue;
         }
-        if is_config {
-            found.configs.push(relative);
-        } else {
-            found.sources.push(relative);
-        }
+        found.push(kind, relative);
     }
-    found.configs.sort();
-    found.sources.sort();
-    found.notes.sort_by(|a, b| a.file.cmp(&b.file));
+    found.sort();
     found
 }
 
-/// Whether a file is a wrangler config, and whether it is a JS/TS source
-/// (declaration files are not).
-fn classify(path: &Path) -> (bool, bool) {
+/// What a file is to the analyzer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Config,
+    Source,
+}
+
+/// A wrangler config, a JS/TS source (not a declaration file), or neither.
+pub fn classify(path: &Path) -> Option<FileKind> {
     let name = path
         .file_name()
-        .map(|name| name.to_string_lossy())
+        .map(|name| name.to_string_lossy().to_string())
         .unwrap_or_default();
-    let is_config = CONFIG_NAMES.contains(&name.as_ref());
+    if CONFIG_NAMES.contains(&name.as_str()) {
+        return Some(FileKind::Config);
+    }
     let is_source = !name.ends_with(".d.ts")
         && !name.ends_with(".d.mts")
         && !name.ends_with(".d.cts")
@@ -165,7 +164,23 @@ fn classify(path: &Path) -> (bool, bool) {
             .extension()
             .and_then(|ext| ext.to_str())
             .is_some_and(|ext| SOURCE_EXTENSIONS.contains(&ext));
-    (is_config, is_source)
+    is_source.then_some(FileKind::Source)
+}
+
+impl Discovered {
+    pub fn push(&mut self, kind: FileKind, relative: PathBuf) {
+        match kind {
+            FileKind::Config => self.configs.push(relative),
+            FileKind::Source => self.sources.push(relative),
+        }
+    }
+
+    /// Sort everything, so that what follows is deterministic.
+    pub fn sort(&mut self) {
+        self.configs.sort();
+        self.sources.sort();
+        self.notes.sort_by(|a, b| a.file.cmp(&b.file));
+    }
 }
 
 /// The name of a file type that is neither a file, a directory nor a link.

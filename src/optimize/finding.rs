@@ -1,13 +1,14 @@
 //! Findings and diagnostics: what the analyzer reports, independent of format.
 //!
 //! A finding carries byte ranges (kept from parsing) and the line/column they
-//! map to, computed once from the file text when the finding is made.
+//! map to, computed once from the file text when the finding is made (with
+//! the file's line endings, [`crate::text::lines`]).
 
 use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::config::TextRange;
+use crate::text::{Edit, Position, TextRange};
 
 /// How serious a finding is; ordered `Info < Warning < Error`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -95,13 +96,6 @@ pub enum Applicability {
     DisplayOnly,
 }
 
-/// Replace `range` of a file with `replacement`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Edit {
-    pub range: TextRange,
-    pub replacement: String,
-}
-
 /// A machine-applicable fix: byte-range edits to one file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Fix {
@@ -109,33 +103,6 @@ pub struct Fix {
     pub file: PathBuf,
     pub edits: Vec<Edit>,
     pub applicability: Applicability,
-}
-
-/// A line/column position, both 1-based (columns count characters).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize)]
-pub struct Position {
-    pub line: usize,
-    pub column: usize,
-}
-
-impl Position {
-    /// The position of byte `offset` in `text`.
-    pub fn of(text: &str, offset: usize) -> Self {
-        let offset = offset.min(text.len());
-        let before = &text[..floor_char_boundary(text, offset)];
-        let line_start = before.rfind('\n').map_or(0, |index| index + 1);
-        Position {
-            line: before.matches('\n').count() + 1,
-            column: before[line_start..].chars().count() + 1,
-        }
-    }
-}
-
-pub(crate) fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
-    while offset > 0 && !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    offset
 }
 
 /// One problem found in the user's code or config.
@@ -170,18 +137,4 @@ pub struct Diagnostic {
     pub line: Option<usize>,
     pub column: Option<usize>,
     pub message: String,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn positions_are_one_based() {
-        let text = "ab\ncdé\nf";
-        assert_eq!(Position::of(text, 0), Position { line: 1, column: 1 });
-        assert_eq!(Position::of(text, 3), Position { line: 2, column: 1 });
-        assert_eq!(Position::of(text, 7), Position { line: 2, column: 4 });
-        assert_eq!(Position::of(text, 100), Position { line: 3, column: 2 });
-    }
 }

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use similar::TextDiff;
 
 use super::Analysis;
-use super::finding::{Applicability, Edit};
-use super::report_path;
+use super::finding::Applicability;
+use crate::text::{Edit, slash_path};
 use crate::write::{Change, Expect};
 
 pub const MAX_ROUNDS: usize = 4;
@@ -120,17 +120,12 @@ pub fn apply(text: &str, mut groups: Vec<Vec<Edit>>) -> (String, usize) {
         taken.extend(group);
         count += 1;
     }
-    taken.sort_by_key(|edit| std::cmp::Reverse((edit.range.start, edit.range.end)));
-    let mut out = text.to_string();
-    for edit in taken {
-        out.replace_range(edit.range.start..edit.range.end, &edit.replacement);
-    }
-    (out, count)
+    (crate::text::apply(text, &taken), count)
 }
 
 /// A unified diff of one fixed file, with `a/` and `b/` paths.
 pub fn diff(file: &FixedFile) -> String {
-    let path = report_path(&file.path);
+    let path = slash_path(&file.path);
     TextDiff::from_lines(&file.before, &file.after)
         .unified_diff()
         .context_radius(3)
@@ -173,7 +168,7 @@ pub fn write(root: &Path, files: &[FixedFile]) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::TextRange;
+    use crate::text::TextRange;
 
     fn edit(start: usize, end: usize, replacement: &str) -> Edit {
         Edit {

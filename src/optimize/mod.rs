@@ -3,28 +3,28 @@
 //!
 //! The pipeline: [`discover`] (walk, honouring `.gitignore`) → parse (configs
 //! first, then every source file in parallel with oxc) → [`model`] (per-file
-//! semantic facts; file rules run here while the AST is alive) → [`project`]
-//! (facts of all files merged with the configs; project rules) → findings,
-//! sorted by the answers' priority. Reporting lives in [`crate::report`].
+//! semantic facts; file rules run here while the AST is alive) →
+//! [`model::project`] (facts of all files merged with the configs; project
+//! rules) → findings, sorted by the answers' priority. Reporting lives in
+//! `report`, above this module.
 //!
-//! [`analyze`] is the entry point the CLI and the interactive front end share.
+//! [`analyze`] is the entry point the CLI and the interactive front end
+//! share; [`analyze_texts`] runs the same pipeline on files given as text
+//! (the in-memory rule [`tester`]).
 
 pub mod answers;
-pub mod command;
 pub mod discover;
 pub mod finding;
 pub mod fix;
 pub mod model;
 pub mod nesting;
 pub mod placeholders;
-pub mod project;
-pub mod prompt;
-pub mod questions;
 pub mod registry;
 pub mod rules;
 pub mod semantic;
 pub mod sql;
 pub mod suppress;
+pub mod tester;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -36,13 +36,14 @@ use oxc_span::SourceType;
 use rayon::prelude::*;
 
 use self::answers::OptimizeAnswers;
-use self::finding::{Diagnostic, Finding, Position};
+use self::finding::{Diagnostic, Finding};
+use self::model::project::{LoadedConfig, ProjectModel};
 use self::model::{FileFacts, FileModel, ProjectHints};
-use self::project::{LoadedConfig, ProjectModel};
 use self::registry::{RULES, Registered, Selection};
 use self::rules::{Check, FileContext, ProjectContext, Report, Violation, fix_for};
 use crate::config::WranglerConfig;
 use crate::input_error;
+use crate::text::{LineEndings, LineIndex, Position};
 
 /// The result of one analysis.
 #[derive(Debug, Clone)]
@@ -85,15 +86,54 @@ pub fn analyze_observed(
     selection: &Selection,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> anyhow::Result<Analysis> {
-    // Parsing, the model builder and oxc's visitors recurse once per level
-    // of nesting: they run on threads with stacks sized for the deepest
-    // file [`nesting`] lets through, with a wide margin.
-    let pool = rayon::ThreadPoolBuilder::new()
+    analysis_pool()?.install(|| analyze_on_pool(root, answers, selection, progress))
+}
+
+/// Parsing, the model builder and oxc's visitors recurse once per level of
+/// nesting: they run on threads with stacks sized for the deepest file
+/// [`nesting`] lets through, with a wide margin.
+fn analysis_pool() -> anyhow::Result<rayon::ThreadPool> {
+    Ok(rayon::ThreadPoolBuilder::new()
         .stack_size(ANALYSIS_STACK)
         .thread_name(|index| format!("optimize-{index}"))
-        .build()?;
-    pool.install(|| analyze_on_pool(root, answers, selection, progress))
+        .build()?)
 }
+
+/// Analyze files given as text, without touching the disk: `(relative path,
+/// text)` pairs, classified as [`discover::discover`] classifies files on
+/// disk (wrangler configs by name, sources by extension; anything else is
+/// ignored). The in-memory rule tester ([`tester`]) runs on this.
+pub fn analyze_texts(
+    files: &[(PathBuf, String)],
+    answers: &OptimizeAnswers,
+    selection: &Selection,
+) -> anyhow::Result<Analysis> {
+    let mut found = discover::Discovered::default();
+    for (path, _) in files {
+        if let Some(kind) = discover::classify(path) {
+            found.push(kind, path.clone());
+            found.candidates += 1;
+        }
+    }
+    found.sort();
+    let texts: HashMap<&Path, &str> = files
+        .iter()
+        .map(|(path, text)| (path.as_path(), text.as_str()))
+        .collect();
+    let read = |relative: &Path| {
+        texts
+            .get(relative)
+            .map(|text| text.to_string())
+            .ok_or_else(|| "cannot read: not given".to_string())
+    };
+    Ok(analysis_pool()?.install(|| {
+        analyze_discovered(Path::new(""), found, &read, answers, selection, &|_, _| {})
+    }))
+}
+
+/// Reads a discovered file's text by its relative path; an `Err` is the
+/// diagnostic's message (`skipped: …` makes it a note).
+pub type ReadText<'r> = dyn Fn(&Path) -> Result<String, String> + Sync + 'r;
 
 /// The stack of every analysis thread: 64 MiB (reserved, not used: the
 /// pages are touched only by deep files).
@@ -111,13 +151,6 @@ fn analyze_on_pool(
             root.display()
         ));
     }
-    let rules: Vec<&Registered> = RULES
-        .iter()
-        .filter(|registered| selection.includes(registered.code))
-        .filter(|registered| {
-            answers.issue == finding::Area::General || registered.rule.area == answers.issue
-        })
-        .collect();
     let metadata = std::fs::metadata(root)
         .map_err(|error| input_error!("{}: cannot read: {error}", root.display()))?;
     if !metadata.is_dir() && !metadata.is_file() {
@@ -140,6 +173,29 @@ fn analyze_on_pool(
             root.display()
         ));
     }
+    let read = |relative: &Path| read_text(&discover::absolute(root, relative));
+    Ok(analyze_discovered(
+        root, found, &read, answers, selection, progress,
+    ))
+}
+
+/// The analysis proper, once the files are known: parse, model, rules,
+/// findings. `read` gives each file's text.
+fn analyze_discovered(
+    root: &Path,
+    found: discover::Discovered,
+    read: &ReadText<'_>,
+    answers: &OptimizeAnswers,
+    selection: &Selection,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Analysis {
+    let rules: Vec<&Registered> = RULES
+        .iter()
+        .filter(|registered| selection.includes(registered.code))
+        .filter(|registered| {
+            answers.issue == finding::Area::General || registered.rule.area == answers.issue
+        })
+        .collect();
     let mut diagnostics = found.notes;
 
     let mut configs = Vec::new();
@@ -149,13 +205,14 @@ fn analyze_on_pool(
         .configs
         .par_iter()
         .map(|relative| {
-            let path = discover::absolute(root, relative);
             let text =
-                read_text(&path).map_err(|message| error_diagnostic(relative, None, message))?;
+                read(relative).map_err(|message| error_diagnostic(relative, None, message))?;
             match WranglerConfig::parse(relative, text.clone()) {
                 Ok(config) => Ok((text, config)),
                 Err(error) => {
-                    let position = error.offset.map(|offset| Position::of(&text, offset));
+                    let position = error
+                        .offset
+                        .map(|offset| Position::of(&text, offset, LineEndings::Config));
                     Err(error_diagnostic(
                         relative,
                         position,
@@ -203,7 +260,7 @@ fn analyze_on_pool(
         .sources
         .par_iter()
         .map(|relative| {
-            let output = analyze_file(root, relative, answers, &hints, &file_rules);
+            let output = analyze_file(read, relative, answers, &hints, &file_rules);
             let done = parsed.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             progress(done, total);
             output
@@ -239,16 +296,17 @@ fn analyze_on_pool(
         }
     }
     do_classes.retain(|(file, class)| project.is_do_class(file, class));
-    let context = ProjectContext {
-        project: &project,
-        answers,
-    };
     // Project rules read the shared model only: run them in parallel.
     let reports: Vec<(&Registered, Report)> = rules
         .par_iter()
         .filter_map(|registered| {
             let Check::Project(check) = registered.rule.check else {
                 return None;
+            };
+            let context = ProjectContext {
+                project: &project,
+                answers,
+                code: registered.code,
             };
             let mut report = Report::default();
             check(&context, &mut report);
@@ -266,7 +324,7 @@ fn analyze_on_pool(
             };
             let index = indexes
                 .entry(file.clone())
-                .or_insert_with(|| SourceIndex::new(text.clone()));
+                .or_insert_with(|| SourceIndex::new(text.clone(), LineEndings::for_path(&file)));
             if let Some(finding) = make_finding(registered, violation, &file, index, answers) {
                 findings.push(finding);
             }
@@ -296,7 +354,7 @@ fn analyze_on_pool(
     let mut class_names: Vec<String> = do_classes.into_iter().map(|(_, class)| class).collect();
     class_names.sort();
     class_names.dedup();
-    Ok(Analysis {
+    Analysis {
         root: root.to_path_buf(),
         answers: *answers,
         findings,
@@ -304,7 +362,7 @@ fn analyze_on_pool(
         sources,
         do_classes: class_names,
         files_scanned: found.sources.len() + found.configs.len(),
-    })
+    }
 }
 
 struct FileOutput {
@@ -318,7 +376,7 @@ struct FileOutput {
 }
 
 fn analyze_file(
-    root: &Path,
+    read: &ReadText<'_>,
     relative: &Path,
     answers: &OptimizeAnswers,
     hints: &ProjectHints,
@@ -331,7 +389,7 @@ fn analyze_file(
         findings: Vec::new(),
         diagnostics: Vec::new(),
     };
-    let text = match read_text(&discover::absolute(root, relative)) {
+    let text = match read(relative) {
         Ok(text) => text,
         Err(message) => {
             output.diagnostics.push(Diagnostic {
@@ -365,7 +423,7 @@ fn analyze_file(
         let first = parsed.diagnostics.errors().next();
         let position = first
             .and_then(|error| error.labels.first().map(|label| label.offset()))
-            .map(|offset| Position::of(&text, offset as usize));
+            .map(|offset| Position::of(&text, offset as usize, LineEndings::JavaScript));
         let message = first.map_or_else(
             || "unknown syntax error".to_string(),
             |error| error.message.to_string(),
@@ -385,7 +443,7 @@ fn analyze_file(
             .as_ref()
             .filter(|sql| sql.len() > sql::MAX_SQL_TEXT)
         {
-            let position = Position::of(&text, exec.span().start as usize);
+            let position = Position::of(&text, exec.span().start as usize, LineEndings::JavaScript);
             output.diagnostics.push(Diagnostic {
                 level: "note",
                 file: relative.to_path_buf(),
@@ -413,16 +471,17 @@ fn analyze_file(
     }
     output.facts = Some(model.facts(relative));
     let shared: Arc<str> = Arc::from(text.as_str());
-    let index = SourceIndex::new(shared.clone());
-    let context = FileContext {
-        path: relative,
-        model: &model,
-        answers,
-        hints,
-    };
+    let index = SourceIndex::new(shared.clone(), LineEndings::for_path(relative));
     for registered in rules {
         let Check::File(check) = registered.rule.check else {
             continue;
+        };
+        let context = FileContext {
+            path: relative,
+            model: &model,
+            answers,
+            hints,
+            code: registered.code,
         };
         let mut report = Report::default();
         check(&context, &mut report);
@@ -458,7 +517,12 @@ fn make_finding(
     answers: &OptimizeAnswers,
 ) -> Option<Finding> {
     if text.may_suppress
-        && suppress::is_suppressed(&text.text, violation.range.start, registered.code)
+        && suppress::is_suppressed(
+            &text.text,
+            text.lines(),
+            violation.range.start,
+            registered.code,
+        )
     {
         return None;
     }
@@ -485,74 +549,32 @@ fn make_finding(
 /// What [`make_finding`] needs of a file's text, computed once per file so
 /// that a file with thousands of findings (or one long minified line) costs
 /// time linear in its size: whether it holds a suppression comment at all,
-/// and checkpoints from which [`Position::of`] counts forward.
+/// and its [`LineIndex`], built on the first position asked for.
 struct SourceIndex {
     text: Arc<str>,
+    endings: LineEndings,
     may_suppress: bool,
-    /// `(offset, position)` about every [`CHECKPOINT`] bytes, at line starts
-    /// where there are lines; built on the first position asked for.
-    checkpoints: std::sync::OnceLock<Vec<(usize, Position)>>,
+    lines: std::sync::OnceLock<LineIndex>,
 }
 
-/// Bytes between two [`SourceIndex`] checkpoints.
-const CHECKPOINT: usize = 4096;
-
 impl SourceIndex {
-    fn new(text: Arc<str>) -> Self {
+    fn new(text: Arc<str>, endings: LineEndings) -> Self {
         SourceIndex {
             may_suppress: text.contains(suppress::MARKER),
             text,
-            checkpoints: std::sync::OnceLock::new(),
+            endings,
+            lines: std::sync::OnceLock::new(),
         }
     }
 
-    /// The same position as `Position::of(text, offset)`.
+    fn lines(&self) -> &LineIndex {
+        self.lines
+            .get_or_init(|| LineIndex::new(&self.text, self.endings))
+    }
+
+    /// The same position as `Position::of(text, offset, endings)`.
     fn position(&self, offset: usize) -> Position {
-        let text: &str = &self.text;
-        let offset = finding::floor_char_boundary(text, offset.min(text.len()));
-        let checkpoints = self.checkpoints.get_or_init(|| {
-            let bytes = text.as_bytes();
-            let mut points = vec![(0, Position { line: 1, column: 1 })];
-            let mut at = 0;
-            while text.len() - at > CHECKPOINT {
-                let target = at + CHECKPOINT;
-                // Just after a line break within the next stretch if there
-                // is one; else at a character boundary, never inside `\r\n`.
-                let mut next = bytes[target..(target + CHECKPOINT).min(bytes.len())]
-                    .iter()
-                    .position(|&byte| byte == b'\n')
-                    .map_or(target, |index| target + index + 1);
-                next = finding::floor_char_boundary(text, next);
-                if bytes[next - 1] == b'\r' {
-                    next -= 1;
-                }
-                if next <= at {
-                    break;
-                }
-                let last = points.last().expect("one checkpoint").1;
-                points.push((next, advance(last, Position::of(&text[at..], next - at))));
-                at = next;
-            }
-            points
-        });
-        let found = checkpoints.partition_point(|(start, _)| *start <= offset) - 1;
-        let (start, base) = checkpoints[found];
-        advance(base, Position::of(&text[start..], offset - start))
-    }
-}
-
-/// `base` moved on by `delta`, a position counted from `base`.
-fn advance(base: Position, delta: Position) -> Position {
-    if delta.line == 1 {
-        Position {
-            line: base.line,
-            column: base.column + delta.column - 1,
-        }
-    } else {
-        Position {
-            line: base.line + delta.line - 1,
-            column: delta.column,
-        }
+        self.lines().position(&self.text, offset)
     }
 }
 
@@ -575,11 +597,6 @@ fn read_text(path: &Path) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|_| "skipped: not UTF-8 text".to_string())
 }
 
-/// The `/`-separated form of a relative path.
-pub fn report_path(path: &Path) -> String {
-    crate::report::slash_path(path)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -594,13 +611,15 @@ mod tests {
             format!("{}\n{}", "y".repeat(20_000), "ü\n".repeat(5000)),
         ];
         for text in texts {
-            let index = SourceIndex::new(Arc::from(text.as_str()));
-            for offset in (0..=text.len() + 2).step_by(7) {
-                assert_eq!(
-                    index.position(offset),
-                    Position::of(&text, offset),
-                    "offset {offset}"
-                );
+            for endings in [LineEndings::JavaScript, LineEndings::Config] {
+                let index = SourceIndex::new(Arc::from(text.as_str()), endings);
+                for offset in (0..=text.len() + 2).step_by(7) {
+                    assert_eq!(
+                        index.position(offset),
+                        Position::of(&text, offset, endings),
+                        "offset {offset}"
+                    );
+                }
             }
         }
     }

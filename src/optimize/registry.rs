@@ -231,7 +231,7 @@ mod tests {
     #[test]
     fn every_rule_documents_what_and_why() {
         for registered in RULES {
-            let docs = registered.rule.docs;
+            let docs = registered.rule.docs();
             assert!(
                 docs.contains("**What it does**"),
                 "{} lacks What it does",

@@ -18,6 +18,38 @@ use sqlparser::ast::{
 use sqlparser::dialect::SQLiteDialect;
 use sqlparser::parser::Parser;
 
+/// Whether `check` allows one value of `column` only: `column = literal`
+/// (either way round), or `column IN (literal)`, alone or as one side of AND.
+fn pins_to_one_value(check: &Expr, column: &str) -> bool {
+    let is_column = |expr: &Expr| match expr {
+        Expr::Identifier(ident) => same_name(&ident.value, column),
+        Expr::CompoundIdentifier(parts) => parts
+            .last()
+            .is_some_and(|ident| same_name(&ident.value, column)),
+        _ => false,
+    };
+    let is_literal = |expr: &Expr| matches!(expr, Expr::Value(_));
+    match check {
+        Expr::Nested(inner) => pins_to_one_value(inner, column),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Eq,
+            right,
+        } => (is_column(left) && is_literal(right)) || (is_literal(left) && is_column(right)),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => pins_to_one_value(left, column) || pins_to_one_value(right, column),
+        Expr::InList {
+            expr,
+            list,
+            negated: false,
+        } => is_column(expr) && list.len() == 1 && is_literal(&list[0]),
+        _ => false,
+    }
+}
+
 /// SQLite compares identifiers ASCII case-insensitively.
 pub fn same_name(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
@@ -89,6 +121,9 @@ pub struct TableDef {
     pub primary_key: Vec<String>,
     /// Every UNIQUE constraint, column-level or table-level.
     pub unique: Vec<Vec<String>>,
+    /// A one-column primary key that a CHECK pins to one value
+    /// (`id INTEGER PRIMARY KEY CHECK (id = 1)`): the table holds at most one row.
+    pub single_row: bool,
 }
 
 impl TableDef {
@@ -292,7 +327,9 @@ fn summarize(statement: &Statement) -> SqlStatement {
                 columns: Vec::new(),
                 primary_key: Vec::new(),
                 unique: Vec::new(),
+                single_row: false,
             };
+            let mut checks: Vec<&Expr> = Vec::new();
             for column in &create.columns {
                 table.columns.push(column.name.value.clone());
                 for option in &column.options {
@@ -303,6 +340,7 @@ fn summarize(statement: &Statement) -> SqlStatement {
                         ColumnOption::Unique(_) => {
                             table.unique.push(vec![column.name.value.clone()])
                         }
+                        ColumnOption::Check(check) => checks.push(&check.expr),
                         _ => {}
                     }
                 }
@@ -323,9 +361,14 @@ fn summarize(statement: &Statement) -> SqlStatement {
                             .map(|column| column.column.expr.to_string())
                             .collect(),
                     ),
+                    TableConstraint::Check(check) => checks.push(&check.expr),
                     _ => {}
                 }
             }
+            table.single_row = match table.primary_key.as_slice() {
+                [key] => checks.iter().any(|check| pins_to_one_value(check, key)),
+                _ => false,
+            };
             summary.table = Some(name.clone());
             summary.tables.push(name);
             summary.created_table = Some(table);

@@ -5,27 +5,31 @@
 //! the same line (trailing comment) or on the line directly below. Several
 //! codes may be listed, separated by commas or spaces; the reason after `:`
 //! is for people.
+//!
+//! Lines are the file's lines as [`LineIndex`] counts them (a lone CR, and
+//! in JavaScript U+2028/U+2029, end a line too), so "the line above" is the
+//! line the report shows above.
+
+use crate::text::LineIndex;
 
 pub const MARKER: &str = "do-wizard-ignore";
 
-/// Whether `code` is suppressed for a finding starting at byte `offset`.
-pub fn is_suppressed(text: &str, offset: usize, code: &str) -> bool {
-    let offset = super::finding::floor_char_boundary(text, offset.min(text.len()));
-    let line_start = text[..offset].rfind('\n').map_or(0, |index| index + 1);
-    let line_end = text[offset..]
-        .find('\n')
-        .map_or(text.len(), |index| offset + index);
-    if line_mentions(&text[line_start..line_end], code) {
+/// Whether `code` is suppressed for a finding starting at byte `offset` of
+/// `text`, whose lines `lines` indexes.
+pub fn is_suppressed(text: &str, lines: &LineIndex, offset: usize, code: &str) -> bool {
+    let line = lines.line_number(text, offset);
+    if lines
+        .line(text, line)
+        .is_some_and(|current| line_mentions(current, code))
+    {
         return true;
     }
-    if line_start == 0 {
+    let Some(previous) = line
+        .checked_sub(1)
+        .and_then(|above| lines.line(text, above))
+    else {
         return false;
-    }
-    let previous_end = line_start - 1;
-    let previous_start = text[..previous_end]
-        .rfind('\n')
-        .map_or(0, |index| index + 1);
-    let previous = &text[previous_start..previous_end];
+    };
     // The line above must be only a comment.
     let trimmed = previous.trim_start();
     (trimmed.starts_with("//") || trimmed.starts_with('#') || trimmed.starts_with("/*"))
@@ -51,6 +55,22 @@ fn line_mentions(line: &str, code: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::LineEndings;
+
+    fn is_suppressed(text: &str, offset: usize, code: &str) -> bool {
+        let lines = LineIndex::new(text, LineEndings::JavaScript);
+        super::is_suppressed(text, &lines, offset, code)
+    }
+
+    /// Regression: with CR-only line endings the whole file was one line,
+    /// so one suppression comment silenced that code everywhere in it.
+    #[test]
+    fn cr_only_line_endings_suppress_only_the_line_below() {
+        let text = "// do-wizard-ignore DO205: fine here\rfirst();\rsecond();\r";
+        let offset = |needle: &str| text.find(needle).unwrap();
+        assert!(is_suppressed(text, offset("first"), "DO205"));
+        assert!(!is_suppressed(text, offset("second"), "DO205"));
+    }
 
     #[test]
     fn line_above_and_trailing_comments() {

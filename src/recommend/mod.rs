@@ -66,9 +66,31 @@ answer_enum!(
     Queries { KeyValue = "key-value", Filtering = "filtering", Complex = "complex" }
 );
 answer_enum!(
-    /// The storage backend of the classes that can choose one.
+    /// The storage API of the classes that can choose one. Both are
+    /// SQLite-backed classes: `sqlite` uses the SQL API, `kv` the synchronous
+    /// key-value API (`ctx.storage.kv`). The legacy key-value backend is
+    /// never generated.
     Storage { Sqlite = "sqlite", Kv = "kv" }
 );
+answer_enum!(
+    /// How `wrangler.jsonc` declares the classes: the declarative `exports`
+    /// map (wrangler 4.107+), or a tagged `migrations` array for older toolchains.
+    ConfigStyle { Exports = "exports", Migrations = "migrations" }
+);
+
+impl UseCase {
+    /// The label the `use_case` question shows for this answer (the
+    /// question table takes it from here).
+    pub const fn label(self) -> &'static str {
+        match self {
+            UseCase::Realtime => "Real-time communication",
+            UseCase::RateLimiting => "Rate limiting",
+            UseCase::PerUserState => "Per-user state",
+            UseCase::Aggregation => "Data aggregation",
+            UseCase::Coordination => "State coordination",
+        }
+    }
+}
 
 /// The four answers the recommendation is made from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -252,9 +274,7 @@ fn reasons(
     let info = primary.info();
 
     // use_case (or the override).
-    let use_case_label = crate::flow::new_questions::USE_CASE
-        .choice(requirements.use_case.value())
-        .map_or("", |choice| choice.label);
+    let use_case_label = requirements.use_case.label();
     if overrides
         .pattern
         .is_some_and(|pattern| pattern != recommendation.recommended)
@@ -330,7 +350,7 @@ fn reasons(
     // queries → storage.
     let text = match (requirements.queries, recommendation.storage) {
         (_, Storage::Kv) => format!(
-            "Simple key-value queries: you chose the legacy key-value backend (new_classes) for {}; SQLite remains the recommended backend and the only one on the free plan.",
+            "Simple key-value queries: the key-value API (ctx.storage.kv, synchronous get/put) for {}, still a SQLite-backed class with SQL at hand.",
             recommendation
                 .patterns()
                 .into_iter()
@@ -339,13 +359,13 @@ fn reasons(
                 .collect::<Vec<_>>()
                 .join(" and ")
         ),
-        (Queries::KeyValue, Storage::Sqlite) if recommendation.kv_offered => "Simple key-value queries: SQLite-backed objects (new_sqlite_classes) are recommended; the legacy key-value backend (new_classes) is offered too.".to_string(),
+        (Queries::KeyValue, Storage::Sqlite) if recommendation.kv_offered => "Simple key-value queries: the SQL API of a SQLite-backed class is recommended; the synchronous key-value API (storage: kv) is offered too.".to_string(),
         (Queries::KeyValue, Storage::Sqlite) => format!(
-            "Simple key-value queries: {} still needs SQL, so it uses the SQLite backend (new_sqlite_classes).",
+            "Simple key-value queries: {} still needs SQL, so it uses the SQL API of a SQLite-backed class.",
             info.class_name
         ),
-        (Queries::Filtering, _) => "Basic filtering and ordering: the SQLite backend (new_sqlite_classes), with an index for every query.".to_string(),
-        (Queries::Complex, _) => "Complex queries: the SQLite backend (new_sqlite_classes); aggregations and time buckets run in SQL over indexed columns.".to_string(),
+        (Queries::Filtering, _) => "Basic filtering and ordering: a SQLite-backed class and its SQL API, with an index for every query.".to_string(),
+        (Queries::Complex, _) => "Complex queries: a SQLite-backed class; aggregations and time buckets run in SQL over indexed columns.".to_string(),
     };
     add("queries", text);
 
@@ -391,38 +411,6 @@ fn capitalize(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flow::new_questions::{PERSISTENCE, QUERIES, SCALE, STORAGE, USE_CASE};
-    use crate::flow::question::Question;
-
-    fn values(question: &Question) -> Vec<&'static str> {
-        question.choices.iter().map(|choice| choice.value).collect()
-    }
-
-    #[test]
-    fn enums_match_the_question_table() {
-        let of = |all: Vec<&'static str>| all;
-        assert_eq!(
-            values(&USE_CASE),
-            of(UseCase::ALL.iter().map(|v| v.value()).collect())
-        );
-        assert_eq!(
-            values(&SCALE),
-            of(Scale::ALL.iter().map(|v| v.value()).collect())
-        );
-        assert_eq!(
-            values(&PERSISTENCE),
-            of(Persistence::ALL.iter().map(|v| v.value()).collect())
-        );
-        assert_eq!(
-            values(&QUERIES),
-            of(Queries::ALL.iter().map(|v| v.value()).collect())
-        );
-        assert_eq!(
-            values(&STORAGE),
-            of(Storage::ALL.iter().map(|v| v.value()).collect())
-        );
-    }
-
     /// Every use case × scale × persistence × queries, with and without each
     /// companion, gives a valid recommendation whose reasons cover every
     /// answer that shaped it.

@@ -71,6 +71,7 @@ pub const PATTERNS: [Pattern; 5] = [
         title: "User session (TTL expiry)",
         supports_kv: false,
         routes: &[
+            "POST /session",
             "PUT /session/:id",
             "GET /session/:id",
             "POST /session/:id/cart",

@@ -6,6 +6,14 @@ use serde::Serialize;
 use crate::flow::NewAnswers;
 use crate::recommend::{PatternId, Recommendation, Storage};
 
+/// A fresh random `API_TOKEN` for the project's git-ignored `.dev.vars`:
+/// 32 bytes from the operating system's generator, as 64 hex digits.
+pub fn random_api_token() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the operating system's random number generator failed");
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
 #[derive(Debug, Serialize)]
 pub struct TemplatePattern {
     pub id: &'static str,
@@ -36,9 +44,13 @@ pub struct TemplateContext {
     pub project_name: String,
     pub compatibility_date: String,
     pub patterns: Vec<TemplatePattern>,
-    /// Class names in the order `wrangler types` lists them: the classes of
-    /// `new_classes` (key-value) first, then those of `new_sqlite_classes`.
+    /// Class names in the order `wrangler types` lists them (the order of
+    /// the patterns: every class is SQLite-backed).
     pub durable_namespaces: Vec<&'static str>,
+    /// `exports` (the declarative map) or `migrations` (a tagged array).
+    pub config_style: &'static str,
+    /// The random `API_TOKEN` written to `.dev.vars` (never to a committed file).
+    pub api_token: String,
     pub has: Has,
     pub storage: &'static str,
     pub sharding: ShardingContext,
@@ -70,15 +82,10 @@ impl TemplateContext {
                 }
             })
             .collect();
-        let by_backend = |storage: Storage| {
-            recommendation
-                .patterns()
-                .into_iter()
-                .filter(move |pattern| recommendation.storage_of(*pattern) == storage)
-                .map(|pattern| pattern.info().class_name)
-        };
-        let durable_namespaces = by_backend(Storage::Kv)
-            .chain(by_backend(Storage::Sqlite))
+        let durable_namespaces = recommendation
+            .patterns()
+            .into_iter()
+            .map(|pattern| pattern.info().class_name)
             .collect();
         let package_manager = answers.package_manager;
         let requirements = &answers.requirements;
@@ -87,6 +94,8 @@ impl TemplateContext {
             compatibility_date: answers.compatibility_date.clone(),
             patterns,
             durable_namespaces,
+            config_style: answers.config_style.value(),
+            api_token: random_api_token(),
             has: Has {
                 chat: recommendation.has(PatternId::Chat),
                 rate_limiter: recommendation.has(PatternId::RateLimiter),
@@ -124,5 +133,19 @@ impl TemplateContext {
             persistence: requirements.persistence.value(),
             queries: requirements.queries.value(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::random_api_token;
+
+    #[test]
+    fn api_tokens_are_256_random_bits_in_hex_and_differ_per_project() {
+        let first = random_api_token();
+        let second = random_api_token();
+        assert_eq!(first.len(), 64);
+        assert!(first.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_ne!(first, second);
     }
 }

@@ -117,11 +117,15 @@ fn collect_files<'a>(dir: &'a Dir<'a>, out: &mut Vec<&'a include_dir::File<'a>>)
     }
 }
 
-/// `gitignore` becomes `.gitignore` (a dotfile would be awkward to keep as a
+/// `gitignore`, `dev.vars`, `dev.vars.example`, `node-version` and
+/// `prettierrc.json` become dotfiles (a dotfile would be awkward to keep as a
 /// template); every other path is kept.
 fn output_path(path: &Path) -> PathBuf {
     match path.file_name().and_then(|name| name.to_str()) {
-        Some("gitignore") => path.with_file_name(".gitignore"),
+        Some(
+            name @ ("gitignore" | "dev.vars" | "dev.vars.example" | "node-version"
+            | "prettierrc.json"),
+        ) => path.with_file_name(format!(".{name}")),
         _ => path.to_path_buf(),
     }
 }

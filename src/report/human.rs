@@ -12,13 +12,15 @@
 
 use std::fmt::Write;
 
+use crate::optimize::Analysis;
+use crate::optimize::finding::{Finding, Severity};
+use crate::text::{LineEndings, LineIndex};
+
 /// A path as a terminal or a markdown viewer shows it, control characters
 /// escaped.
 fn slash_path(path: &std::path::Path) -> String {
-    crate::error::printable(&super::slash_path(path))
+    crate::error::printable(&crate::text::slash_path(path))
 }
-use crate::optimize::Analysis;
-use crate::optimize::finding::{Finding, Severity};
 
 struct Palette {
     colour: bool,
@@ -131,8 +133,10 @@ fn render_finding(out: &mut String, analysis: &Analysis, finding: &Finding, pale
         finding.start.column
     );
     if let Some(text) = analysis.sources.get(&finding.file) {
-        let line = text.lines().nth(finding.start.line - 1).unwrap_or("");
-        let line = crate::error::printable(line.trim_end_matches('\r'));
+        let line = LineIndex::new(text, LineEndings::for_path(&finding.file))
+            .line(text, finding.start.line)
+            .unwrap_or("");
+        let line = crate::error::printable(line);
         let line = line.as_str();
         let width = line.chars().count();
         let start = finding.start.column - 1;

@@ -16,9 +16,9 @@
 
 use serde_json::{Value, json};
 
-use super::slash_path;
 use crate::optimize::Analysis;
 use crate::optimize::finding::Applicability;
+use crate::text::slash_path;
 
 pub const SCHEMA_VERSION: u32 = 1;
 

@@ -6,12 +6,14 @@
 
 use std::fmt::Write;
 
+use crate::optimize::Analysis;
+use crate::text::{LineEndings, LineIndex};
+
 /// A path as a terminal or a markdown viewer shows it, control characters
 /// escaped.
 fn slash_path(path: &std::path::Path) -> String {
-    crate::error::printable(&super::slash_path(path))
+    crate::error::printable(&crate::text::slash_path(path))
 }
-use crate::optimize::Analysis;
 
 pub fn render(analysis: &Analysis) -> String {
     let mut out = String::new();
@@ -46,7 +48,8 @@ pub fn render(analysis: &Analysis) -> String {
             finding.start.column
         );
         if let Some(text) = analysis.sources.get(&finding.file)
-            && let Some(line) = text.lines().nth(finding.start.line - 1)
+            && let Some(line) = LineIndex::new(text, LineEndings::for_path(&finding.file))
+                .line(text, finding.start.line)
         {
             let language = match finding.file.extension().and_then(|ext| ext.to_str()) {
                 Some("toml") => "toml",
@@ -107,11 +110,11 @@ fn measure(out: &mut String) {
     );
     let _ = writeln!(
         out,
-        "CPU time per invocation (ms):\n\n```bash\nwrangler tail --format json | jq '.outcome.cpuTime' > baseline-cpu.txt\nawk '{{sum+=$1}} END {{print \"average CPU:\", sum/NR, \"ms\"}}' baseline-cpu.txt\n```\n"
+        "CPU time per invocation (ms):\n\n```bash\nwrangler tail --format json | jq '.cpuTime' > baseline-cpu.txt\nawk '{{sum+=$1}} END {{print \"average CPU:\", sum/NR, \"ms\"}}' baseline-cpu.txt\n```\n"
     );
     let _ = writeln!(
         out,
-        "Wall-clock duration per invocation (ms):\n\n```bash\nwrangler tail --format json | jq '.outcome.wallTime' > baseline-duration.txt\nawk '{{sum+=$1}} END {{print \"average duration:\", sum/NR, \"ms\"}}' baseline-duration.txt\n```\n"
+        "Wall-clock duration per invocation (ms):\n\n```bash\nwrangler tail --format json | jq '.wallTime' > baseline-duration.txt\nawk '{{sum+=$1}} END {{print \"average duration:\", sum/NR, \"ms\"}}' baseline-duration.txt\n```\n"
     );
     let _ = writeln!(
         out,
@@ -220,4 +223,46 @@ fn next_steps(out: &mut String, analysis: &Analysis) {
         "{}. Deploy with a gradual rollout, measure with the commands above, and compare with the baseline.",
         step + 1
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::measure;
+    use crate::optimize::tester::Tester;
+
+    /// Regression: the code line under a finding was taken with
+    /// `str::lines`, which does not split at a lone CR: a CR-only file
+    /// showed its whole text (or nothing) instead of the finding's line.
+    #[test]
+    fn cr_only_files_show_the_finding_line_in_both_reports() {
+        let source = "import { DurableObject } from \"cloudflare:workers\";\r\
+            export class Room extends DurableObject {\r\
+            \x20 async list() {\r\
+            \x20   return (await this.ctx.storage.sql.exec(\"SELECT * FROM items\")).toArray();\r\
+            \x20 }\r\
+            }\r";
+        let analysis = Tester::new("DO205").source(source).run();
+        assert_eq!(analysis.findings.len(), 1);
+        let wanted = "return (await this.ctx.storage.sql.exec(\"SELECT * FROM items\")).toArray();";
+        let markdown = super::render(&analysis);
+        assert!(
+            markdown.contains(&format!("```ts\n    {wanted}\n```")),
+            "{markdown}"
+        );
+        let text = super::super::human::render(&analysis, false);
+        assert!(text.contains(&format!("4 |     {wanted}\n")), "{text}");
+    }
+
+    /// `wrangler tail --format json` events carry `cpuTime` and `wallTime` at
+    /// the top level; `outcome` is a string such as "ok", so
+    /// `.outcome.cpuTime` fails in jq.
+    #[test]
+    fn how_to_measure_reads_cpu_and_wall_time_at_the_top_level_of_a_tail_event() {
+        let mut out = String::new();
+        measure(&mut out);
+        assert!(out.contains("jq '.cpuTime'"), "{out}");
+        assert!(out.contains("jq '.wallTime'"), "{out}");
+        assert!(out.contains("jq -r '.outcome'"), "{out}");
+        assert!(!out.contains(".outcome."), "{out}");
+    }
 }

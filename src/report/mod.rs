@@ -14,8 +14,9 @@ pub mod sarif;
 
 use crate::optimize::Analysis;
 
-/// The output formats of `do-wizard optimize --format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// The output formats of `do-wizard optimize --format` (the command-line
+/// names are given in `cli.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Text,
     Markdown,
@@ -31,12 +32,4 @@ pub fn render(analysis: &Analysis, format: Format, colour: bool) -> String {
         Format::Json => json::render(analysis),
         Format::Sarif => sarif::render(analysis),
     }
-}
-
-/// The `/`-separated form of a relative path, for every format.
-pub fn slash_path(path: &std::path::Path) -> String {
-    path.components()
-        .map(|component| component.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
 }

@@ -7,10 +7,10 @@
 
 use serde_json::{Value, json};
 
-use super::slash_path;
 use crate::optimize::Analysis;
 use crate::optimize::finding::Severity;
 use crate::optimize::registry::RULES;
+use crate::text::slash_path;
 
 fn level(severity: Severity) -> &'static str {
     match severity {
@@ -32,13 +32,14 @@ pub fn value(analysis: &Analysis) -> Value {
     let rules: Vec<Value> = RULES
         .iter()
         .map(|registered| {
+            let docs = registered.rule.docs();
             json!({
                 "id": registered.code,
                 "name": registered.rule.name,
                 "shortDescription": { "text": registered.rule.summary },
                 "fullDescription": { "text": registered.rule.summary },
-                "help": { "text": registered.rule.docs, "markdown": registered.rule.docs },
-                "helpUri": help_uri(registered.rule.docs),
+                "help": { "text": docs, "markdown": docs },
+                "helpUri": help_uri(&docs),
                 "defaultConfiguration": { "level": level(registered.rule.severity) },
                 "properties": { "tags": [registered.rule.area.as_str()] },
             })

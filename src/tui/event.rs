@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use ratatui::crossterm::event::{self, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::terminal;
+use crate::terminal::screen;
 
 /// One thing that happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +39,7 @@ pub struct TerminalEvents {
 impl EventSource for TerminalEvents {
     fn next(&mut self) -> anyhow::Result<Event> {
         loop {
-            if terminal::take_interrupt() {
+            if screen::take_interrupt() {
                 return Ok(Event::Interrupt);
             }
             if !event::poll(Duration::from_millis(100))? {

@@ -16,6 +16,8 @@ use std::path::Path;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 
+use crate::text::{LineEndings, LineIndex};
+
 /// How a file is coloured, by its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Language {
@@ -153,7 +155,19 @@ pub type TokenLine = Vec<(Token, String)>;
 /// Split `text` into lines of tokens. Tabs become two spaces.
 pub fn tokenize(language: Language, text: &str) -> Vec<TokenLine> {
     let mut state = State::default();
-    text.lines()
+    // Source lines end where the analyzer's positions say they do.
+    let endings = match language {
+        Language::TypeScript => LineEndings::JavaScript,
+        _ => LineEndings::Config,
+    };
+    let index = LineIndex::new(text, endings);
+    let mut lines: Vec<&str> = index.lines(text).collect();
+    // Like `str::lines`: no empty line after a final terminator.
+    if lines.last() == Some(&"") {
+        lines.pop();
+    }
+    lines
+        .into_iter()
         .map(|line| {
             let line = line.replace('\t', "  ");
             let mut out = Output::default();

@@ -14,7 +14,8 @@
 //!
 //! [`run`] is generic over the ratatui backend and the event source, so
 //! tests drive it with `TestBackend` and scripted keys, and snapshot what it
-//! drew. [`terminal`] owns entering and restoring the real terminal.
+//! drew. [`crate::terminal::screen`] owns entering and restoring the real
+//! terminal.
 
 pub mod event;
 pub mod findings;
@@ -24,7 +25,6 @@ pub mod markdown;
 pub mod plain;
 pub mod progress;
 pub mod review;
-pub mod terminal;
 pub mod theme;
 pub mod widgets;
 
@@ -119,19 +119,4 @@ fn panic_when_asked() {
     if std::env::var_os("DO_WIZARD_TEST_PANIC").is_some() {
         panic!("DO_WIZARD_TEST_PANIC is set: a deliberate panic inside the full-screen UI");
     }
-}
-
-/// Whether full-screen mode may be used: every stream is a terminal, colour
-/// is allowed (`NO_COLOR` unset or empty), the terminal is not `dumb`, and
-/// `--plain` was not given.
-pub fn full_screen_allowed(plain_flag: bool) -> bool {
-    use std::io::IsTerminal;
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
-    let dumb = std::env::var_os("TERM").is_some_and(|term| term == "dumb");
-    !plain_flag
-        && !no_color
-        && !dumb
-        && std::io::stdin().is_terminal()
-        && std::io::stdout().is_terminal()
-        && std::io::stderr().is_terminal()
 }

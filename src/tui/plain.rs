@@ -10,7 +10,8 @@ use crate::flow::summary::recommendation_text;
 /// The review as text, wrapped to `width`: the recommendation and its
 /// reasons, then the files.
 pub fn review_text(review: &Review, width: usize) -> String {
-    let mut text = super::widgets::wrap_block(&recommendation_text(&review.recommendation), width);
+    let mut text =
+        crate::text::wrap::wrap_block(&recommendation_text(&review.recommendation), width);
     text.push_str(&format!(
         "\nFiles to write into {} ({}):\n",
         review.target,

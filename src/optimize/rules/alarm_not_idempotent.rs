@@ -6,8 +6,8 @@ use oxc_ast::AstKind;
 use oxc_ast::ast::*;
 use oxc_span::{GetSpan, Span};
 
-use super::class_facts::{caught, directly_in, method_in_hierarchy};
 use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::class_facts::{caught, directly_in, method_in_hierarchy};
 use crate::optimize::model::{FileModel, MethodRole};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{
@@ -15,67 +15,66 @@ use crate::optimize::semantic::{
 };
 use crate::optimize::sql::StatementKind;
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports an `alarm()` handler (including the methods of the class it calls)
-that performs a write which is not idempotent (an `INSERT` without a
-conflict clause, an `UPDATE … SET x = x + …`, or a `+=` / `++` value then
-`storage.put`) and after it can throw (an awaited call that is not storage,
-or a `throw`) with no `try`/`catch` around.
-
-**Why is this bad?**
-
-A failed alarm is retried, with exponential backoff, up to six times. Every
-retry runs the whole handler again, so everything written before the
-failure is written again: duplicated rows, counters incremented twice,
-notifications recorded as sent twice.
-
-**Example**
-
-```ts
-async alarm() {
-  this.ctx.storage.sql.exec("INSERT INTO digests (sent_at) VALUES (?)", Date.now());
-  await fetch("https://mail.example.com/send", { method: "POST" });
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports an `alarm()` handler (including the methods of the class it calls)
+    /// that performs a write which is not idempotent (an `INSERT` without a
+    /// conflict clause, an `UPDATE … SET x = x + …`, or a `+=` / `++` value then
+    /// `storage.put`) and after it can throw (an awaited call that is not storage,
+    /// or a `throw`) with no `try`/`catch` around.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// A failed alarm is retried, with exponential backoff, up to six times. Every
+    /// retry runs the whole handler again, so everything written before the
+    /// failure is written again: duplicated rows, counters incremented twice,
+    /// notifications recorded as sent twice.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// async alarm() {
+    ///   this.ctx.storage.sql.exec("INSERT INTO digests (sent_at) VALUES (?)", Date.now());
+    ///   await fetch("https://mail.example.com/send", { method: "POST" });
+    /// }
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// async alarm() {
+    ///   const day = new Date().toISOString().slice(0, 10);
+    ///   this.ctx.storage.sql.exec("INSERT OR IGNORE INTO digests (day) VALUES (?)", day);
+    ///   try {
+    ///     await fetch("https://mail.example.com/send", { method: "POST" });
+    ///   } catch (error) {
+    ///     await this.ctx.storage.setAlarm(Date.now() + 60_000); // retry on our terms
+    ///   }
+    /// }
+    /// ```
+    ///
+    /// **Known problems**
+    ///
+    /// `DELETE … WHERE`, `INSERT OR REPLACE` / `ON CONFLICT`, `UPDATE … SET x = ?`
+    /// and `put` of a computed value are idempotent and not reported. A failure
+    /// before the write, or inside a `try` whose `catch` does not rethrow, is not a
+    /// retry risk. Storage calls themselves are not counted as ways to throw.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/api/alarms/
+    /// - https://developers.cloudflare.com/durable-objects/best-practices/error-handling/
+    pub static RULE = Rule {
+        name: "alarm-not-idempotent",
+        area: Area::Alarms,
+        severity: Severity::Warning,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "`alarm()` writes non-idempotently and can then throw: retries repeat the write",
+        check: Check::File(check),
+    };
 }
-```
-
-**Use instead**
-
-```ts
-async alarm() {
-  const day = new Date().toISOString().slice(0, 10);
-  this.ctx.storage.sql.exec("INSERT OR IGNORE INTO digests (day) VALUES (?)", day);
-  try {
-    await fetch("https://mail.example.com/send", { method: "POST" });
-  } catch (error) {
-    await this.ctx.storage.setAlarm(Date.now() + 60_000); // retry on our terms
-  }
-}
-```
-
-**Known problems**
-
-`DELETE … WHERE`, `INSERT OR REPLACE` / `ON CONFLICT`, `UPDATE … SET x = ?`
-and `put` of a computed value are idempotent and not reported. A failure
-before the write, or inside a `try` whose `catch` does not rethrow, is not a
-retry risk. Storage calls themselves are not counted as ways to throw.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/api/alarms/
-- https://developers.cloudflare.com/durable-objects/best-practices/error-handling/
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "alarm-not-idempotent",
-    area: Area::Alarms,
-    severity: Severity::Warning,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "`alarm()` writes non-idempotently and can then throw: retries repeat the write",
-    docs: DOCS,
-    check: Check::File(check),
-};
 
 /// Something in the handler, at a position in the flattened order (the
 /// positions of the call sites that lead to it, outermost first).

@@ -6,78 +6,78 @@ use oxc_ast::AstKind;
 use oxc_ast::ast::*;
 use oxc_span::{GetSpan, Span};
 
-use super::class_facts::{
+use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::class_facts::{
     calls_within, is_entry, method_calls_named, set_alarm_calls, storage_text, this_method_calls,
 };
-use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::storage_api;
 use crate::optimize::model::{FileModel, MethodRole, collect_binding_names};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{NodeId, argument, member_path, method_call};
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports a Durable Object class that sets its alarm from two different paths
-(request handlers, RPC methods, the constructor, and the methods they call)
-to two different times, when neither path reads the current alarm with
-`getAlarm()` first. Reported once per class.
-
-**Why is this bad?**
-
-An object has exactly one alarm. `setAlarm` replaces whatever was scheduled,
-so the later call silently cancels the earlier schedule: a session cleanup
-set for tomorrow is lost when a game tick sets the alarm for five seconds
-from now, or the tick is lost when the cleanup pushes it to tomorrow.
-
-**Example**
-
-```ts
-async startGame() {
-  await this.ctx.storage.setAlarm(Date.now() + 5_000); // next tick
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports a Durable Object class that sets its alarm from two different paths
+    /// (request handlers, RPC methods, the constructor, and the methods they call)
+    /// to two different times, when neither path reads the current alarm with
+    /// `getAlarm()` first. Reported once per class.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// An object has exactly one alarm. `setAlarm` replaces whatever was scheduled,
+    /// so the later call silently cancels the earlier schedule: a session cleanup
+    /// set for tomorrow is lost when a game tick sets the alarm for five seconds
+    /// from now, or the tick is lost when the cleanup pushes it to tomorrow.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// async startGame() {
+    ///   await this.ctx.storage.setAlarm(Date.now() + 5_000); // next tick
+    /// }
+    ///
+    /// async createSession(id: string) {
+    ///   await this.ctx.storage.setAlarm(Date.now() + 86_400_000); // expiry
+    /// }
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// async schedule(kind: string, at: number) {
+    ///   this.ctx.storage.sql.exec("INSERT INTO jobs (kind, at) VALUES (?, ?)", kind, at);
+    ///   const current = await this.ctx.storage.getAlarm();
+    ///   if (current === null || at < current) await this.ctx.storage.setAlarm(at);
+    /// }
+    ///
+    /// async alarm() {
+    ///   // run every due job, then set the alarm to the earliest remaining one
+    /// }
+    /// ```
+    ///
+    /// **Known problems**
+    ///
+    /// `setAlarm` inside `alarm()` re-arms the one schedule and is not a competing
+    /// path. A path that calls `getAlarm()`, sits under a condition about the alarm
+    /// (`if (!alarmSet)`), or sets a time read from storage (the earliest pending
+    /// job) counts as guarded. Two paths that set the same time expression
+    /// (`Date.now() + IDLE_TIMEOUT`, an inactivity timer pushed back on each
+    /// request) share one schedule and are not reported.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/api/alarms/
+    pub static RULE = Rule {
+        name: "alarm-overwrite",
+        area: Area::Alarms,
+        severity: Severity::Warning,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "`setAlarm` from several paths without `getAlarm()`: the later call replaces the schedule",
+        check: Check::File(check),
+    };
 }
-
-async createSession(id: string) {
-  await this.ctx.storage.setAlarm(Date.now() + 86_400_000); // expiry
-}
-```
-
-**Use instead**
-
-```ts
-async schedule(kind: string, at: number) {
-  this.ctx.storage.sql.exec("INSERT INTO jobs (kind, at) VALUES (?, ?)", kind, at);
-  const current = await this.ctx.storage.getAlarm();
-  if (current === null || at < current) await this.ctx.storage.setAlarm(at);
-}
-
-async alarm() {
-  // run every due job, then set the alarm to the earliest remaining one
-}
-```
-
-**Known problems**
-
-`setAlarm` inside `alarm()` re-arms the one schedule and is not a competing
-path. A path that calls `getAlarm()`, sits under a condition about the alarm
-(`if (!alarmSet)`), or sets a time read from storage (the earliest pending
-job) counts as guarded. Two paths that set the same time expression
-(`Date.now() + IDLE_TIMEOUT`, an inactivity timer pushed back on each
-request) share one schedule and are not reported.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/api/alarms/
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "alarm-overwrite",
-    area: Area::Alarms,
-    severity: Severity::Warning,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "`setAlarm` from several paths without `getAlarm()`: the later call replaces the schedule",
-    docs: DOCS,
-    check: Check::File(check),
-};
 
 /// Whether a `getAlarm()` call is in `function`.
 fn reads_alarm(model: &FileModel<'_>, function: NodeId) -> bool {
@@ -119,7 +119,7 @@ fn is_schedule_read(model: &FileModel<'_>, id: NodeId, call: &CallExpression<'_>
         return false;
     };
     match method {
-        "get" | "list" | "getAlarm" => model.storage_path_at(receiver, id).is_some(),
+        _ if storage_api::is_read_method(method) => model.storage_path_at(receiver, id).is_some(),
         "one" | "toArray" | "exec" => model
             .text(call.span)
             .to_ascii_lowercase()

@@ -2,72 +2,73 @@
 
 use oxc_span::GetSpan;
 
-use super::class_facts::{method_in_hierarchy, runtime_dispatched, set_alarm_calls};
 use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::class_facts::{
+    method_in_hierarchy, runtime_dispatched, set_alarm_calls,
+};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports a Durable Object class that calls `storage.setAlarm(…)` (directly,
-through an alias such as `const storage = this.ctx.storage`, or in a helper
-method) but has no `alarm()` method.
-
-**Why is this bad?**
-
-The runtime refuses the call: `setAlarm` throws "Your Durable Object class
-must have an alarm() handler in order to call setAlarm()", failing the
-request that tried to schedule work. And if the method was merely misnamed,
-the scheduled work would never run.
-
-**Example**
-
-```ts
-export class Lock extends DurableObject {
-  async acquire(timeoutMs: number) {
-    await this.ctx.storage.put("held", true);
-    await this.ctx.storage.setAlarm(Date.now() + timeoutMs);
-  }
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports a Durable Object class that calls `storage.setAlarm(…)` (directly,
+    /// through an alias such as `const storage = this.ctx.storage`, or in a helper
+    /// method) but has no `alarm()` method.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// The runtime refuses the call: `setAlarm` throws "Your Durable Object class
+    /// must have an alarm() handler in order to call setAlarm()", failing the
+    /// request that tried to schedule work. And if the method was merely misnamed,
+    /// the scheduled work would never run.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// export class Lock extends DurableObject {
+    ///   async acquire(timeoutMs: number) {
+    ///     await this.ctx.storage.put("held", true);
+    ///     await this.ctx.storage.setAlarm(Date.now() + timeoutMs);
+    ///   }
+    /// }
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// export class Lock extends DurableObject {
+    ///   async acquire(timeoutMs: number) {
+    ///     await this.ctx.storage.put("held", true);
+    ///     await this.ctx.storage.setAlarm(Date.now() + timeoutMs);
+    ///   }
+    ///
+    ///   async alarm() {
+    ///     await this.ctx.storage.delete("held");
+    ///   }
+    /// }
+    /// ```
+    ///
+    /// **Known problems**
+    ///
+    /// Framework subclasses (partyserver's `Server`, the Agents SDK's `Agent`,
+    /// `@cloudflare/actors`' `Actor`) define `alarm()` themselves and dispatch to
+    /// `onAlarm` or scheduled callbacks, so they are not reported; neither are
+    /// classes that install their own dispatcher (`Lifecycle.install(this)`) or
+    /// whose base class lives in another file (it may define `alarm()`).
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/api/alarms/
+    pub static RULE = Rule {
+        name: "alarm-without-handler",
+        area: Area::Alarms,
+        severity: Severity::Error,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "`setAlarm` in a class that has no `alarm()` method",
+        check: Check::File(check),
+    };
 }
-```
-
-**Use instead**
-
-```ts
-export class Lock extends DurableObject {
-  async acquire(timeoutMs: number) {
-    await this.ctx.storage.put("held", true);
-    await this.ctx.storage.setAlarm(Date.now() + timeoutMs);
-  }
-
-  async alarm() {
-    await this.ctx.storage.delete("held");
-  }
-}
-```
-
-**Known problems**
-
-Framework subclasses (partyserver's `Server`, the Agents SDK's `Agent`,
-`@cloudflare/actors`' `Actor`) define `alarm()` themselves and dispatch to
-`onAlarm` or scheduled callbacks, so they are not reported; neither are
-classes that install their own dispatcher (`Lifecycle.install(this)`) or
-whose base class lives in another file (it may define `alarm()`).
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/api/alarms/
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "alarm-without-handler",
-    area: Area::Alarms,
-    severity: Severity::Error,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "`setAlarm` in a class that has no `alarm()` method",
-    docs: DOCS,
-    check: Check::File(check),
-};
 
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
     let model = context.model;

@@ -3,66 +3,67 @@
 use oxc_ast::AstKind;
 use oxc_span::GetSpan;
 
-use super::cold_start_common::{async_storage_method, block_concurrency_calls, is_network_fetch};
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::MethodRole;
+use crate::optimize::model::cold_start::{
+    async_storage_method, block_concurrency_calls, is_network_fetch,
+};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::is_this;
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports a Durable Object constructor that calls an async storage API
-(`storage.get/put/list/delete`, `getAlarm`…) or `fetch` outside
-`blockConcurrencyWhile`.
-
-**Why is this bad?**
-
-A constructor cannot await. The promise runs on its own while the first
-request is already being handled, which then sees state that is not loaded
-yet; a rejection is unhandled.
-
-**Example**
-
-```ts
-constructor(state: DurableObjectState, env: Env) {
-  this.state = state;
-  this.state.storage.get("count").then((count) => (this.count = count ?? 0));
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports a Durable Object constructor that calls an async storage API
+    /// (`storage.get/put/list/delete`, `getAlarm`…) or `fetch` outside
+    /// `blockConcurrencyWhile`.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// A constructor cannot await. The promise runs on its own while the first
+    /// request is already being handled, which then sees state that is not loaded
+    /// yet; a rejection is unhandled.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// constructor(state: DurableObjectState, env: Env) {
+    ///   this.state = state;
+    ///   this.state.storage.get("count").then((count) => (this.count = count ?? 0));
+    /// }
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// constructor(ctx: DurableObjectState, env: Env) {
+    ///   super(ctx, env);
+    ///   ctx.blockConcurrencyWhile(async () => {
+    ///     this.count = (await ctx.storage.get<number>("count")) ?? 0;
+    ///   });
+    /// }
+    /// ```
+    ///
+    /// or load lazily in the handler that needs it.
+    ///
+    /// **Known problems**
+    ///
+    /// A promise stored in a field for later use (`this.ready = storage.get(…)`) is
+    /// a lazy initializer and is not reported.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/api/state/#blockconcurrencywhile
+    pub static RULE = Rule {
+        name: "async-work-in-constructor",
+        area: Area::ColdStart,
+        severity: Severity::Error,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "Async storage or `fetch` in the constructor, outside `blockConcurrencyWhile`",
+        check: Check::File(check),
+    };
 }
-```
-
-**Use instead**
-
-```ts
-constructor(ctx: DurableObjectState, env: Env) {
-  super(ctx, env);
-  ctx.blockConcurrencyWhile(async () => {
-    this.count = (await ctx.storage.get<number>("count")) ?? 0;
-  });
-}
-```
-
-or load lazily in the handler that needs it.
-
-**Known problems**
-
-A promise stored in a field for later use (`this.ready = storage.get(…)`) is
-a lazy initializer and is not reported.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/api/state/#blockconcurrencywhile
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "async-work-in-constructor",
-    area: Area::ColdStart,
-    severity: Severity::Error,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "Async storage or `fetch` in the constructor, outside `blockConcurrencyWhile`",
-    docs: DOCS,
-    check: Check::File(check),
-};
 
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
     let model = context.model;

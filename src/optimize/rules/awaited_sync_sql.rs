@@ -3,54 +3,54 @@
 use oxc_ast::AstKind;
 use oxc_span::GetSpan;
 
-use crate::config::TextRange;
-use crate::optimize::finding::{Applicability, Area, Edit, Severity};
+use crate::optimize::finding::{Applicability, Area, Severity};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
+use crate::text::Edit;
+use crate::text::TextRange;
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports `await` in front of `sql.exec(...)` on a Durable Object's SQLite
-storage (`this.ctx.storage.sql`, `this.state.storage.sql`, or an alias).
-
-**Why is this bad?**
-
-The SQLite storage API is synchronous: `exec` returns a cursor, not a promise.
-Awaiting it does nothing useful, yields to the event loop for no reason, and
-suggests to readers that other requests may interleave there, which hides
-where the real suspension points (and input-gate openings) are.
-
-**Example**
-
-```ts
-const rows = (await this.ctx.storage.sql.exec("SELECT * FROM items")).toArray();
-```
-
-**Use instead**
-
-```ts
-const rows = this.ctx.storage.sql.exec("SELECT * FROM items").toArray();
-```
-
-**Fix safety**
-
-Safe: `await` of a non-thenable value yields the same value; the fix deletes
-only the `await` keyword.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/#exec
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "awaited-sync-sql",
-    area: Area::Queries,
-    severity: Severity::Info,
-    scale_sensitive: false,
-    fix: FixAvailability::Always,
-    summary: "`await` on the synchronous `sql.exec`",
-    docs: DOCS,
-    check: Check::File(check),
-};
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports `await` in front of `sql.exec(...)` on a Durable Object's SQLite
+    /// storage (`this.ctx.storage.sql`, `this.state.storage.sql`, or an alias).
+    ///
+    /// **Why is this bad?**
+    ///
+    /// The SQLite storage API is synchronous: `exec` returns a cursor, not a promise.
+    /// Awaiting it does nothing useful, yields to the event loop for no reason, and
+    /// suggests to readers that other requests may interleave there, which hides
+    /// where the real suspension points (and input-gate openings) are.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// const rows = (await this.ctx.storage.sql.exec("SELECT * FROM items")).toArray();
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// const rows = this.ctx.storage.sql.exec("SELECT * FROM items").toArray();
+    /// ```
+    ///
+    /// **Fix safety**
+    ///
+    /// Safe: `await` of a non-thenable value yields the same value; the fix deletes
+    /// only the `await` keyword.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/#exec
+    pub static RULE = Rule {
+        name: "awaited-sync-sql",
+        area: Area::Queries,
+        severity: Severity::Info,
+        scale_sensitive: false,
+        fix: FixAvailability::Always,
+        summary: "`await` on the synchronous `sql.exec`",
+        check: Check::File(check),
+    };
+}
 
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
     let model = context.model;

@@ -4,77 +4,76 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::configs::{active_configs, main_file};
 use crate::optimize::model::{ExportFact, FileFacts};
-use crate::optimize::report_path;
-use crate::optimize::rules::config_common::{active_configs, main_file};
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
+use crate::text::slash_path;
 
-pub const DOCS: &str = r#"**What it does**
-
-Checks every Durable Object binding whose class lives in this Worker (no
-`script_name`) against the named exports of the Worker's `main` module,
-following re-exports (`export { Room } from "./room"`, `export * from
-"./objects"`, `export { Room as ChatRoom }`). It reports the binding when the
-class is defined in the project but the entry module does not export it
-under the bound name.
-
-**Why is this bad?**
-
-The runtime finds a Durable Object class by its named export from the
-Worker's entry module; a default export, an export from another module or a
-class that is only imported does not count. The deploy fails with *Cannot
-create binding for class Room that is not exported by the script*, and in
-`wrangler dev` every request to the object throws.
-
-**Example**
-
-```ts
-// src/index.ts (main)
-import { Room } from "./room";
-export default {
-  fetch(request: Request, env: Env) {
-    return env.ROOM.getByName("lobby").fetch(request);
-  },
-};
-```
-
-**Use instead**
-
-```ts
-// src/index.ts (main)
-export { Room } from "./room";
-export default {
-  fetch(request: Request, env: Env) {
-    return env.ROOM.getByName("lobby").fetch(request);
-  },
-};
-```
-
-**Known problems**
-
-Stays quiet when the answer cannot be known from the sources: no `main`, a
-`main` outside the scanned sources (a built `dist/` file, a package), an
-`export *` from a package, an entry module without ES module exports, or a
-bound class that is defined nowhere in the project. Environments that set
-their own `main` are checked against it.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/get-started/
-- https://developers.cloudflare.com/workers/wrangler/configuration/#durable-objects
-- https://developers.cloudflare.com/durable-objects/reference/durable-objects-migrations/
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "binding-class-not-exported",
-    area: Area::General,
-    severity: Severity::Error,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "A binding's class is not a named export of the Worker's `main` module (deploy fails)",
-    docs: DOCS,
-    check: Check::Project(check),
-};
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Checks every Durable Object binding whose class lives in this Worker (no
+    /// `script_name`) against the named exports of the Worker's `main` module,
+    /// following re-exports (`export { Room } from "./room"`, `export * from
+    /// "./objects"`, `export { Room as ChatRoom }`). It reports the binding when the
+    /// class is defined in the project but the entry module does not export it
+    /// under the bound name.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// The runtime finds a Durable Object class by its named export from the
+    /// Worker's entry module; a default export, an export from another module or a
+    /// class that is only imported does not count. The deploy fails with *Cannot
+    /// create binding for class Room that is not exported by the script*, and in
+    /// `wrangler dev` every request to the object throws.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// // src/index.ts (main)
+    /// import { Room } from "./room";
+    /// export default {
+    ///   fetch(request: Request, env: Env) {
+    ///     return env.ROOM.getByName("lobby").fetch(request);
+    ///   },
+    /// };
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// // src/index.ts (main)
+    /// export { Room } from "./room";
+    /// export default {
+    ///   fetch(request: Request, env: Env) {
+    ///     return env.ROOM.getByName("lobby").fetch(request);
+    ///   },
+    /// };
+    /// ```
+    ///
+    /// **Known problems**
+    ///
+    /// Stays quiet when the answer cannot be known from the sources: no `main`, a
+    /// `main` outside the scanned sources (a built `dist/` file, a package), an
+    /// `export *` from a package, an entry module without ES module exports, or a
+    /// bound class that is defined nowhere in the project. Environments that set
+    /// their own `main` are checked against it.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/get-started/
+    /// - https://developers.cloudflare.com/workers/wrangler/configuration/#durable-objects
+    /// - https://developers.cloudflare.com/durable-objects/reference/durable-objects-migrations/
+    pub static RULE = Rule {
+        name: "binding-class-not-exported",
+        area: Area::General,
+        severity: Severity::Error,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "A binding's class is not a named export of the Worker's `main` module (deploy fails)",
+        check: Check::Project(check),
+    };
+}
 
 fn check(context: &ProjectContext<'_>, report: &mut Report) {
     let project = context.project;
@@ -115,7 +114,7 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
             }) else {
                 continue;
             };
-            let main_name = report_path(&main);
+            let main_name = slash_path(&main);
             let fix = if defining.path == main {
                 format!(
                     "export the class from {main_name}: `export class {class} …` (or `export {{ {class} }};`)"
@@ -174,7 +173,7 @@ fn import_specifier(from: &Path, to: &Path) -> String {
     for part in &to_parts[common..] {
         path.push(part.as_os_str());
     }
-    let text = report_path(&path);
+    let text = slash_path(&path);
     if text.starts_with("..") {
         text
     } else {
@@ -185,7 +184,7 @@ fn import_specifier(from: &Path, to: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::import_specifier;
-    use crate::optimize::rules::config_common::project_findings;
+    use crate::optimize::tester::project_findings;
     use std::path::Path;
 
     const CONFIG: &str = r#"{

@@ -2,66 +2,65 @@
 
 use oxc_span::GetSpan;
 
-use super::cold_start_common::block_concurrency_calls;
 use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::cold_start::block_concurrency_calls;
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports `blockConcurrencyWhile` called outside the constructor: in `fetch`, an
-RPC method, `alarm` or a WebSocket handler.
-
-**Why is this bad?**
-
-While the callback runs, every other request to the object waits. Called per
-request, it serializes the object completely: throughput drops to one
-request at a time, including the time of every `await` inside.
-
-**Example**
-
-```ts
-async fetch(request: Request) {
-  await this.ctx.blockConcurrencyWhile(async () => {
-    const count = (await this.ctx.storage.get<number>("count")) ?? 0;
-    await this.ctx.storage.put("count", count + 1);
-  });
-  return new Response("ok");
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports `blockConcurrencyWhile` called outside the constructor: in `fetch`, an
+    /// RPC method, `alarm` or a WebSocket handler.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// While the callback runs, every other request to the object waits. Called per
+    /// request, it serializes the object completely: throughput drops to one
+    /// request at a time, including the time of every `await` inside.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// async fetch(request: Request) {
+    ///   await this.ctx.blockConcurrencyWhile(async () => {
+    ///     const count = (await this.ctx.storage.get<number>("count")) ?? 0;
+    ///     await this.ctx.storage.put("count", count + 1);
+    ///   });
+    ///   return new Response("ok");
+    /// }
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// async fetch(request: Request) {
+    ///   // A Durable Object is single-threaded between awaits; storage writes are
+    ///   // coalesced and the output gate holds the response until they are durable.
+    ///   const count = (await this.ctx.storage.get<number>("count")) ?? 0;
+    ///   await this.ctx.storage.put("count", count + 1);
+    ///   return new Response("ok");
+    /// }
+    /// ```
+    ///
+    /// For one-time initialization, guard it with a memoized promise.
+    ///
+    /// **Known problems**
+    ///
+    /// A call behind a one-time guard (`if (!this.ready) …`) is not reported.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/api/state/#blockconcurrencywhile
+    pub static RULE = Rule {
+        name: "block-concurrency-per-request",
+        area: Area::ColdStart,
+        severity: Severity::Warning,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "`blockConcurrencyWhile` in a request handler blocks every other request",
+        check: Check::File(check),
+    };
 }
-```
-
-**Use instead**
-
-```ts
-async fetch(request: Request) {
-  // A Durable Object is single-threaded between awaits; storage writes are
-  // coalesced and the output gate holds the response until they are durable.
-  const count = (await this.ctx.storage.get<number>("count")) ?? 0;
-  await this.ctx.storage.put("count", count + 1);
-  return new Response("ok");
-}
-```
-
-For one-time initialization, guard it with a memoized promise.
-
-**Known problems**
-
-A call behind a one-time guard (`if (!this.ready) …`) is not reported.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/api/state/#blockconcurrencywhile
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "block-concurrency-per-request",
-    area: Area::ColdStart,
-    severity: Severity::Warning,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "`blockConcurrencyWhile` in a request handler blocks every other request",
-    docs: DOCS,
-    check: Check::File(check),
-};
 
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
     let model = context.model;

@@ -4,80 +4,79 @@ use oxc_ast::AstKind;
 use oxc_ast::ast::*;
 use oxc_span::{GetSpan, Span};
 
-use super::lifecycle_common::{contains_await, own_descendants, reads_clock};
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::FileModel;
+use crate::optimize::model::lifecycle::{contains_await, own_descendants, reads_clock};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{NodeId, inner};
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports, inside a Durable Object class, a `while (true)` / `for (;;)` /
-`do … while (true)` loop that nothing ever leaves (no `break`, `return` or
-`throw`), and busy-waits: a loop that spins on the clock (`Date.now()`,
-`performance.now()`) without awaiting anything, whether the deadline is the
-loop's condition or an `if (…) break` inside it.
-
-**Why is this bad?**
-
-A Durable Object runs one event at a time. A loop that never ends keeps the
-object busy (and billed) forever; a spin on the clock burns CPU while every
-other request to the object waits, and it cannot hibernate. Workers also
-limit CPU time per request, so the loop ends in an exception rather than
-where the code expected.
-
-**Example**
-
-```ts
-async fetch(request: Request) {
-  const until = Date.now() + 1000;
-  while (Date.now() < until) {} // waits for one second by burning CPU
-  while (true) {
-    await this.poll(); // never returns
-  }
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports, inside a Durable Object class, a `while (true)` / `for (;;)` /
+    /// `do … while (true)` loop that nothing ever leaves (no `break`, `return` or
+    /// `throw`), and busy-waits: a loop that spins on the clock (`Date.now()`,
+    /// `performance.now()`) without awaiting anything, whether the deadline is the
+    /// loop's condition or an `if (…) break` inside it.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// A Durable Object runs one event at a time. A loop that never ends keeps the
+    /// object busy (and billed) forever; a spin on the clock burns CPU while every
+    /// other request to the object waits, and it cannot hibernate. Workers also
+    /// limit CPU time per request, so the loop ends in an exception rather than
+    /// where the code expected.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// async fetch(request: Request) {
+    ///   const until = Date.now() + 1000;
+    ///   while (Date.now() < until) {} // waits for one second by burning CPU
+    ///   while (true) {
+    ///     await this.poll(); // never returns
+    ///   }
+    /// }
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// async fetch(request: Request) {
+    ///   await this.ctx.storage.setAlarm(Date.now() + 1000); // run later, in alarm()
+    ///   return new Response("scheduled", { status: 202 });
+    /// }
+    ///
+    /// async alarm() {
+    ///   await this.poll();
+    ///   await this.ctx.storage.setAlarm(Date.now() + 60_000);
+    /// }
+    /// ```
+    ///
+    /// **Known problems**
+    ///
+    /// Following the catalog's precise reading, a `while (true)` that `break`s (or
+    /// returns) when a stream is done is bounded and is not reported, nor are retry
+    /// loops that return or throw; a spin bounded by a deadline is still a
+    /// busy-wait and is reported. A loop that awaits on each turn and is bounded by
+    /// a deadline is polling, not spinning, and is not reported. Generator
+    /// functions (`while (true) { yield … }`) are driven by their consumer and are
+    /// skipped. Loops outside Durable Object classes are not checked.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/api/alarms/
+    /// - https://developers.cloudflare.com/workers/platform/limits/#cpu-time
+    pub static RULE = Rule {
+        name: "blocking-loop",
+        area: Area::General,
+        severity: Severity::Error,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "An unbounded `while (true)` or a busy-wait in a Durable Object",
+        check: Check::File(check),
+    };
 }
-```
-
-**Use instead**
-
-```ts
-async fetch(request: Request) {
-  await this.ctx.storage.setAlarm(Date.now() + 1000); // run later, in alarm()
-  return new Response("scheduled", { status: 202 });
-}
-
-async alarm() {
-  await this.poll();
-  await this.ctx.storage.setAlarm(Date.now() + 60_000);
-}
-```
-
-**Known problems**
-
-Following the catalog's precise reading, a `while (true)` that `break`s (or
-returns) when a stream is done is bounded and is not reported, nor are retry
-loops that return or throw; a spin bounded by a deadline is still a
-busy-wait and is reported. A loop that awaits on each turn and is bounded by
-a deadline is polling, not spinning, and is not reported. Generator
-functions (`while (true) { yield … }`) are driven by their consumer and are
-skipped. Loops outside Durable Object classes are not checked.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/api/alarms/
-- https://developers.cloudflare.com/workers/platform/limits/#cpu-time
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "blocking-loop",
-    area: Area::General,
-    severity: Severity::Error,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "An unbounded `while (true)` or a busy-wait in a Durable Object",
-    docs: DOCS,
-    check: Check::File(check),
-};
 
 /// A loop statement's parts.
 struct LoopParts {

@@ -4,97 +4,97 @@ use std::collections::HashSet;
 
 use crate::config::edit::{append_sqlite_migration, next_migration_tag};
 use crate::config::{ConfigFormat, DurableObjectBinding, WranglerConfig};
-use crate::optimize::finding::{Applicability, Area, Edit, Severity};
-use crate::optimize::project::{LoadedConfig, ProjectModel};
-use crate::optimize::rules::config_common::{Ownership, active_configs, code_of, main_file};
+use crate::optimize::finding::{Applicability, Area, Severity};
+use crate::optimize::model::configs::{Ownership, active_configs, main_file};
+use crate::optimize::model::project::{LoadedConfig, ProjectModel};
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
 use crate::optimize::suppress::is_suppressed;
+use crate::text::{LineEndings, LineIndex};
 
-pub const DOCS: &str = r#"**What it does**
-
-Checks every Durable Object binding of a wrangler config
-(`durable_objects.bindings`, top level and `env.<name>` sections) whose class
-lives in this Worker (no `script_name`), and reports the binding when no
-migration creates its class: the class is in no migration's
-`new_sqlite_classes`, `new_classes`, `renamed_classes[].to` or
-`transferred_classes[].to`, and no live `durable-object` entry of the
-declarative `exports` map names it.
-
-**Why is this bad?**
-
-A Durable Object class gets its namespace (and its storage backend) from a
-migration. Without one, `wrangler deploy` fails with *Cannot create binding
-for class 'Room' because it is not currently configured to implement Durable
-Objects*, and `wrangler dev` warns and runs the class without the storage it
-will have in production.
-
-**Example**
-
-```jsonc
-{
-  "main": "src/index.ts",
-  "durable_objects": {
-    "bindings": [{ "name": "ROOM", "class_name": "Room" }]
-  }
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Checks every Durable Object binding of a wrangler config
+    /// (`durable_objects.bindings`, top level and `env.<name>` sections) whose class
+    /// lives in this Worker (no `script_name`), and reports the binding when no
+    /// migration creates its class: the class is in no migration's
+    /// `new_sqlite_classes`, `new_classes`, `renamed_classes[].to` or
+    /// `transferred_classes[].to`, and no live `durable-object` entry of the
+    /// declarative `exports` map names it.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// A Durable Object class gets its namespace (and its storage backend) from a
+    /// migration. Without one, `wrangler deploy` fails with *Cannot create binding
+    /// for class 'Room' because it is not currently configured to implement Durable
+    /// Objects*, and `wrangler dev` warns and runs the class without the storage it
+    /// will have in production.
+    ///
+    /// **Example**
+    ///
+    /// ```jsonc
+    /// {
+    ///   "main": "src/index.ts",
+    ///   "durable_objects": {
+    ///     "bindings": [{ "name": "ROOM", "class_name": "Room" }]
+    ///   }
+    /// }
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```jsonc
+    /// {
+    ///   "main": "src/index.ts",
+    ///   "durable_objects": {
+    ///     "bindings": [{ "name": "ROOM", "class_name": "Room" }]
+    ///   },
+    ///   "migrations": [{ "tag": "v1", "new_sqlite_classes": ["Room"] }]
+    /// }
+    /// ```
+    ///
+    /// With the declarative `exports` map instead of `migrations`:
+    /// `"exports": { "Room": { "type": "durable-object", "storage": "sqlite" } }`.
+    ///
+    /// **Known problems**
+    ///
+    /// A class whose migrations were removed from the file after they were applied
+    /// cannot be told apart from one that never had any; wrangler needs the full
+    /// list anyway. Bindings with `script_name` (the class lives in another Worker)
+    /// are never checked, nor are Pages projects (`pages_build_output_dir`) and
+    /// deployments without a `main` (they define no classes). A class created only
+    /// in another environment's own `migrations` counts as created.
+    ///
+    /// **Fix safety**
+    ///
+    /// The fix appends `{ "tag": "vN+1", "new_sqlite_classes": ["Room"] }` to the
+    /// top-level `migrations` (creating the list when there is none) with a
+    /// byte-range insertion that keeps comments and formatting; in `wrangler.toml`
+    /// it adds a `[[migrations]]` table. The next tag is the next number when every
+    /// tag is `v<number>`, otherwise `v<count + 1>` (moved on past any existing
+    /// tag). It is safe only when unambiguous: the binding's deployment uses the
+    /// top-level `migrations`, no `exports` map declares Durable Objects, no
+    /// migration mentions the class at all (renamed away, deleted), the class is
+    /// defined in the project's sources, and the edited file reads back as exactly
+    /// one more migration. Every class the fix can create in that config goes into
+    /// the one migration. SQLite is the backend Cloudflare recommends for new
+    /// classes and it also serves the key-value API.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/reference/durable-objects-migrations/
+    /// - https://developers.cloudflare.com/workers/wrangler/configuration/#durable-objects
+    /// - https://developers.cloudflare.com/durable-objects/get-started/
+    pub static RULE = Rule {
+        name: "class-without-migration",
+        area: Area::General,
+        severity: Severity::Error,
+        scale_sensitive: false,
+        fix: FixAvailability::Sometimes,
+        summary: "A Durable Object binding's class is created by no migration (deploy fails)",
+        check: Check::Project(check),
+    };
 }
-```
-
-**Use instead**
-
-```jsonc
-{
-  "main": "src/index.ts",
-  "durable_objects": {
-    "bindings": [{ "name": "ROOM", "class_name": "Room" }]
-  },
-  "migrations": [{ "tag": "v1", "new_sqlite_classes": ["Room"] }]
-}
-```
-
-With the declarative `exports` map instead of `migrations`:
-`"exports": { "Room": { "type": "durable-object", "storage": "sqlite" } }`.
-
-**Known problems**
-
-A class whose migrations were removed from the file after they were applied
-cannot be told apart from one that never had any; wrangler needs the full
-list anyway. Bindings with `script_name` (the class lives in another Worker)
-are never checked, nor are Pages projects (`pages_build_output_dir`) and
-deployments without a `main` (they define no classes). A class created only
-in another environment's own `migrations` counts as created.
-
-**Fix safety**
-
-The fix appends `{ "tag": "vN+1", "new_sqlite_classes": ["Room"] }` to the
-top-level `migrations` (creating the list when there is none) with a
-byte-range insertion that keeps comments and formatting; in `wrangler.toml`
-it adds a `[[migrations]]` table. The next tag is the next number when every
-tag is `v<number>`, otherwise `v<count + 1>` (moved on past any existing
-tag). It is safe only when unambiguous: the binding's deployment uses the
-top-level `migrations`, no `exports` map declares Durable Objects, no
-migration mentions the class at all (renamed away, deleted), the class is
-defined in the project's sources, and the edited file reads back as exactly
-one more migration. Every class the fix can create in that config goes into
-the one migration. SQLite is the backend Cloudflare recommends for new
-classes and it also serves the key-value API.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/reference/durable-objects-migrations/
-- https://developers.cloudflare.com/workers/wrangler/configuration/#durable-objects
-- https://developers.cloudflare.com/durable-objects/get-started/
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "class-without-migration",
-    area: Area::General,
-    severity: Severity::Error,
-    scale_sensitive: false,
-    fix: FixAvailability::Sometimes,
-    summary: "A Durable Object binding's class is created by no migration (deploy fails)",
-    docs: DOCS,
-    check: Check::Project(check),
-};
 
 fn check(context: &ProjectContext<'_>, report: &mut Report) {
     let project = context.project;
@@ -129,13 +129,14 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
             .flat_map(|(_, entries)| entries)
             .any(|entry| entry.is_durable_object());
         // The classes one safe migration can create (not suppressed here).
-        let code = code_of(&RULE).unwrap_or("DO701");
+        let code = context.code;
+        let lines = LineIndex::new(&config.text, LineEndings::Config);
         let fixable: Vec<&str> = missing
             .iter()
             .filter(|binding| {
                 !uses_exports
                     && fix_is_unambiguous(project, &ownership, loaded, binding)
-                    && !is_suppressed(&config.text, binding.class_name.range.start, code)
+                    && !is_suppressed(&config.text, &lines, binding.class_name.range.start, code)
             })
             .map(|binding| binding.class_name.value.as_str())
             .collect();
@@ -183,16 +184,7 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
             if let Some(edits) = &edits
                 && fixable.contains(&class.as_str())
             {
-                violation = violation.edits(
-                    edits
-                        .iter()
-                        .map(|edit| Edit {
-                            range: edit.range,
-                            replacement: edit.replacement.clone(),
-                        })
-                        .collect(),
-                    Applicability::Safe,
-                );
+                violation = violation.edits(edits.clone(), Applicability::Safe);
             }
             report.push(violation);
         }
@@ -228,7 +220,7 @@ fn fix_is_unambiguous(
 
 #[cfg(test)]
 mod tests {
-    use crate::optimize::rules::config_common::project_findings;
+    use crate::optimize::tester::project_findings;
 
     const ROOM: &str = "import { DurableObject } from \"cloudflare:workers\";\nexport class Room extends DurableObject {}\nexport default { fetch() { return new Response(); } };\n";
 
@@ -272,26 +264,20 @@ mod tests {
     /// Analyze, apply the safe fixes, analyze again: DO701 is gone, the
     /// config still reads, and its comments are where they were.
     fn fixed(config_name: &str, config: &str, classes: &str) -> String {
-        use crate::optimize::answers::OptimizeAnswers;
-        use crate::optimize::registry::Selection;
-        use crate::optimize::{analyze_with, fix};
+        use crate::optimize::tester::Tester;
 
-        let directory = tempfile::tempdir().unwrap();
-        let root = directory.path();
-        std::fs::create_dir_all(root.join("src")).unwrap();
-        std::fs::write(root.join(config_name), config).unwrap();
-        std::fs::write(root.join("src/index.ts"), classes).unwrap();
-        let selection = Selection::parse(Some("DO701"), None).unwrap();
-        let answers = OptimizeAnswers::default();
-        let analysis = analyze_with(root, &answers, &selection).unwrap();
-        assert!(!analysis.findings.is_empty());
-        let planned = fix::plan(&analysis);
-        assert_eq!(planned.len(), 1, "one fixed file");
-        fix::write(root, &planned).unwrap();
-        let again = analyze_with(root, &answers, &Selection::default()).unwrap();
-        assert!(again.findings.iter().all(|finding| finding.code != "DO701"));
-        assert!(again.diagnostics.iter().all(|d| d.level != "error"));
-        std::fs::read_to_string(root.join(config_name)).unwrap()
+        let tester = Tester::new("DO701")
+            .file(config_name, config)
+            .file("src/index.ts", classes);
+        tester.assert_fires();
+        let fixed = tester.fixed();
+        assert_eq!(fixed.rounds, 1, "one round of fixes");
+        let mut after = tester.clone();
+        for (path, text) in &fixed.files {
+            after = after.file(path.clone(), text.clone());
+        }
+        after.assert_quiet();
+        fixed.text(config_name).unwrap().to_string()
     }
 
     #[test]
@@ -317,9 +303,8 @@ mod tests {
 
     #[test]
     fn no_safe_fix_when_ambiguous() {
-        use crate::optimize::answers::OptimizeAnswers;
-        use crate::optimize::registry::Selection;
-        use crate::optimize::{analyze_with, fix};
+        use crate::optimize::fix;
+        use crate::optimize::tester::Tester;
 
         // The environment keeps its own migrations; a class defined nowhere;
         // a class an (applied, then pruned) history deleted.
@@ -329,13 +314,10 @@ mod tests {
             r#"{ "main": "src/index.ts", "durable_objects": { "bindings": [{ "name": "R", "class_name": "Room" }] }, "migrations": [{ "tag": "v7", "deleted_classes": ["Room"] }] }"#,
         ];
         for config in configs {
-            let directory = tempfile::tempdir().unwrap();
-            std::fs::create_dir_all(directory.path().join("src")).unwrap();
-            std::fs::write(directory.path().join("wrangler.jsonc"), config).unwrap();
-            std::fs::write(directory.path().join("src/index.ts"), ROOM).unwrap();
-            let selection = Selection::parse(Some("DO701"), None).unwrap();
-            let analysis =
-                analyze_with(directory.path(), &OptimizeAnswers::default(), &selection).unwrap();
+            let analysis = Tester::new("DO701")
+                .config(config)
+                .file("src/index.ts", ROOM)
+                .run();
             assert_eq!(analysis.findings.len(), 1, "{config}");
             assert!(fix::plan(&analysis).is_empty(), "{config}");
         }

@@ -2,73 +2,72 @@
 
 use oxc_ast::ast::*;
 
-use super::class_facts::{calls_within, method_in_hierarchy, parameter_names};
 use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::class_facts::{calls_within, method_in_hierarchy, parameter_names};
 use crate::optimize::model::{FileModel, MethodRole};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{NodeId, identifier_name, member_path, method_call, this_member};
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports a `webSocketClose(ws, code, reason)` handler that never calls
-`ws.close(…)`.
-
-**Why is this bad?**
-
-When a client closes a hibernatable socket, `webSocketClose` runs, but the
-close handshake is complete only once the server sends its own Close frame.
-Without `ws.close(code, reason)` the client waits in `CLOSING` until it times
-out and reports an abnormal closure (1006), and the socket lingers in
-`ctx.getWebSockets()` in the meantime.
-
-**Example**
-
-```ts
-async webSocketClose(ws: WebSocket, code: number, reason: string) {
-  this.broadcast(`${ws.deserializeAttachment().name} left`);
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports a `webSocketClose(ws, code, reason)` handler that never calls
+    /// `ws.close(…)`.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// When a client closes a hibernatable socket, `webSocketClose` runs, but the
+    /// close handshake is complete only once the server sends its own Close frame.
+    /// Without `ws.close(code, reason)` the client waits in `CLOSING` until it times
+    /// out and reports an abnormal closure (1006), and the socket lingers in
+    /// `ctx.getWebSockets()` in the meantime.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// async webSocketClose(ws: WebSocket, code: number, reason: string) {
+    ///   this.broadcast(`${ws.deserializeAttachment().name} left`);
+    /// }
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// async webSocketClose(ws: WebSocket, code: number, reason: string) {
+    ///   this.broadcast(`${ws.deserializeAttachment().name} left`);
+    ///   ws.close(code, reason);
+    /// }
+    /// ```
+    ///
+    /// (1005 and 1006 are reserved codes that `close()` rejects; answer those
+    /// with 1000.)
+    ///
+    /// **Known problems**
+    ///
+    /// With a `compatibility_date` of 2026-04-07 or later (or the
+    /// `web_socket_auto_reply_to_close` flag, and without
+    /// `web_socket_manual_reply_to_close`) the runtime replies to Close frames
+    /// itself, so the rule stays quiet for files of such a project; calling
+    /// `ws.close()` there is still harmless (partyserver keeps doing it). When the
+    /// project has no wrangler config the date is unknown and the rule reports. A
+    /// handler that passes the socket to another function (which may close it) is
+    /// not reported.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/api/base/#websocketclose
+    /// - https://developers.cloudflare.com/durable-objects/examples/websocket-hibernation-server/
+    /// - https://developers.cloudflare.com/changelog/post/2026-04-07-websocket-auto-reply-to-close/
+    pub static RULE = Rule {
+        name: "close-not-reciprocated",
+        area: Area::Websocket,
+        severity: Severity::Warning,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "`webSocketClose` does not call `ws.close(code, reason)`",
+        check: Check::File(check),
+    };
 }
-```
-
-**Use instead**
-
-```ts
-async webSocketClose(ws: WebSocket, code: number, reason: string) {
-  this.broadcast(`${ws.deserializeAttachment().name} left`);
-  ws.close(code, reason);
-}
-```
-
-(1005 and 1006 are reserved codes that `close()` rejects; answer those
-with 1000.)
-
-**Known problems**
-
-With a `compatibility_date` of 2026-04-07 or later (or the
-`web_socket_auto_reply_to_close` flag, and without
-`web_socket_manual_reply_to_close`) the runtime replies to Close frames
-itself, so the rule stays quiet for files of such a project; calling
-`ws.close()` there is still harmless (partyserver keeps doing it). When the
-project has no wrangler config the date is unknown and the rule reports. A
-handler that passes the socket to another function (which may close it) is
-not reported.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/api/base/#websocketclose
-- https://developers.cloudflare.com/durable-objects/examples/websocket-hibernation-server/
-- https://developers.cloudflare.com/changelog/post/2026-04-07-websocket-auto-reply-to-close/
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "close-not-reciprocated",
-    area: Area::Websocket,
-    severity: Severity::Warning,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "`webSocketClose` does not call `ws.close(code, reason)`",
-    docs: DOCS,
-    check: Check::File(check),
-};
 
 /// The compatibility flag, its opt-out and the date it became the default.
 const AUTO_REPLY_FLAG: &str = "web_socket_auto_reply_to_close";

@@ -7,49 +7,48 @@ use crate::optimize::finding::{Area, Severity};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{binding_name, inner};
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports a cursor returned by `sql.exec` that is stored in a variable and then
-iterated or consumed (`toArray()`, `one()`, `for…of`, spread, `next()`,
-`raw()`) after an intervening `await`.
-
-**Why is this bad?**
-
-A cursor reads rows lazily. At the `await` other requests may run and write
-to the same tables, so the rows the cursor yields afterwards can mix states,
-and a write in between can invalidate the cursor.
-
-**Example**
-
-```ts
-const cursor = sql.exec("SELECT * FROM jobs WHERE state = 'ready'");
-await this.notify();
-for (const job of cursor) { … }
-```
-
-**Use instead**
-
-```ts
-const jobs = sql.exec("SELECT * FROM jobs WHERE state = 'ready'").toArray();
-await this.notify();
-for (const job of jobs) { … }
-```
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/#exec
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "cursor-across-await",
-    area: Area::Queries,
-    severity: Severity::Warning,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "A SQL cursor consumed after an intervening `await`",
-    docs: DOCS,
-    check: Check::File(check),
-};
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports a cursor returned by `sql.exec` that is stored in a variable and then
+    /// iterated or consumed (`toArray()`, `one()`, `for…of`, spread, `next()`,
+    /// `raw()`) after an intervening `await`.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// A cursor reads rows lazily. At the `await` other requests may run and write
+    /// to the same tables, so the rows the cursor yields afterwards can mix states,
+    /// and a write in between can invalidate the cursor.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// const cursor = sql.exec("SELECT * FROM jobs WHERE state = 'ready'");
+    /// await this.notify();
+    /// for (const job of cursor) { … }
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// const jobs = sql.exec("SELECT * FROM jobs WHERE state = 'ready'").toArray();
+    /// await this.notify();
+    /// for (const job of jobs) { … }
+    /// ```
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/#exec
+    pub static RULE = Rule {
+        name: "cursor-across-await",
+        area: Area::Queries,
+        severity: Severity::Warning,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "A SQL cursor consumed after an intervening `await`",
+        check: Check::File(check),
+    };
+}
 
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
     let model = context.model;
@@ -101,9 +100,10 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
                     if !consumed {
                         continue;
                     }
-                    let awaited_line = crate::optimize::finding::Position::of(
+                    let awaited_line = crate::text::Position::of(
                         model.source_text,
                         oxc_span::GetSpan::span(&model.nodes.kind(awaited)).start as usize,
+                        crate::text::LineEndings::JavaScript,
                     )
                     .line;
                     report.push(

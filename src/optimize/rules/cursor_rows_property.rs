@@ -4,57 +4,57 @@ use oxc_ast::AstKind;
 use oxc_ast::ast::Expression;
 use oxc_span::GetSpan;
 
-use crate::config::TextRange;
-use crate::optimize::finding::{Applicability, Area, Edit, Severity};
+use crate::optimize::finding::{Applicability, Area, Severity};
 use crate::optimize::model::{FileModel, SqlExec};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{NodeId, binding_name, inner};
+use crate::text::Edit;
+use crate::text::TextRange;
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports `.rows` read on the cursor returned by `sql.exec(...)`, directly or
-through a variable holding it.
-
-**Why is this bad?**
-
-A Durable Object SQL cursor has no `rows` property: it is always `undefined`.
-Code written for other drivers (`pg`, D1's `.results`) silently gets nothing,
-or throws on `undefined[0]`.
-
-**Example**
-
-```ts
-const result = this.ctx.storage.sql.exec("SELECT * FROM messages WHERE id = ?", id);
-return result.rows[0];
-```
-
-**Use instead**
-
-```ts
-const result = this.ctx.storage.sql.exec("SELECT * FROM messages WHERE id = ?", id);
-return result.toArray()[0];   // or .one() when exactly one row must exist
-```
-
-**Fix safety**
-
-Safe: `.rows` is always `undefined`, so every use of it is already broken;
-`.toArray()` returns the array of row objects the code expects.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/#returns
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "cursor-rows-property",
-    area: Area::Queries,
-    severity: Severity::Error,
-    scale_sensitive: false,
-    fix: FixAvailability::Always,
-    summary: "`.rows` on a SQL cursor (always undefined)",
-    docs: DOCS,
-    check: Check::File(check),
-};
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports `.rows` read on the cursor returned by `sql.exec(...)`, directly or
+    /// through a variable holding it.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// A Durable Object SQL cursor has no `rows` property: it is always `undefined`.
+    /// Code written for other drivers (`pg`, D1's `.results`) silently gets nothing,
+    /// or throws on `undefined[0]`.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// const result = this.ctx.storage.sql.exec("SELECT * FROM messages WHERE id = ?", id);
+    /// return result.rows[0];
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// const result = this.ctx.storage.sql.exec("SELECT * FROM messages WHERE id = ?", id);
+    /// return result.toArray()[0];   // or .one() when exactly one row must exist
+    /// ```
+    ///
+    /// **Fix safety**
+    ///
+    /// Safe: `.rows` is always `undefined`, so every use of it is already broken;
+    /// `.toArray()` returns the array of row objects the code expects.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/#returns
+    pub static RULE = Rule {
+        name: "cursor-rows-property",
+        area: Area::Queries,
+        severity: Severity::Error,
+        scale_sensitive: false,
+        fix: FixAvailability::Always,
+        summary: "`.rows` on a SQL cursor (always undefined)",
+        check: Check::File(check),
+    };
+}
 
 /// The variable a cursor is stored in (`const c = [await] sql.exec(…)`).
 fn cursor_variable<'a>(model: &FileModel<'a>, exec: &SqlExec<'a>) -> Option<(&'a str, NodeId)> {

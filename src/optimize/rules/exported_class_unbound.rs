@@ -4,69 +4,68 @@ use std::collections::{BTreeSet, HashSet};
 
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::DoKind;
-use crate::optimize::report_path;
-use crate::optimize::rules::config_common::{active_configs, deployments, main_file};
+use crate::optimize::model::configs::{active_configs, deployments, main_file};
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
+use crate::text::slash_path;
 
-pub const DOCS: &str = r#"**What it does**
-
-Lists the Durable Object classes the Worker's `main` module exports (following
-re-exports) and reports a class that no binding of any config names and that
-no migration or `exports` entry mentions.
-
-**Why is this bad?**
-
-Such a class is either dead code shipped with every deploy, or a Durable
-Object someone meant to use and never wired up: without a migration it has no
-namespace and no storage, and without a binding (or `ctx.exports`) nothing
-can reach it.
-
-**Example**
-
-```ts
-// src/index.ts (main)
-export { Room } from "./room";
-export { Presence } from "./presence"; // in no binding, no migration
-```
-
-**Use instead**
-
-Add the binding and the migration:
-
-```jsonc
-"durable_objects": { "bindings": [{ "name": "PRESENCE", "class_name": "Presence" }] },
-"migrations": [{ "tag": "v2", "new_sqlite_classes": ["Presence"] }]
-```
-
-or stop exporting the class (and delete it).
-
-**Known problems**
-
-A class counts as wired when any binding in any scanned config (also another
-Worker's, through `script_name`), any migration, or any `exports` entry names
-it, or when code reaches it as `ctx.exports.Name` (facets). Abstract classes
-and classes other classes extend are bases, not objects, and are skipped.
-Framework classes (Agents SDK, partyserver, `@cloudflare/actors`) are
-skipped too: sub-agents are reached through the framework's routing as facets
-of a bound parent, with no binding or migration of their own. Stays quiet
-when `main` is missing or outside the sources.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/reference/durable-objects-migrations/
-- https://developers.cloudflare.com/workers/wrangler/configuration/#durable-objects
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "exported-class-unbound",
-    area: Area::General,
-    severity: Severity::Warning,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "A Durable Object class is exported by `main` but bound nowhere and in no migration",
-    docs: DOCS,
-    check: Check::Project(check),
-};
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Lists the Durable Object classes the Worker's `main` module exports (following
+    /// re-exports) and reports a class that no binding of any config names and that
+    /// no migration or `exports` entry mentions.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// Such a class is either dead code shipped with every deploy, or a Durable
+    /// Object someone meant to use and never wired up: without a migration it has no
+    /// namespace and no storage, and without a binding (or `ctx.exports`) nothing
+    /// can reach it.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// // src/index.ts (main)
+    /// export { Room } from "./room";
+    /// export { Presence } from "./presence"; // in no binding, no migration
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// Add the binding and the migration:
+    ///
+    /// ```jsonc
+    /// "durable_objects": { "bindings": [{ "name": "PRESENCE", "class_name": "Presence" }] },
+    /// "migrations": [{ "tag": "v2", "new_sqlite_classes": ["Presence"] }]
+    /// ```
+    ///
+    /// or stop exporting the class (and delete it).
+    ///
+    /// **Known problems**
+    ///
+    /// A class counts as wired when any binding in any scanned config (also another
+    /// Worker's, through `script_name`), any migration, or any `exports` entry names
+    /// it, or when code reaches it as `ctx.exports.Name` (facets). Abstract classes
+    /// and classes other classes extend are bases, not objects, and are skipped.
+    /// Framework classes (Agents SDK, partyserver, `@cloudflare/actors`) are
+    /// skipped too: sub-agents are reached through the framework's routing as facets
+    /// of a bound parent, with no binding or migration of their own. Stays quiet
+    /// when `main` is missing or outside the sources.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/reference/durable-objects-migrations/
+    /// - https://developers.cloudflare.com/workers/wrangler/configuration/#durable-objects
+    pub static RULE = Rule {
+        name: "exported-class-unbound",
+        area: Area::General,
+        severity: Severity::Warning,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "A Durable Object class is exported by `main` but bound nowhere and in no migration",
+        check: Check::Project(check),
+    };
+}
 
 fn check(context: &ProjectContext<'_>, report: &mut Report) {
     let project = context.project;
@@ -136,8 +135,8 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
                         class.range,
                         format!(
                             "Durable Object class `{local}` is exported by {}{alias} but no binding names it and no migration creates it in {}: it has no namespace, so nothing can reach it",
-                            report_path(&main),
-                            report_path(&loaded.path)
+                            slash_path(&main),
+                            slash_path(&loaded.path)
                         ),
                     )
                     .in_file(file.clone())
@@ -154,7 +153,7 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
 
 #[cfg(test)]
 mod tests {
-    use crate::optimize::rules::config_common::project_findings;
+    use crate::optimize::tester::project_findings;
 
     const CONFIG: &str = r#"{
   "name": "app",

@@ -6,66 +6,65 @@ use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::{FetchStyle, FileFacts, StubFact};
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports a Durable Object class that the Worker reaches only through
-`stub.fetch(new Request(…))` or `stub.fetch(url, init)` (requests it builds
-itself, not WebSocket upgrades), while the project's `compatibility_date`
-(2024-04-03 or later) allows calling the class's methods over RPC. It is
-judged per class, and reported once, at the first such call.
-
-**Why is this bad?**
-
-Building an HTTP request to talk to your own object means inventing URLs,
-serializing arguments into bodies and parsing them back, routing on the
-path inside the object's `fetch`, and checking status codes on the way
-out — code that is easy to get wrong and that no type checker sees. RPC
-calls are typed end to end, pass structured values (and streams) without
-manual serialization, and skip the HTTP parsing on both sides.
-
-**Example**
-
-```ts
-const stub = env.COUNTER.getByName(name);
-const response = await stub.fetch("https://counter/increment", { method: "POST" });
-const count = Number(await response.text());
-```
-
-**Use instead**
-
-```ts
-export class Counter extends DurableObject {
-  async increment(): Promise<number> { /* … */ }
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports a Durable Object class that the Worker reaches only through
+    /// `stub.fetch(new Request(…))` or `stub.fetch(url, init)` (requests it builds
+    /// itself, not WebSocket upgrades), while the project's `compatibility_date`
+    /// (2024-04-03 or later) allows calling the class's methods over RPC. It is
+    /// judged per class, and reported once, at the first such call.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// Building an HTTP request to talk to your own object means inventing URLs,
+    /// serializing arguments into bodies and parsing them back, routing on the
+    /// path inside the object's `fetch`, and checking status codes on the way
+    /// out — code that is easy to get wrong and that no type checker sees. RPC
+    /// calls are typed end to end, pass structured values (and streams) without
+    /// manual serialization, and skip the HTTP parsing on both sides.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// const stub = env.COUNTER.getByName(name);
+    /// const response = await stub.fetch("https://counter/increment", { method: "POST" });
+    /// const count = Number(await response.text());
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// export class Counter extends DurableObject {
+    ///   async increment(): Promise<number> { /* … */ }
+    /// }
+    ///
+    /// const count = await env.COUNTER.getByName(name).increment();
+    /// ```
+    ///
+    /// **Known problems**
+    ///
+    /// Forwarding the incoming request (`stub.fetch(request)`, also with a rewritten
+    /// URL: `new Request(url, request)`) is not reported: that is how WebSocket
+    /// upgrades and HTTP proxies reach an object. A class that gets any RPC call is
+    /// not reported. Classes bound from another Worker (`script_name`) are skipped,
+    /// and when some RPC call in the project cannot be traced to its binding, no
+    /// class is reported (it might be the one).
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/best-practices/create-durable-object-stubs-and-send-requests/
+    /// - https://developers.cloudflare.com/workers/runtime-apis/rpc/
+    pub static RULE = Rule {
+        name: "fetch-instead-of-rpc",
+        area: Area::General,
+        severity: Severity::Info,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "A Durable Object reached only by building HTTP requests, where RPC is available",
+        check: Check::Project(check),
+    };
 }
-
-const count = await env.COUNTER.getByName(name).increment();
-```
-
-**Known problems**
-
-Forwarding the incoming request (`stub.fetch(request)`, also with a rewritten
-URL: `new Request(url, request)`) is not reported: that is how WebSocket
-upgrades and HTTP proxies reach an object. A class that gets any RPC call is
-not reported. Classes bound from another Worker (`script_name`) are skipped,
-and when some RPC call in the project cannot be traced to its binding, no
-class is reported (it might be the one).
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/best-practices/create-durable-object-stubs-and-send-requests/
-- https://developers.cloudflare.com/workers/runtime-apis/rpc/
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "fetch-instead-of-rpc",
-    area: Area::General,
-    severity: Severity::Info,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "A Durable Object reached only by building HTTP requests, where RPC is available",
-    docs: DOCS,
-    check: Check::Project(check),
-};
 
 /// The first compatibility date with RPC to Durable Objects.
 pub const RPC_DATE: &str = "2024-04-03";

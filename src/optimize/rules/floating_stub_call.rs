@@ -4,75 +4,74 @@ use oxc_ast::AstKind;
 use oxc_ast::ast::*;
 use oxc_span::GetSpan;
 
-use super::lifecycle_common::{Binding, logical_parent, references, resolve};
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::FileModel;
+use crate::optimize::model::lifecycle::{Binding, logical_parent, references, resolve};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{NodeId, binding_name, method_call};
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports a call on a Durable Object stub (an RPC method or `fetch`) whose
-promise is neither awaited, returned, stored, nor handed to something that
-waits for it (`ctx.waitUntil(…)`, `Promise.all(…)`): a floating promise.
-
-**Why is this bad?**
-
-A stub call is a network round trip to another object. Nobody waits for the
-floating promise, so:
-
-- when the Worker's response is sent, the runtime may cancel work the
-  request started and did not register with `waitUntil`, so the call can
-  silently never reach the object;
-- a failure (the object threw, was overloaded, or the network broke) becomes
-  an unhandled rejection that nobody sees;
-- the caller carries on as if the call had taken effect.
-
-**Example**
-
-```ts
-export default {
-  async fetch(request, env, ctx) {
-    const stub = env.COUNTERS.getByName("visits");
-    stub.increment(); // floating
-    return new Response("ok");
-  },
-};
-```
-
-**Use instead**
-
-```ts
-await stub.increment();
-// or, to answer first and finish in the background:
-ctx.waitUntil(stub.increment());
-```
-
-**Known problems**
-
-`void stub.call()` is read as a deliberate fire-and-forget and is not
-reported (the convention of typescript-eslint's `no-floating-promises`);
-prefer `ctx.waitUntil(…)` there too, which keeps the call alive after the
-response. A promise stored in a variable that is used later, or passed to
-any function, is assumed to be awaited there. Only stubs the analyzer can
-trace to `env.X.get(…)`, `env.X.getByName(…)` in the same file are checked.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/best-practices/create-durable-object-stubs-and-send-requests/
-- https://developers.cloudflare.com/workers/runtime-apis/context/#waituntil
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "floating-stub-call",
-    area: Area::General,
-    severity: Severity::Warning,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "A Durable Object stub call whose promise nobody awaits",
-    docs: DOCS,
-    check: Check::File(check),
-};
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports a call on a Durable Object stub (an RPC method or `fetch`) whose
+    /// promise is neither awaited, returned, stored, nor handed to something that
+    /// waits for it (`ctx.waitUntil(…)`, `Promise.all(…)`): a floating promise.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// A stub call is a network round trip to another object. Nobody waits for the
+    /// floating promise, so:
+    ///
+    /// - when the Worker's response is sent, the runtime may cancel work the
+    ///   request started and did not register with `waitUntil`, so the call can
+    ///   silently never reach the object;
+    /// - a failure (the object threw, was overloaded, or the network broke) becomes
+    ///   an unhandled rejection that nobody sees;
+    /// - the caller carries on as if the call had taken effect.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// export default {
+    ///   async fetch(request, env, ctx) {
+    ///     const stub = env.COUNTERS.getByName("visits");
+    ///     stub.increment(); // floating
+    ///     return new Response("ok");
+    ///   },
+    /// };
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// await stub.increment();
+    /// // or, to answer first and finish in the background:
+    /// ctx.waitUntil(stub.increment());
+    /// ```
+    ///
+    /// **Known problems**
+    ///
+    /// `void stub.call()` is read as a deliberate fire-and-forget and is not
+    /// reported (the convention of typescript-eslint's `no-floating-promises`);
+    /// prefer `ctx.waitUntil(…)` there too, which keeps the call alive after the
+    /// response. A promise stored in a variable that is used later, or passed to
+    /// any function, is assumed to be awaited there. Only stubs the analyzer can
+    /// trace to `env.X.get(…)`, `env.X.getByName(…)` in the same file are checked.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/best-practices/create-durable-object-stubs-and-send-requests/
+    /// - https://developers.cloudflare.com/workers/runtime-apis/context/#waituntil
+    pub static RULE = Rule {
+        name: "floating-stub-call",
+        area: Area::General,
+        severity: Severity::Warning,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "A Durable Object stub call whose promise nobody awaits",
+        check: Check::File(check),
+    };
+}
 
 /// What happens to the value of an expression.
 #[derive(Debug, PartialEq, Eq)]

@@ -1,124 +1,70 @@
 //! DO603 global-singleton-hotspot.
 
-use oxc_ast::AstKind;
-use oxc_ast::ast::CallExpression;
 use oxc_span::GetSpan;
 
-use super::lifecycle_common::{on_worker_request, worker_request_functions};
 use crate::optimize::answers::Scale;
 use crate::optimize::finding::{Area, Severity};
-use crate::optimize::model::{FileModel, IdKind};
+use crate::optimize::model::lifecycle::{on_worker_request, worker_request_functions};
+use crate::optimize::model::named_objects::named_object_calls;
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
-use crate::optimize::semantic::{NodeId, argument, identifier_name};
 
-pub const DOCS: &str = r#"**What it does**
-
-At scale `large` only, reports `idFromName("constant")` or
-`getByName("constant")` (also the Agents SDK's `getAgentByName(ns,
-"constant")` and partyserver's `getServerByName`) on a Worker request path:
-every request, from everywhere, goes to one single object.
-
-**Why is this bad?**
-
-A Durable Object is single-threaded and lives in one place. One object tops
-out at roughly 1,000 simple requests per second, and every request from far
-away pays the round trip to wherever it lives. At large scale a global
-singleton is the bottleneck of the whole application.
-
-**Example**
-
-```ts
-export default {
-  async fetch(request, env) {
-    const stub = env.COUNTER.getByName("global");
-    return Response.json(await stub.increment());
-  },
-};
-```
-
-**Use instead**
-
-Shard by a key the traffic is spread over, or into a fixed number of shards:
-
-```ts
-const shard = hash(userId) % 16;
-const stub = env.COUNTER.getByName(`global:${shard}`);
-```
-
-and add the shards up when reading (fan out with `Promise.all`).
-
-**Known problems**
-
-Only at scale `large` (answer `scale: large`); smaller deployments are well
-served by a singleton. Only request paths count: a constant name used by
-`scheduled()`, `queue()` or a Durable Object's own code is not reported.
-Names read from `env` vars are not treated as constants.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/platform/limits/
-- https://developers.cloudflare.com/durable-objects/best-practices/rules-of-durable-objects/
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "global-singleton-hotspot",
-    area: Area::General,
-    severity: Severity::Warning,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "A constant-name object on every request: a global bottleneck at large scale",
-    docs: DOCS,
-    check: Check::File(check),
-};
-
-/// Helpers that take `(namespace, name)` and return a stub.
-pub const NAMED_STUB_HELPERS: &[(&str, &str)] = &[
-    ("agents", "getAgentByName"),
-    ("partyserver", "getServerByName"),
-];
-
-/// `getAgentByName(ns, name)` / `getServerByName(ns, name)` imported from
-/// their package: the name argument.
-pub fn named_stub_helper<'b, 'a>(
-    model: &FileModel<'a>,
-    call: &'b CallExpression<'a>,
-) -> Option<&'b oxc_ast::ast::Expression<'a>> {
-    let callee = identifier_name(&call.callee)?;
-    let import = model.imports.get(callee)?;
-    NAMED_STUB_HELPERS
-        .iter()
-        .any(|(package, name)| {
-            (import.source == *package || import.source.starts_with(&format!("{package}/")))
-                && import.imported == *name
-        })
-        .then(|| argument(call, 1))
-        .flatten()
-}
-
-/// Every call that names an object: (call node, call, name argument).
-pub fn named_object_calls<'a>(
-    model: &FileModel<'a>,
-) -> Vec<(
-    NodeId,
-    &'a CallExpression<'a>,
-    &'a oxc_ast::ast::Expression<'a>,
-)> {
-    let mut calls = Vec::new();
-    for id_call in &model.id_calls {
-        if matches!(id_call.kind, IdKind::FromName | IdKind::GetByName)
-            && let Some(name) = argument(id_call.call, 0)
-        {
-            calls.push((id_call.node, id_call.call, name));
-        }
-    }
-    for &node in &model.calls {
-        if let AstKind::CallExpression(call) = model.nodes.kind(node)
-            && let Some(name) = named_stub_helper(model, call)
-        {
-            calls.push((node, call, name));
-        }
-    }
-    calls
+declare_rule! {
+    /// **What it does**
+    ///
+    /// At scale `large` only, reports `idFromName("constant")` or
+    /// `getByName("constant")` (also the Agents SDK's `getAgentByName(ns,
+    /// "constant")` and partyserver's `getServerByName`) on a Worker request path:
+    /// every request, from everywhere, goes to one single object.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// A Durable Object is single-threaded and lives in one place. One object tops
+    /// out at roughly 1,000 simple requests per second, and every request from far
+    /// away pays the round trip to wherever it lives. At large scale a global
+    /// singleton is the bottleneck of the whole application.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// export default {
+    ///   async fetch(request, env) {
+    ///     const stub = env.COUNTER.getByName("global");
+    ///     return Response.json(await stub.increment());
+    ///   },
+    /// };
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// Shard by a key the traffic is spread over, or into a fixed number of shards:
+    ///
+    /// ```ts
+    /// const shard = hash(userId) % 16;
+    /// const stub = env.COUNTER.getByName(`global:${shard}`);
+    /// ```
+    ///
+    /// and add the shards up when reading (fan out with `Promise.all`).
+    ///
+    /// **Known problems**
+    ///
+    /// Only at scale `large` (answer `scale: large`); smaller deployments are well
+    /// served by a singleton. Only request paths count: a constant name used by
+    /// `scheduled()`, `queue()` or a Durable Object's own code is not reported.
+    /// Names read from `env` vars are not treated as constants.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/platform/limits/
+    /// - https://developers.cloudflare.com/durable-objects/best-practices/rules-of-durable-objects/
+    pub static RULE = Rule {
+        name: "global-singleton-hotspot",
+        area: Area::General,
+        severity: Severity::Warning,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "A constant-name object on every request: a global bottleneck at large scale",
+        check: Check::File(check),
+    };
 }
 
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
@@ -153,19 +99,14 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
 
 #[cfg(test)]
 mod tests {
-    use crate::optimize::answers::{OptimizeAnswers, Scale};
-    use crate::optimize::registry::Selection;
+    use crate::optimize::answers::Scale;
+    use crate::optimize::tester::Tester;
 
     fn count(source: &str, scale: Scale) -> usize {
-        let directory = tempfile::tempdir().unwrap();
-        std::fs::write(directory.path().join("index.ts"), source).unwrap();
-        let answers = OptimizeAnswers {
-            scale,
-            ..OptimizeAnswers::default()
-        };
-        let selection = Selection::parse(Some("DO603"), None).unwrap();
-        crate::optimize::analyze_with(directory.path(), &answers, &selection)
-            .unwrap()
+        Tester::new("DO603")
+            .source(source)
+            .scale(scale)
+            .run()
             .findings
             .len()
     }

@@ -3,69 +3,70 @@
 use oxc_ast::AstKind;
 use oxc_ast::ast::Expression;
 
-use super::class_facts::{calls_within, has_empty_body, runtime_dispatched, storage_text};
 use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::class_facts::{
+    calls_within, has_empty_body, runtime_dispatched, storage_text,
+};
 use crate::optimize::model::{FileModel, MethodRole, StoragePath};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports an `alarm()` method in a Durable Object class when no code in the
-file ever calls `setAlarm`.
-
-**Why is this bad?**
-
-An alarm runs only after `storage.setAlarm(time)`. Without it the method is
-dead code, and whatever it was meant to do (expire sessions, flush a
-buffer, retry a delivery) silently never happens.
-
-**Example**
-
-```ts
-export class Sessions extends DurableObject {
-  async create(userId: string) {
-    this.ctx.storage.sql.exec("INSERT INTO sessions (user_id, expires_at) VALUES (?, ?)", userId, Date.now() + 86_400_000);
-  }
-
-  async alarm() {
-    this.ctx.storage.sql.exec("DELETE FROM sessions WHERE expires_at <= ?", Date.now());
-  }
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports an `alarm()` method in a Durable Object class when no code in the
+    /// file ever calls `setAlarm`.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// An alarm runs only after `storage.setAlarm(time)`. Without it the method is
+    /// dead code, and whatever it was meant to do (expire sessions, flush a
+    /// buffer, retry a delivery) silently never happens.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// export class Sessions extends DurableObject {
+    ///   async create(userId: string) {
+    ///     this.ctx.storage.sql.exec("INSERT INTO sessions (user_id, expires_at) VALUES (?, ?)", userId, Date.now() + 86_400_000);
+    ///   }
+    ///
+    ///   async alarm() {
+    ///     this.ctx.storage.sql.exec("DELETE FROM sessions WHERE expires_at <= ?", Date.now());
+    ///   }
+    /// }
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// async create(userId: string) {
+    ///   const expiresAt = Date.now() + 86_400_000;
+    ///   this.ctx.storage.sql.exec("INSERT INTO sessions (user_id, expires_at) VALUES (?, ?)", userId, expiresAt);
+    ///   if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(expiresAt);
+    /// }
+    /// ```
+    ///
+    /// **Known problems**
+    ///
+    /// Any `setAlarm` in the file counts (another class or a module helper may set
+    /// it), and so does passing the object, its state or its storage to a
+    /// function outside the class (it may schedule). An empty `alarm()` is a
+    /// placeholder that does nothing either way and is not reported. Framework
+    /// subclasses schedule through their own APIs and are not checked.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/api/alarms/
+    pub static RULE = Rule {
+        name: "handler-never-scheduled",
+        area: Area::Alarms,
+        severity: Severity::Warning,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "An `alarm()` method that nothing schedules (`setAlarm` is never called)",
+        check: Check::File(check),
+    };
 }
-```
-
-**Use instead**
-
-```ts
-async create(userId: string) {
-  const expiresAt = Date.now() + 86_400_000;
-  this.ctx.storage.sql.exec("INSERT INTO sessions (user_id, expires_at) VALUES (?, ?)", userId, expiresAt);
-  if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(expiresAt);
-}
-```
-
-**Known problems**
-
-Any `setAlarm` in the file counts (another class or a module helper may set
-it), and so does passing the object, its state or its storage to a
-function outside the class (it may schedule). An empty `alarm()` is a
-placeholder that does nothing either way and is not reported. Framework
-subclasses schedule through their own APIs and are not checked.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/api/alarms/
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "handler-never-scheduled",
-    area: Area::Alarms,
-    severity: Severity::Warning,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "An `alarm()` method that nothing schedules (`setAlarm` is never called)",
-    docs: DOCS,
-    check: Check::File(check),
-};
 
 /// Whether the file mentions `setAlarm` anywhere in code (a call, a
 /// reference, a string).

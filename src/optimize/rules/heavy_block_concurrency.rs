@@ -3,68 +3,69 @@
 use oxc_ast::AstKind;
 use oxc_span::GetSpan;
 
-use super::cold_start_common::{async_storage_method, block_concurrency_calls, is_network_fetch};
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::MethodRole;
+use crate::optimize::model::cold_start::{
+    async_storage_method, block_concurrency_calls, is_network_fetch,
+};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{argument, method_call};
 use crate::optimize::sql::StatementKind;
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports a `blockConcurrencyWhile` callback in a Durable Object constructor that
-does more than schema setup: a network `fetch`, a full `storage.list()`, an
-unbounded `SELECT`, or two or more awaited calls that are not SQL DDL.
-
-**Why is this bad?**
-
-Every request to the object waits until the callback finishes, and the
-constructor runs on every wake-up (after eviction and hibernation too). Slow
-work here is paid as cold-start latency by the first requests every time.
-
-**Example**
-
-```ts
-constructor(ctx: DurableObjectState, env: Env) {
-  super(ctx, env);
-  ctx.blockConcurrencyWhile(async () => {
-    this.config = await this.loadConfigFromAPI();
-    this.cache = await this.buildLargeCache();
-    this.data = await this.loadAllData();
-  });
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports a `blockConcurrencyWhile` callback in a Durable Object constructor that
+    /// does more than schema setup: a network `fetch`, a full `storage.list()`, an
+    /// unbounded `SELECT`, or two or more awaited calls that are not SQL DDL.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// Every request to the object waits until the callback finishes, and the
+    /// constructor runs on every wake-up (after eviction and hibernation too). Slow
+    /// work here is paid as cold-start latency by the first requests every time.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// constructor(ctx: DurableObjectState, env: Env) {
+    ///   super(ctx, env);
+    ///   ctx.blockConcurrencyWhile(async () => {
+    ///     this.config = await this.loadConfigFromAPI();
+    ///     this.cache = await this.buildLargeCache();
+    ///     this.data = await this.loadAllData();
+    ///   });
+    /// }
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// constructor(ctx: DurableObjectState, env: Env) {
+    ///   super(ctx, env);
+    ///   ctx.blockConcurrencyWhile(async () => { await this.initializeSchema(); });
+    /// }
+    ///
+    /// private configPromise?: Promise<Config>;
+    /// private getConfig() {
+    ///   return (this.configPromise ??= this.loadConfig());
+    /// }
+    /// ```
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/api/state/#blockconcurrencywhile
+    /// - https://developers.cloudflare.com/durable-objects/best-practices/rules-of-durable-objects/
+    pub static RULE = Rule {
+        name: "heavy-block-concurrency",
+        area: Area::ColdStart,
+        severity: Severity::Warning,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "Constructor `blockConcurrencyWhile` does more than schema setup",
+        check: Check::File(check),
+    };
 }
-```
-
-**Use instead**
-
-```ts
-constructor(ctx: DurableObjectState, env: Env) {
-  super(ctx, env);
-  ctx.blockConcurrencyWhile(async () => { await this.initializeSchema(); });
-}
-
-private configPromise?: Promise<Config>;
-private getConfig() {
-  return (this.configPromise ??= this.loadConfig());
-}
-```
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/api/state/#blockconcurrencywhile
-- https://developers.cloudflare.com/durable-objects/best-practices/rules-of-durable-objects/
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "heavy-block-concurrency",
-    area: Area::ColdStart,
-    severity: Severity::Warning,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "Constructor `blockConcurrencyWhile` does more than schema setup",
-    docs: DOCS,
-    check: Check::File(check),
-};
 
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
     let model = context.model;

@@ -3,67 +3,65 @@
 use std::collections::HashSet;
 
 use crate::optimize::finding::{Area, Severity};
-use crate::optimize::rules::config_common::active_configs;
-use crate::optimize::rules::sql_on_kv_backed_class::key_value_classes;
+use crate::optimize::model::configs::{active_configs, key_value_classes};
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
 
-pub const DOCS: &str = r#"**What it does**
-
-Follows each class through the config's migrations and reports the
-`new_classes` entry that created a class still alive on the legacy
-key-value backend. Classes a later migration deletes are skipped; a rename
-carries the backend along.
-
-**Why is this bad?**
-
-SQLite is the storage backend Cloudflare recommends for new Durable Object
-classes: it has the SQL API, point-in-time recovery and larger limits, it
-also serves the key-value API, and it is the only backend on the Workers Free
-plan (a `new_classes` migration fails to deploy there). A class keeps the
-backend it was created with; it cannot be switched later.
-
-**Example**
-
-```jsonc
-"migrations": [{ "tag": "v1", "new_classes": ["Counter"] }]
-```
-
-**Use instead**
-
-```jsonc
-"migrations": [{ "tag": "v1", "new_sqlite_classes": ["Counter"] }]
-```
-
-**Known problems**
-
-A class that is already deployed on the key-value backend cannot change;
-when the backend was chosen on purpose, say so where the class is created:
-
-```jsonc
-// do-wizard-ignore DO707: key-value backend chosen for small values
-{ "tag": "v1", "new_classes": ["Counter"] }
-```
-
-The `"storage": "legacy-kv"` entries of the declarative `exports` map are
-not reported (they are how existing key-value classes are declared there).
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/reference/durable-objects-migrations/
-- https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
-- https://developers.cloudflare.com/durable-objects/platform/pricing/
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "kv-backend-for-new-class",
-    area: Area::General,
-    severity: Severity::Warning,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "A class is created with `new_classes` (legacy key-value backend) instead of `new_sqlite_classes`",
-    docs: DOCS,
-    check: Check::Project(check),
-};
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Follows each class through the config's migrations and reports the
+    /// `new_classes` entry that created a class still alive on the legacy
+    /// key-value backend. Classes a later migration deletes are skipped; a rename
+    /// carries the backend along.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// SQLite is the storage backend Cloudflare recommends for new Durable Object
+    /// classes: it has the SQL API, point-in-time recovery and larger limits, it
+    /// also serves the key-value API, and it is the only backend on the Workers Free
+    /// plan (a `new_classes` migration fails to deploy there). A class keeps the
+    /// backend it was created with; it cannot be switched later.
+    ///
+    /// **Example**
+    ///
+    /// ```jsonc
+    /// "migrations": [{ "tag": "v1", "new_classes": ["Counter"] }]
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```jsonc
+    /// "migrations": [{ "tag": "v1", "new_sqlite_classes": ["Counter"] }]
+    /// ```
+    ///
+    /// **Known problems**
+    ///
+    /// A class that is already deployed on the key-value backend cannot change;
+    /// when the backend was chosen on purpose, say so where the class is created:
+    ///
+    /// ```jsonc
+    /// // do-wizard-ignore DO707: key-value backend chosen for small values
+    /// { "tag": "v1", "new_classes": ["Counter"] }
+    /// ```
+    ///
+    /// The `"storage": "legacy-kv"` entries of the declarative `exports` map are
+    /// not reported (they are how existing key-value classes are declared there).
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/reference/durable-objects-migrations/
+    /// - https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
+    /// - https://developers.cloudflare.com/durable-objects/platform/pricing/
+    pub static RULE = Rule {
+        name: "kv-backend-for-new-class",
+        area: Area::General,
+        severity: Severity::Warning,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "A class is created with `new_classes` (legacy key-value backend) instead of `new_sqlite_classes`",
+        check: Check::Project(check),
+    };
+}
 
 fn check(context: &ProjectContext<'_>, report: &mut Report) {
     for loaded in active_configs(context.project) {
@@ -103,7 +101,7 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
 
 #[cfg(test)]
 mod tests {
-    use crate::optimize::rules::config_common::project_findings;
+    use crate::optimize::tester::project_findings;
 
     fn findings(name: &str, config: &str) -> Vec<String> {
         project_findings("DO707", &[(name, config)])

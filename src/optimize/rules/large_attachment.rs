@@ -4,68 +4,69 @@ use oxc_ast::AstKind;
 use oxc_ast::ast::*;
 use oxc_span::GetSpan;
 
-use super::class_facts::{CollectionField, collection_fields, method_calls_named, storage_text};
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::FileModel;
+use crate::optimize::model::class_facts::{
+    CollectionField, collection_fields, method_calls_named, storage_text,
+};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{
     NodeId, argument, binding_name, identifier_name, inner, key_name, member_path, method_call,
     this_member,
 };
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports `ws.serializeAttachment(value)` where the value is, or holds, a
-collection that grows: an instance array / `Map` / `Set` field, a spread or
-copy of one (`[...history, message]`), a local array that is pushed to, or a
-value named like a history (`history`, `messages`, `log`, `backlog`,
-`transcript`).
-
-**Why is this bad?**
-
-A socket's attachment is limited to 2,048 bytes once serialized. A value
-that grows with the conversation passes in tests and then throws in
-production the first time it crosses the limit; until then it is copied on
-every `serializeAttachment`.
-
-**Example**
-
-```ts
-const attachment = ws.deserializeAttachment();
-ws.serializeAttachment({ ...attachment, history: [...attachment.history, message] });
-```
-
-**Use instead**
-
-```ts
-ws.serializeAttachment({ userId, roomId }); // small, fixed identity
-this.ctx.storage.sql.exec(
-  "INSERT INTO messages (user_id, body) VALUES (?, ?)", userId, message);
-```
-
-**Known problems**
-
-Small fixed values are not reported: an object of scalars, a spread of the
-previous attachment (`{ ...ws.deserializeAttachment(), name }`), a tuple
-written out element by element, or a bounded slice (`messages.slice(-5)`).
-Growth through variables the rule cannot follow is missed.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/api/websockets/#serializeattachment
-- https://developers.cloudflare.com/durable-objects/platform/limits/
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "large-attachment",
-    area: Area::Websocket,
-    severity: Severity::Warning,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "`serializeAttachment` given a growing collection (attachments are limited to 2,048 bytes)",
-    docs: DOCS,
-    check: Check::File(check),
-};
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports `ws.serializeAttachment(value)` where the value is, or holds, a
+    /// collection that grows: an instance array / `Map` / `Set` field, a spread or
+    /// copy of one (`[...history, message]`), a local array that is pushed to, or a
+    /// value named like a history (`history`, `messages`, `log`, `backlog`,
+    /// `transcript`).
+    ///
+    /// **Why is this bad?**
+    ///
+    /// A socket's attachment is limited to 2,048 bytes once serialized. A value
+    /// that grows with the conversation passes in tests and then throws in
+    /// production the first time it crosses the limit; until then it is copied on
+    /// every `serializeAttachment`.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// const attachment = ws.deserializeAttachment();
+    /// ws.serializeAttachment({ ...attachment, history: [...attachment.history, message] });
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// ws.serializeAttachment({ userId, roomId }); // small, fixed identity
+    /// this.ctx.storage.sql.exec(
+    ///   "INSERT INTO messages (user_id, body) VALUES (?, ?)", userId, message);
+    /// ```
+    ///
+    /// **Known problems**
+    ///
+    /// Small fixed values are not reported: an object of scalars, a spread of the
+    /// previous attachment (`{ ...ws.deserializeAttachment(), name }`), a tuple
+    /// written out element by element, or a bounded slice (`messages.slice(-5)`).
+    /// Growth through variables the rule cannot follow is missed.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/api/websockets/#serializeattachment
+    /// - https://developers.cloudflare.com/durable-objects/platform/limits/
+    pub static RULE = Rule {
+        name: "large-attachment",
+        area: Area::Websocket,
+        severity: Severity::Warning,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "`serializeAttachment` given a growing collection (attachments are limited to 2,048 bytes)",
+        check: Check::File(check),
+    };
+}
 
 /// Words that name a growing record of things.
 const HISTORY_WORDS: &[&str] = &[

@@ -4,8 +4,8 @@ use oxc_ast::AstKind;
 use oxc_ast::ast::*;
 use oxc_span::{GetSpan, Span};
 
-use super::class_facts::{calls_within, storage_text};
 use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::class_facts::{calls_within, storage_text};
 use crate::optimize::model::{FileModel, StoragePath};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{
@@ -13,59 +13,58 @@ use crate::optimize::semantic::{
     this_member,
 };
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports a `storage.list()` without `limit` or `prefix` (or a `start` /
-`end` range), or a `SELECT *` with neither `WHERE` nor `LIMIT`, whose result
-is stored into an instance field, directly or through a local variable.
-
-**Why is this bad?**
-
-It copies every key (or row) the object has ever stored into memory, on
-every wake-up. The cost grows with the data: wake-ups get slower, and an
-object with a few hundred megabytes of storage runs out of its 128 MB.
-
-**Example**
-
-```ts
-async fetch(request: Request) {
-  const all = await this.state.storage.list();
-  this.cache = all;
-  …
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports a `storage.list()` without `limit` or `prefix` (or a `start` /
+    /// `end` range), or a `SELECT *` with neither `WHERE` nor `LIMIT`, whose result
+    /// is stored into an instance field, directly or through a local variable.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// It copies every key (or row) the object has ever stored into memory, on
+    /// every wake-up. The cost grows with the data: wake-ups get slower, and an
+    /// object with a few hundred megabytes of storage runs out of its 128 MB.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// async fetch(request: Request) {
+    ///   const all = await this.state.storage.list();
+    ///   this.cache = all;
+    ///   …
+    /// }
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// async fetch(request: Request) {
+    ///   const value = await this.state.storage.get(key); // on demand
+    ///   const page = await this.state.storage.list({ prefix: "event:", limit: 100 });
+    /// }
+    /// ```
+    ///
+    /// **Known problems**
+    ///
+    /// A `list()` whose options come from a variable is not reported (they may hold
+    /// a limit), nor is a full read used only within the handler (not kept in a
+    /// field), nor a `SELECT` of listed columns (often a small settings table).
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/api/storage-api/#list
+    /// - https://developers.cloudflare.com/durable-objects/platform/limits/
+    pub static RULE = Rule {
+        name: "load-everything",
+        area: Area::Memory,
+        severity: Severity::Warning,
+        scale_sensitive: true,
+        fix: FixAvailability::None,
+        summary: "A full `storage.list()` / `SELECT *` kept in an instance field",
+        check: Check::File(check),
+    };
 }
-```
-
-**Use instead**
-
-```ts
-async fetch(request: Request) {
-  const value = await this.state.storage.get(key); // on demand
-  const page = await this.state.storage.list({ prefix: "event:", limit: 100 });
-}
-```
-
-**Known problems**
-
-A `list()` whose options come from a variable is not reported (they may hold
-a limit), nor is a full read used only within the handler (not kept in a
-field), nor a `SELECT` of listed columns (often a small settings table).
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/api/storage-api/#list
-- https://developers.cloudflare.com/durable-objects/platform/limits/
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "load-everything",
-    area: Area::Memory,
-    severity: Severity::Warning,
-    scale_sensitive: true,
-    fix: FixAvailability::None,
-    summary: "A full `storage.list()` / `SELECT *` kept in an instance field",
-    docs: DOCS,
-    check: Check::File(check),
-};
 
 /// Options that bound a `list()`.
 const BOUNDING_OPTIONS: &[&str] = &["limit", "prefix", "start", "startAfter", "end"];

@@ -7,50 +7,49 @@ use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, 
 use crate::optimize::semantic::argument;
 use crate::optimize::sql::StatementKind;
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports `BEGIN`, `COMMIT`, `ROLLBACK`, `SAVEPOINT` or `RELEASE` run through
-`sql.exec`.
-
-**Why is this bad?**
-
-The Durable Objects runtime manages transactions itself and rejects these
-statements in `sql.exec`: the call throws, and the writes meant to be atomic
-are not.
-
-**Example**
-
-```ts
-sql.exec("BEGIN TRANSACTION");
-sql.exec("UPDATE accounts SET balance = balance - ? WHERE id = ?", amount, from);
-sql.exec("UPDATE accounts SET balance = balance + ? WHERE id = ?", amount, to);
-sql.exec("COMMIT");
-```
-
-**Use instead**
-
-```ts
-this.ctx.storage.transactionSync(() => {
-  sql.exec("UPDATE accounts SET balance = balance - ? WHERE id = ?", amount, from);
-  sql.exec("UPDATE accounts SET balance = balance + ? WHERE id = ?", amount, to);
-});
-```
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/#transactionsync
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "manual-transaction-sql",
-    area: Area::Queries,
-    severity: Severity::Error,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "`BEGIN`/`COMMIT`/`ROLLBACK`/`SAVEPOINT` in `sql.exec` (rejected by the runtime)",
-    docs: DOCS,
-    check: Check::File(check),
-};
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports `BEGIN`, `COMMIT`, `ROLLBACK`, `SAVEPOINT` or `RELEASE` run through
+    /// `sql.exec`.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// The Durable Objects runtime manages transactions itself and rejects these
+    /// statements in `sql.exec`: the call throws, and the writes meant to be atomic
+    /// are not.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// sql.exec("BEGIN TRANSACTION");
+    /// sql.exec("UPDATE accounts SET balance = balance - ? WHERE id = ?", amount, from);
+    /// sql.exec("UPDATE accounts SET balance = balance + ? WHERE id = ?", amount, to);
+    /// sql.exec("COMMIT");
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// this.ctx.storage.transactionSync(() => {
+    ///   sql.exec("UPDATE accounts SET balance = balance - ? WHERE id = ?", amount, from);
+    ///   sql.exec("UPDATE accounts SET balance = balance + ? WHERE id = ?", amount, to);
+    /// });
+    /// ```
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/#transactionsync
+    pub static RULE = Rule {
+        name: "manual-transaction-sql",
+        area: Area::Queries,
+        severity: Severity::Error,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "`BEGIN`/`COMMIT`/`ROLLBACK`/`SAVEPOINT` in `sql.exec` (rejected by the runtime)",
+        check: Check::File(check),
+    };
+}
 
 /// The transaction keyword a statement starts with, for SQL sqlparser
 /// could not read (`BEGIN IMMEDIATE` and friends).

@@ -4,70 +4,69 @@ use std::collections::{HashMap, HashSet};
 
 use crate::config::{Migration, Spanned};
 use crate::optimize::finding::{Area, Severity};
-use crate::optimize::rules::config_common::{active_configs, line_of};
+use crate::optimize::model::configs::{active_configs, line_of};
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
 
-pub const DOCS: &str = r#"**What it does**
-
-Reads each `migrations` list in order (the top level and every environment
-that sets its own) and reports:
-
-- a tag that an earlier migration of the same list already uses;
-- a class named by a migration (created, renamed, transferred or deleted
-  again) after an earlier migration deleted it.
-
-**Why is this bad?**
-
-Tags are how Cloudflare remembers which migrations a Worker has applied: a
-repeated tag makes the later migration ambiguous, and it is skipped or
-rejected depending on what was deployed. A deleted class is gone with all
-its objects and data; a later migration that renames, deletes or re-creates
-that name describes a history the platform does not have, and the deploy
-fails or silently starts a new, empty namespace.
-
-**Example**
-
-```jsonc
-"migrations": [
-  { "tag": "v1", "new_sqlite_classes": ["Room", "Lobby"] },
-  { "tag": "v2", "deleted_classes": ["Lobby"] },
-  { "tag": "v2", "renamed_classes": [{ "from": "Lobby", "to": "Hall" }] }
-]
-```
-
-**Use instead**
-
-```jsonc
-"migrations": [
-  { "tag": "v1", "new_sqlite_classes": ["Room", "Lobby"] },
-  { "tag": "v2", "deleted_classes": ["Lobby"] },
-  { "tag": "v3", "new_sqlite_classes": ["Hall"] }
-]
-```
-
-Unique tags, in the order they are applied; a new class gets a new name.
-
-**Known problems**
-
-Migrations already applied and then removed from the file are not seen: a
-class deleted by a removed migration is not known to be deleted.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/reference/durable-objects-migrations/
-- https://developers.cloudflare.com/workers/wrangler/configuration/#migrations
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "migration-tag-problem",
-    area: Area::General,
-    severity: Severity::Error,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "Migration tags repeat, or a migration names a class an earlier one deleted",
-    docs: DOCS,
-    check: Check::Project(check),
-};
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reads each `migrations` list in order (the top level and every environment
+    /// that sets its own) and reports:
+    ///
+    /// - a tag that an earlier migration of the same list already uses;
+    /// - a class named by a migration (created, renamed, transferred or deleted
+    ///   again) after an earlier migration deleted it.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// Tags are how Cloudflare remembers which migrations a Worker has applied: a
+    /// repeated tag makes the later migration ambiguous, and it is skipped or
+    /// rejected depending on what was deployed. A deleted class is gone with all
+    /// its objects and data; a later migration that renames, deletes or re-creates
+    /// that name describes a history the platform does not have, and the deploy
+    /// fails or silently starts a new, empty namespace.
+    ///
+    /// **Example**
+    ///
+    /// ```jsonc
+    /// "migrations": [
+    ///   { "tag": "v1", "new_sqlite_classes": ["Room", "Lobby"] },
+    ///   { "tag": "v2", "deleted_classes": ["Lobby"] },
+    ///   { "tag": "v2", "renamed_classes": [{ "from": "Lobby", "to": "Hall" }] }
+    /// ]
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```jsonc
+    /// "migrations": [
+    ///   { "tag": "v1", "new_sqlite_classes": ["Room", "Lobby"] },
+    ///   { "tag": "v2", "deleted_classes": ["Lobby"] },
+    ///   { "tag": "v3", "new_sqlite_classes": ["Hall"] }
+    /// ]
+    /// ```
+    ///
+    /// Unique tags, in the order they are applied; a new class gets a new name.
+    ///
+    /// **Known problems**
+    ///
+    /// Migrations already applied and then removed from the file are not seen: a
+    /// class deleted by a removed migration is not known to be deleted.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/reference/durable-objects-migrations/
+    /// - https://developers.cloudflare.com/workers/wrangler/configuration/#migrations
+    pub static RULE = Rule {
+        name: "migration-tag-problem",
+        area: Area::General,
+        severity: Severity::Error,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "Migration tags repeat, or a migration names a class an earlier one deleted",
+        check: Check::Project(check),
+    };
+}
 
 /// Every class a migration names, with how: (verb, after the class).
 fn named_classes(migration: &Migration) -> Vec<(&Spanned<String>, (&'static str, &'static str))> {
@@ -175,7 +174,7 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
 
 #[cfg(test)]
 mod tests {
-    use crate::optimize::rules::config_common::project_findings;
+    use crate::optimize::tester::project_findings;
 
     fn findings(name: &str, config: &str) -> Vec<String> {
         project_findings("DO704", &[(name, config)])

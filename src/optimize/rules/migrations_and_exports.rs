@@ -3,64 +3,63 @@
 use std::collections::HashSet;
 
 use crate::optimize::finding::{Area, Severity};
-use crate::optimize::rules::config_common::{active_configs, deployments};
+use crate::optimize::model::configs::{active_configs, deployments};
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports a deployment (the top level, or an `env.<name>` section with what it
-inherits) that has both a non-empty `migrations` list and a declarative
-`exports` map with Durable Object entries (`"type": "durable-object"`).
-`exports` entries of other kinds (`worker`, `workflow`) do not count.
-
-**Why is this bad?**
-
-Both describe the lifecycle of the Worker's Durable Object classes, in two
-incompatible ways: an ordered history (`migrations`) or the desired state
-(`exports`). Wrangler rejects the config (*`migrations` and `exports` are
-mutually exclusive*), so nothing deploys.
-
-**Example**
-
-```jsonc
-{
-  "migrations": [{ "tag": "v1", "new_sqlite_classes": ["Room"] }],
-  "exports": { "Room": { "type": "durable-object", "storage": "sqlite" } }
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports a deployment (the top level, or an `env.<name>` section with what it
+    /// inherits) that has both a non-empty `migrations` list and a declarative
+    /// `exports` map with Durable Object entries (`"type": "durable-object"`).
+    /// `exports` entries of other kinds (`worker`, `workflow`) do not count.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// Both describe the lifecycle of the Worker's Durable Object classes, in two
+    /// incompatible ways: an ordered history (`migrations`) or the desired state
+    /// (`exports`). Wrangler rejects the config (*`migrations` and `exports` are
+    /// mutually exclusive*), so nothing deploys.
+    ///
+    /// **Example**
+    ///
+    /// ```jsonc
+    /// {
+    ///   "migrations": [{ "tag": "v1", "new_sqlite_classes": ["Room"] }],
+    ///   "exports": { "Room": { "type": "durable-object", "storage": "sqlite" } }
+    /// }
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// Keep one. The `exports` map alone:
+    ///
+    /// ```jsonc
+    /// {
+    ///   "exports": { "Room": { "type": "durable-object", "storage": "sqlite" } }
+    /// }
+    /// ```
+    ///
+    /// **Known problems**
+    ///
+    /// An environment inherits whichever of the two it does not set itself; the
+    /// finding points at the first Durable Object entry of the `exports` map that
+    /// takes part in the conflict.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/reference/durable-objects-migrations/
+    /// - https://developers.cloudflare.com/workers/wrangler/configuration/
+    pub static RULE = Rule {
+        name: "migrations-and-exports",
+        area: Area::General,
+        severity: Severity::Error,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "The config sets both `migrations` and Durable Object entries in `exports`, which wrangler rejects",
+        check: Check::Project(check),
+    };
 }
-```
-
-**Use instead**
-
-Keep one. The `exports` map alone:
-
-```jsonc
-{
-  "exports": { "Room": { "type": "durable-object", "storage": "sqlite" } }
-}
-```
-
-**Known problems**
-
-An environment inherits whichever of the two it does not set itself; the
-finding points at the first Durable Object entry of the `exports` map that
-takes part in the conflict.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/reference/durable-objects-migrations/
-- https://developers.cloudflare.com/workers/wrangler/configuration/
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "migrations-and-exports",
-    area: Area::General,
-    severity: Severity::Error,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "The config sets both `migrations` and Durable Object entries in `exports`, which wrangler rejects",
-    docs: DOCS,
-    check: Check::Project(check),
-};
 
 fn check(context: &ProjectContext<'_>, report: &mut Report) {
     for loaded in active_configs(context.project) {
@@ -103,7 +102,7 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
 
 #[cfg(test)]
 mod tests {
-    use crate::optimize::rules::config_common::project_findings;
+    use crate::optimize::tester::project_findings;
 
     fn findings(name: &str, config: &str) -> Vec<String> {
         project_findings("DO708", &[(name, config)])

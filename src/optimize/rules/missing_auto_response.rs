@@ -4,74 +4,75 @@ use oxc_ast::AstKind;
 use oxc_ast::ast::*;
 use oxc_span::{GetSpan, Span};
 
-use super::class_facts::{method_calls_named, parameter_names, state_text, uses_hibernation};
 use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::class_facts::{
+    method_calls_named, parameter_names, state_text, uses_hibernation,
+};
 use crate::optimize::model::{FileModel, MethodRole};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{
     NodeId, argument, identifier_name, inner, member_path, method_call,
 };
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports a hibernating Durable Object (one that calls `ctx.acceptWebSocket`)
-whose `webSocketMessage` answers a constant message with a constant reply,
-such as `if (message === "ping") ws.send("pong")`, and does nothing else for
-it.
-
-**Why is this bad?**
-
-Each such keep-alive message wakes the object from hibernation, runs the
-constructor and the handler, and is billed, only to send a fixed string. The
-runtime can answer it without waking the object.
-
-**Example**
-
-```ts
-async webSocketMessage(ws: WebSocket, message: string) {
-  if (message === "ping") {
-    ws.send("pong");
-    return;
-  }
-  // …
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports a hibernating Durable Object (one that calls `ctx.acceptWebSocket`)
+    /// whose `webSocketMessage` answers a constant message with a constant reply,
+    /// such as `if (message === "ping") ws.send("pong")`, and does nothing else for
+    /// it.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// Each such keep-alive message wakes the object from hibernation, runs the
+    /// constructor and the handler, and is billed, only to send a fixed string. The
+    /// runtime can answer it without waking the object.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// async webSocketMessage(ws: WebSocket, message: string) {
+    ///   if (message === "ping") {
+    ///     ws.send("pong");
+    ///     return;
+    ///   }
+    ///   // …
+    /// }
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// constructor(ctx: DurableObjectState, env: Env) {
+    ///   super(ctx, env);
+    ///   ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+    /// }
+    /// ```
+    ///
+    /// `ctx.getWebSocketAutoResponseTimestamp(ws)` tells when a socket last pinged.
+    ///
+    /// **Known problems**
+    ///
+    /// Only a branch that does nothing but send the constant reply (and return) is
+    /// reported: a heartbeat that also records something, or a ping recognised
+    /// inside JSON (`data.type === "ping"`, where the exact text can vary), is left
+    /// alone. Classes that already call `setWebSocketAutoResponse` are not
+    /// reported.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/api/state/#setwebsocketautoresponse
+    /// - https://developers.cloudflare.com/durable-objects/best-practices/websockets/
+    pub static RULE = Rule {
+        name: "missing-auto-response",
+        area: Area::Websocket,
+        severity: Severity::Info,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "A constant ping answered in `webSocketMessage` instead of `setWebSocketAutoResponse`",
+        check: Check::File(check),
+    };
 }
-```
-
-**Use instead**
-
-```ts
-constructor(ctx: DurableObjectState, env: Env) {
-  super(ctx, env);
-  ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
-}
-```
-
-`ctx.getWebSocketAutoResponseTimestamp(ws)` tells when a socket last pinged.
-
-**Known problems**
-
-Only a branch that does nothing but send the constant reply (and return) is
-reported: a heartbeat that also records something, or a ping recognised
-inside JSON (`data.type === "ping"`, where the exact text can vary), is left
-alone. Classes that already call `setWebSocketAutoResponse` are not
-reported.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/api/state/#setwebsocketautoresponse
-- https://developers.cloudflare.com/durable-objects/best-practices/websockets/
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "missing-auto-response",
-    area: Area::Websocket,
-    severity: Severity::Info,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "A constant ping answered in `webSocketMessage` instead of `setWebSocketAutoResponse`",
-    docs: DOCS,
-    check: Check::File(check),
-};
 
 /// A compile-time string reply: a literal, a constant, or
 /// `JSON.stringify({ … })` of literals (kept as source text).

@@ -1,7 +1,11 @@
 //! The rules: one file per rule, named after it. Each file holds, in order,
-//! its documentation (`DOCS`, printed by `do-wizard explain`), its metadata
-//! and check (`RULE`), and small inline tests. Codes are assigned only in
-//! [`crate::optimize::registry`].
+//! the rule declared with `declare_rule!` (its documentation as doc
+//! comments, printed by `do-wizard explain`, then its metadata), its check,
+//! and small inline tests. Codes are assigned only in
+//! [`crate::optimize::registry`]; a rule that needs its own code (to read
+//! suppression comments itself) gets it from its context. This directory
+//! holds rules and nothing else: no rule imports another, and helpers shared
+//! by rules live in [`crate::optimize::model`].
 //!
 //! A rule checks either one file at a time ([`Check::File`], with the file's
 //! AST and [`FileModel`]) or the whole project once ([`Check::Project`], with
@@ -14,10 +18,44 @@ use std::path::{Path, PathBuf};
 use oxc_span::Span;
 
 use super::answers::OptimizeAnswers;
-use super::finding::{Applicability, Area, Edit, Fix, Severity};
+use super::finding::{Applicability, Area, Fix, Severity};
+use super::model::project::ProjectModel;
 use super::model::{FileModel, ProjectHints};
-use super::project::ProjectModel;
-use crate::config::TextRange;
+use crate::text::{Edit, TextRange};
+
+/// Declare a rule: its documentation as `///` comments (Markdown, with the
+/// headings `**What it does**`, `**Why is this bad?**`, …), then its
+/// metadata. The docs are captured as `#[doc]` attributes and joined into
+/// [`Rule::doc_comment`], after oxlint's `declare_oxc_lint!` and ruff's
+/// `ViolationMetadata`; the code is given only by the registry.
+///
+/// ```ignore
+/// declare_rule! {
+///     /// **What it does**
+///     ///
+///     /// Reports …
+///     pub static RULE = Rule {
+///         name: "query-in-loop",
+///         area: Area::Queries,
+///         severity: Severity::Warning,
+///         scale_sensitive: true,
+///         fix: FixAvailability::None,
+///         summary: "…",
+///         check: Check::File(check),
+///     };
+/// }
+/// ```
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        pub static RULE = Rule { $($field:ident : $value:expr),* $(,)? };
+    ) => {
+        pub static RULE: Rule = Rule {
+            doc_comment: concat!($($doc, "\n"),*),
+            $($field: $value),*
+        };
+    };
+}
 
 pub mod alarm_not_idempotent;
 pub mod alarm_overwrite;
@@ -27,11 +65,8 @@ pub mod awaited_sync_sql;
 pub mod binding_class_not_exported;
 pub mod block_concurrency_per_request;
 pub mod blocking_loop;
-pub mod class_facts;
 pub mod class_without_migration;
 pub mod close_not_reciprocated;
-pub mod cold_start_common;
-pub mod config_common;
 pub mod cursor_across_await;
 pub mod cursor_rows_property;
 pub mod exported_class_unbound;
@@ -42,7 +77,6 @@ pub mod handler_never_scheduled;
 pub mod heavy_block_concurrency;
 pub mod kv_backend_for_new_class;
 pub mod large_attachment;
-pub mod lifecycle_common;
 pub mod load_everything;
 pub mod manual_transaction_sql;
 pub mod migration_tag_problem;
@@ -95,9 +129,22 @@ pub struct Rule {
     pub fix: FixAvailability,
     /// One line for `do-wizard rules` and SARIF `shortDescription`.
     pub summary: &'static str,
-    /// Markdown: `**What it does**`, `**Why is this bad?**`, …
-    pub docs: &'static str,
+    /// The rule's `///` comments as `declare_rule!` captured them: one
+    /// line each, still led by the space after `///`. Read through
+    /// [`Rule::docs`].
+    pub doc_comment: &'static str,
     pub check: Check,
+}
+
+impl Rule {
+    /// The documentation, Markdown: `**What it does**`, `**Why is this
+    /// bad?**`, … (the doc comments without the space after `///`).
+    pub fn docs(&self) -> String {
+        self.doc_comment
+            .split_inclusive('\n')
+            .map(|line| line.strip_prefix(' ').unwrap_or(line))
+            .collect()
+    }
 }
 
 /// What a file rule sees.
@@ -107,6 +154,9 @@ pub struct FileContext<'m, 'a> {
     pub model: &'m FileModel<'a>,
     pub answers: &'m OptimizeAnswers,
     pub hints: &'m ProjectHints,
+    /// The code the registry gave the rule being run (for rules that check
+    /// suppression comments themselves).
+    pub code: &'static str,
 }
 
 impl<'a> FileContext<'_, 'a> {
@@ -128,6 +178,10 @@ impl<'a> FileContext<'_, 'a> {
 pub struct ProjectContext<'m> {
     pub project: &'m ProjectModel,
     pub answers: &'m OptimizeAnswers,
+    /// The code the registry gave the rule being run (for rules that check
+    /// suppression comments themselves, e.g. to leave a suppressed class out
+    /// of a shared fix). Rules never look their code up in the registry.
+    pub code: &'static str,
 }
 
 /// A problem a rule found, before the runner turns it into a finding.
@@ -212,25 +266,21 @@ pub fn fix_for(file: &Path, edits: Vec<Edit>, applicability: Applicability) -> F
     }
 }
 
-/// Test helpers shared by the rules' inline tests.
+/// Test helpers shared by the rules' inline tests, on the in-memory
+/// [`crate::optimize::tester`] (nothing is written to disk).
 #[cfg(test)]
 pub(crate) mod testing {
-    use super::super::answers::OptimizeAnswers;
-    use super::super::registry;
+    use crate::optimize::tester::Tester;
 
-    /// Analyze one in-memory TypeScript file (plus an optional
-    /// `wrangler.jsonc`) and return the codes found for `code`.
+    /// Analyze one in-memory TypeScript file (`index.ts`, plus an optional
+    /// `wrangler.jsonc`) and return `CODE:line` for each finding of `code`.
     pub fn findings(code: &str, source: &str, config: Option<&str>) -> Vec<String> {
-        let directory = tempfile::tempdir().expect("temp dir");
-        std::fs::write(directory.path().join("index.ts"), source).expect("write source");
+        let mut tester = Tester::new(code).source(source);
         if let Some(config) = config {
-            std::fs::write(directory.path().join("wrangler.jsonc"), config).expect("write config");
+            tester = tester.config(config);
         }
-        let selection = registry::Selection::parse(Some(code), None).expect("selection");
-        let analysis =
-            super::super::analyze_with(directory.path(), &OptimizeAnswers::default(), &selection)
-                .expect("analysis");
-        analysis
+        tester
+            .run()
             .findings
             .iter()
             .map(|finding| format!("{}:{}", finding.code, finding.start.line))

@@ -6,55 +6,54 @@ use crate::optimize::finding::{Area, Severity};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::argument;
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports `PRAGMA user_version` run through `sql.exec`, usually to version a
-schema.
-
-**Why is this bad?**
-
-Durable Objects' SQLite does not support `PRAGMA user_version`: the schema
-version is never stored, so migrations keyed on it run again, or never.
-
-**Example**
-
-```ts
-const { user_version } = sql.exec("PRAGMA user_version").one();
-if (user_version < 2) { /* migrate */ sql.exec("PRAGMA user_version = 2"); }
-```
-
-**Use instead**
-
-```ts
-sql.exec("CREATE TABLE IF NOT EXISTS _schema_version (version INTEGER NOT NULL)");
-const row = sql.exec("SELECT version FROM _schema_version").toArray()[0];
-const version = row ? Number(row.version) : 0;
-if (version < 2) {
-  this.ctx.storage.transactionSync(() => {
-    /* migrate */
-    sql.exec("DELETE FROM _schema_version");
-    sql.exec("INSERT INTO _schema_version (version) VALUES (?)", 2);
-  });
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports `PRAGMA user_version` run through `sql.exec`, usually to version a
+    /// schema.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// Durable Objects' SQLite does not support `PRAGMA user_version`: the schema
+    /// version is never stored, so migrations keyed on it run again, or never.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// const { user_version } = sql.exec("PRAGMA user_version").one();
+    /// if (user_version < 2) { /* migrate */ sql.exec("PRAGMA user_version = 2"); }
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// sql.exec("CREATE TABLE IF NOT EXISTS _schema_version (version INTEGER NOT NULL)");
+    /// const row = sql.exec("SELECT version FROM _schema_version").toArray()[0];
+    /// const version = row ? Number(row.version) : 0;
+    /// if (version < 2) {
+    ///   this.ctx.storage.transactionSync(() => {
+    ///     /* migrate */
+    ///     sql.exec("DELETE FROM _schema_version");
+    ///     sql.exec("INSERT INTO _schema_version (version) VALUES (?)", 2);
+    ///   });
+    /// }
+    /// ```
+    ///
+    /// Run it in the constructor: SQL calls are synchronous there.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
+    pub static RULE = Rule {
+        name: "pragma-user-version",
+        area: Area::Queries,
+        severity: Severity::Error,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "`PRAGMA user_version` for schema versioning (not supported)",
+        check: Check::File(check),
+    };
 }
-```
-
-Run it in the constructor: SQL calls are synchronous there.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "pragma-user-version",
-    area: Area::Queries,
-    severity: Severity::Error,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "`PRAGMA user_version` for schema versioning (not supported)",
-    docs: DOCS,
-    check: Check::File(check),
-};
 
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
     let model = context.model;

@@ -5,64 +5,64 @@ use oxc_span::GetSpan;
 
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::StoragePath;
+use crate::optimize::model::storage_api;
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{NodeId, argument, identifier_name, method_call};
 use crate::optimize::sql::{FilterOp, StatementKind};
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports `sql.exec`, `storage.get/put/delete` or a call on the same Durable
-Object stub inside a loop (`for`, `for…of`, `while`, a `.forEach` / `.map`
-callback) whose key changes per iteration: the N+1 pattern.
-
-**Why is this bad?**
-
-Every iteration pays a round trip (a query, a storage operation, or an RPC to
-another object). With 20 keys that is 20 round trips where one would do; the
-seed wizard measured 20 × 50 ms = 1000 ms against 60 ms for one batched query.
-
-**Example**
-
-```ts
-for (const message of messages) {
-  const user = this.ctx.storage.sql.exec("SELECT * FROM users WHERE id = ?", message.user_id).one();
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports `sql.exec`, `storage.get/put/delete` or a call on the same Durable
+    /// Object stub inside a loop (`for`, `for…of`, `while`, a `.forEach` / `.map`
+    /// callback) whose key changes per iteration: the N+1 pattern.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// Every iteration pays a round trip (a query, a storage operation, or an RPC to
+    /// another object). With 20 keys that is 20 round trips where one would do; the
+    /// seed wizard measured 20 × 50 ms = 1000 ms against 60 ms for one batched query.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// for (const message of messages) {
+    ///   const user = this.ctx.storage.sql.exec("SELECT * FROM users WHERE id = ?", message.user_id).one();
+    /// }
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// const ids = messages.map((message) => message.user_id);
+    /// const placeholders = ids.map(() => "?").join(", ");
+    /// const users = this.ctx.storage.sql.exec(`SELECT * FROM users WHERE id IN (${placeholders})`, ...ids).toArray();
+    /// ```
+    ///
+    /// or a `JOIN`, or `storage.get([...keys])` (up to 128 keys per call).
+    ///
+    /// **Known problems**
+    ///
+    /// A query in the loop header, or one whose key does not change, is not reported.
+    /// Stub calls in a loop over different objects are a fan-out, not N+1, and are
+    /// not reported; only repeated calls on the same stub are. Writes (`INSERT`,
+    /// `UPDATE`) in a loop are not reported here: batch them in
+    /// `ctx.storage.transactionSync`.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
+    /// - https://developers.cloudflare.com/durable-objects/api/storage-api/#get
+    pub static RULE = Rule {
+        name: "query-in-loop",
+        area: Area::Queries,
+        severity: Severity::Warning,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "A query, storage call or stub call per loop iteration (N+1)",
+        check: Check::File(check),
+    };
 }
-```
-
-**Use instead**
-
-```ts
-const ids = messages.map((message) => message.user_id);
-const placeholders = ids.map(() => "?").join(", ");
-const users = this.ctx.storage.sql.exec(`SELECT * FROM users WHERE id IN (${placeholders})`, ...ids).toArray();
-```
-
-or a `JOIN`, or `storage.get([...keys])` (up to 128 keys per call).
-
-**Known problems**
-
-A query in the loop header, or one whose key does not change, is not reported.
-Stub calls in a loop over different objects are a fan-out, not N+1, and are
-not reported; only repeated calls on the same stub are. Writes (`INSERT`,
-`UPDATE`) in a loop are not reported here: batch them in
-`ctx.storage.transactionSync`.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
-- https://developers.cloudflare.com/durable-objects/api/storage-api/#get
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "query-in-loop",
-    area: Area::Queries,
-    severity: Severity::Warning,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "A query, storage call or stub call per loop iteration (N+1)",
-    docs: DOCS,
-    check: Check::File(check),
-};
 
 fn varies_per_iteration(
     context: &FileContext<'_, '_>,
@@ -138,7 +138,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         let Some((receiver, name)) = method_call(call) else {
             continue;
         };
-        if !matches!(name, "get" | "put" | "delete") {
+        if !storage_api::is_batchable_method(name) {
             continue;
         }
         if model.storage_path_at(receiver, call_node) != Some(StoragePath::Storage) {

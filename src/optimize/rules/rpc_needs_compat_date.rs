@@ -4,69 +4,68 @@ use std::collections::HashSet;
 
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::StubFact;
-use crate::optimize::report_path;
-use crate::optimize::rules::config_common::{Ownership, active_configs, deployments};
+use crate::optimize::model::configs::{Ownership, active_configs, deployments};
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
+use crate::text::slash_path;
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports a `compatibility_date` before `2024-04-03` (without the `rpc`
-compatibility flag) in a Worker whose code calls methods other than `fetch`
-on Durable Object stubs of its own bindings (`env.ROOM.getByName(n).join()`,
-`stub.increment()`). Each deployment is checked with the date it uses: an
-environment's own `compatibility_date` and `compatibility_flags`, else the
-top level's.
-
-**Why is this bad?**
-
-Calling a Durable Object's public methods over RPC needs the `rpc`
-compatibility flag, on by default from `2024-04-03`. With an older date the
-stub has only `fetch`, so every such call throws *TypeError: stub.join is
-not a function*.
-
-**Example**
-
-```jsonc
-{ "compatibility_date": "2024-01-15" }
-```
-
-```ts
-const count = await env.COUNTER.getByName("global").increment();
-```
-
-**Use instead**
-
-```jsonc
-{ "compatibility_date": "2025-04-01" }
-```
-
-Read the compatibility-date changelog between the two dates first: other
-flags change with it.
-
-**Known problems**
-
-Calls are matched to bindings by name (`env.COUNTER`); stubs reached through
-helpers the analyzer cannot follow are not counted, so the rule stays quiet
-rather than guess. Other Workers' stubs (`script_name` bindings) count: the
-caller's date decides.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/best-practices/create-durable-object-stubs-and-send-requests/
-- https://developers.cloudflare.com/workers/configuration/compatibility-flags/#durable-object-stubs-and-service-bindings-support-rpc
-- https://developers.cloudflare.com/workers/configuration/compatibility-dates/
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "rpc-needs-compat-date",
-    area: Area::General,
-    severity: Severity::Error,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "Stub RPC methods are called while `compatibility_date` is before 2024-04-03",
-    docs: DOCS,
-    check: Check::Project(check),
-};
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports a `compatibility_date` before `2024-04-03` (without the `rpc`
+    /// compatibility flag) in a Worker whose code calls methods other than `fetch`
+    /// on Durable Object stubs of its own bindings (`env.ROOM.getByName(n).join()`,
+    /// `stub.increment()`). Each deployment is checked with the date it uses: an
+    /// environment's own `compatibility_date` and `compatibility_flags`, else the
+    /// top level's.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// Calling a Durable Object's public methods over RPC needs the `rpc`
+    /// compatibility flag, on by default from `2024-04-03`. With an older date the
+    /// stub has only `fetch`, so every such call throws *TypeError: stub.join is
+    /// not a function*.
+    ///
+    /// **Example**
+    ///
+    /// ```jsonc
+    /// { "compatibility_date": "2024-01-15" }
+    /// ```
+    ///
+    /// ```ts
+    /// const count = await env.COUNTER.getByName("global").increment();
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```jsonc
+    /// { "compatibility_date": "2025-04-01" }
+    /// ```
+    ///
+    /// Read the compatibility-date changelog between the two dates first: other
+    /// flags change with it.
+    ///
+    /// **Known problems**
+    ///
+    /// Calls are matched to bindings by name (`env.COUNTER`); stubs reached through
+    /// helpers the analyzer cannot follow are not counted, so the rule stays quiet
+    /// rather than guess. Other Workers' stubs (`script_name` bindings) count: the
+    /// caller's date decides.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/best-practices/create-durable-object-stubs-and-send-requests/
+    /// - https://developers.cloudflare.com/workers/configuration/compatibility-flags/#durable-object-stubs-and-service-bindings-support-rpc
+    /// - https://developers.cloudflare.com/workers/configuration/compatibility-dates/
+    pub static RULE = Rule {
+        name: "rpc-needs-compat-date",
+        area: Area::General,
+        severity: Severity::Error,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "Stub RPC methods are called while `compatibility_date` is before 2024-04-03",
+        check: Check::Project(check),
+    };
+}
 
 /// The first compatibility date with RPC on Durable Object stubs.
 const RPC_DATE: &str = "2024-04-03";
@@ -144,7 +143,7 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
                     format!(
                         "`compatibility_date` is {}, before {RPC_DATE} when Durable Object stubs gained RPC, but {} calls `{}()` on a stub of `{}`{others}: without the `rpc` flag the stub has only `fetch`, so the call throws \"TypeError: stub.{} is not a function\"",
                         date.value,
-                        report_path(file),
+                        slash_path(file),
                         first.method,
                         first.binding.as_deref().unwrap_or("a binding"),
                         first.method,
@@ -162,7 +161,7 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
 
 #[cfg(test)]
 mod tests {
-    use crate::optimize::rules::config_common::project_findings;
+    use crate::optimize::tester::project_findings;
 
     const WORKER: &str = "export default {\n  async fetch(request: Request, env: Env) {\n    const stub = env.COUNTER.get(env.COUNTER.idFromName(\"a\"));\n    return Response.json(await stub.increment());\n  },\n};\n";
     const FETCH_ONLY: &str = "export default {\n  async fetch(request: Request, env: Env) {\n    const stub = env.COUNTER.get(env.COUNTER.idFromName(\"a\"));\n    return stub.fetch(request);\n  },\n};\n";

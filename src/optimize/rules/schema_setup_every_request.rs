@@ -6,57 +6,56 @@ use crate::optimize::finding::{Area, Severity};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::sql::StatementKind;
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports `CREATE TABLE` / `CREATE INDEX` run through `sql.exec` inside a request
-handler (`fetch`), an RPC method or `webSocketMessage` instead of once in the
-constructor.
-
-**Why is this bad?**
-
-Every request pays for parsing and checking the schema statements again, and
-the schema is only guaranteed to exist once some request has run them.
-
-**Example**
-
-```ts
-async fetch(request: Request) {
-  this.ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS hits (at INTEGER)");
-  this.ctx.storage.sql.exec("INSERT INTO hits VALUES (?)", Date.now());
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports `CREATE TABLE` / `CREATE INDEX` run through `sql.exec` inside a request
+    /// handler (`fetch`), an RPC method or `webSocketMessage` instead of once in the
+    /// constructor.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// Every request pays for parsing and checking the schema statements again, and
+    /// the schema is only guaranteed to exist once some request has run them.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// async fetch(request: Request) {
+    ///   this.ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS hits (at INTEGER)");
+    ///   this.ctx.storage.sql.exec("INSERT INTO hits VALUES (?)", Date.now());
+    /// }
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// constructor(ctx: DurableObjectState, env: Env) {
+    ///   super(ctx, env);
+    ///   ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS hits (at INTEGER)");
+    /// }
+    /// ```
+    ///
+    /// `sql.exec` is synchronous, so no `blockConcurrencyWhile` is needed for it.
+    ///
+    /// **Known problems**
+    ///
+    /// DDL behind a one-time guard (`if (!this.schemaReady) …`) runs once per wake-up
+    /// and is not reported; neither is DDL in helper methods.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
+    pub static RULE = Rule {
+        name: "schema-setup-every-request",
+        area: Area::ColdStart,
+        severity: Severity::Warning,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "`CREATE TABLE/INDEX` in a request handler instead of the constructor",
+        check: Check::File(check),
+    };
 }
-```
-
-**Use instead**
-
-```ts
-constructor(ctx: DurableObjectState, env: Env) {
-  super(ctx, env);
-  ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS hits (at INTEGER)");
-}
-```
-
-`sql.exec` is synchronous, so no `blockConcurrencyWhile` is needed for it.
-
-**Known problems**
-
-DDL behind a one-time guard (`if (!this.schemaReady) …`) runs once per wake-up
-and is not reported; neither is DDL in helper methods.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "schema-setup-every-request",
-    area: Area::ColdStart,
-    severity: Severity::Warning,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "`CREATE TABLE/INDEX` in a request handler instead of the constructor",
-    docs: DOCS,
-    check: Check::File(check),
-};
 
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
     let model = context.model;

@@ -4,77 +4,76 @@ use oxc_ast::AstKind;
 use oxc_ast::ast::*;
 use oxc_span::{GetSpan, Span};
 
-use super::class_facts::{
+use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::class_facts::{
     calls_within, directly_in, method_calls_named, method_in_hierarchy, state_text,
 };
-use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::{FileModel, MethodRole};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{
     NodeId, identifier_name, inner, member_path, method_call, this_member,
 };
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports a `webSocketMessage` handler that, before it replies (`ws.send`),
-awaits a network `fetch` (directly or through a method of the class), a
-method its author names as heavy work (`heavyProcessing`), or more than two
-other asynchronous calls on one path through the handler.
-
-**Why is this bad?**
-
-Messages to one object are handled one at a time at each `await` boundary's
-mercy: while the handler waits, the client waits for its reply, and the
-object stays awake (and billed) instead of hibernating. A network round trip
-or a chain of slow calls before the reply puts its whole latency on every
-message.
-
-**Example**
-
-```ts
-async webSocketMessage(ws: WebSocket, message: string) {
-  const result = await this.heavyProcessing(message); // calls fetch()
-  await this.saveToDatabase(result);
-  ws.send(JSON.stringify(result));
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports a `webSocketMessage` handler that, before it replies (`ws.send`),
+    /// awaits a network `fetch` (directly or through a method of the class), a
+    /// method its author names as heavy work (`heavyProcessing`), or more than two
+    /// other asynchronous calls on one path through the handler.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// Messages to one object are handled one at a time at each `await` boundary's
+    /// mercy: while the handler waits, the client waits for its reply, and the
+    /// object stays awake (and billed) instead of hibernating. A network round trip
+    /// or a chain of slow calls before the reply puts its whole latency on every
+    /// message.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// async webSocketMessage(ws: WebSocket, message: string) {
+    ///   const result = await this.heavyProcessing(message); // calls fetch()
+    ///   await this.saveToDatabase(result);
+    ///   ws.send(JSON.stringify(result));
+    /// }
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// async webSocketMessage(ws: WebSocket, message: string) {
+    ///   ws.send(JSON.stringify({ accepted: true }));
+    ///   this.ctx.waitUntil(this.process(ws, message));
+    /// }
+    /// ```
+    ///
+    /// or queue the work in storage and process it from `alarm()`.
+    ///
+    /// **Known problems**
+    ///
+    /// Storage calls (`storage.get/put`, `sql.exec`…) are local to the object and
+    /// are not counted, nor are methods of the class that only await storage, nor
+    /// work handed to `ctx.waitUntil` (it is not awaited). Awaits in different
+    /// branches of an `if` or a `switch` are not added up (a message takes one
+    /// branch), and an error reply followed by `return` is not the reply. Only
+    /// `webSocketMessage` is checked; framework hooks such as `onMessage` are not.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/best-practices/websockets/
+    /// - https://developers.cloudflare.com/durable-objects/api/state/#waituntil
+    pub static RULE = Rule {
+        name: "slow-websocket-handler",
+        area: Area::Websocket,
+        severity: Severity::Warning,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "`webSocketMessage` awaits `fetch` or several slow calls before replying",
+        check: Check::File(check),
+    };
 }
-```
-
-**Use instead**
-
-```ts
-async webSocketMessage(ws: WebSocket, message: string) {
-  ws.send(JSON.stringify({ accepted: true }));
-  this.ctx.waitUntil(this.process(ws, message));
-}
-```
-
-or queue the work in storage and process it from `alarm()`.
-
-**Known problems**
-
-Storage calls (`storage.get/put`, `sql.exec`…) are local to the object and
-are not counted, nor are methods of the class that only await storage, nor
-work handed to `ctx.waitUntil` (it is not awaited). Awaits in different
-branches of an `if` or a `switch` are not added up (a message takes one
-branch), and an error reply followed by `return` is not the reply. Only
-`webSocketMessage` is checked; framework hooks such as `onMessage` are not.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/best-practices/websockets/
-- https://developers.cloudflare.com/durable-objects/api/state/#waituntil
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "slow-websocket-handler",
-    area: Area::Websocket,
-    severity: Severity::Warning,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "`webSocketMessage` awaits `fetch` or several slow calls before replying",
-    docs: DOCS,
-    check: Check::File(check),
-};
 
 /// What awaiting an expression costs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -379,7 +378,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             let slow = longest_path(model, &slow_awaits);
             let class_name = class.display_name();
             let handler = format!("{class_name}.{}", method.name);
-            let parameters = super::class_facts::parameter_names(model, function);
+            let parameters = crate::optimize::model::class_facts::parameter_names(model, function);
             let socket = parameters.first().copied().flatten().unwrap_or("ws");
             let payload = parameters.get(1).copied().flatten().unwrap_or("message");
             let state = state_text(model, class_index);

@@ -6,84 +6,83 @@ use oxc_ast::AstKind;
 use oxc_ast::ast::*;
 use oxc_span::GetSpan;
 
-use super::class_facts::{
+use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::class_facts::{
     CollectionKind, calls_within, collection_fields, method_calls_named, parameter_names,
     state_text, uses_hibernation,
 };
-use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::{FileModel, MethodRole};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{NodeId, argument, identifier_name, this_member, type_name};
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports, in a Durable Object that accepts WebSockets with the hibernation API
-(`ctx.acceptWebSocket`), an instance `Map` / `Set` keyed by `WebSocket`
-(`Map<WebSocket, …>`, or `.set(ws, …)` / `.add(ws)` with a handler's socket)
-that is never rebuilt from `ctx.getWebSockets()`.
-
-**Why is this bad?**
-
-Hibernation evicts the object from memory while its sockets stay connected.
-When the next message wakes it, the constructor runs again and every
-instance field starts empty: the map no longer knows any of the connected
-sockets, so lookups fail and broadcasts reach nobody.
-
-**Example**
-
-```ts
-private sessions = new Map<WebSocket, { userId: string }>();
-
-async fetch(request: Request) {
-  const [client, server] = Object.values(new WebSocketPair());
-  this.ctx.acceptWebSocket(server);
-  this.sessions.set(server, { userId: crypto.randomUUID() });
-  return new Response(null, { status: 101, webSocket: client });
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports, in a Durable Object that accepts WebSockets with the hibernation API
+    /// (`ctx.acceptWebSocket`), an instance `Map` / `Set` keyed by `WebSocket`
+    /// (`Map<WebSocket, …>`, or `.set(ws, …)` / `.add(ws)` with a handler's socket)
+    /// that is never rebuilt from `ctx.getWebSockets()`.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// Hibernation evicts the object from memory while its sockets stay connected.
+    /// When the next message wakes it, the constructor runs again and every
+    /// instance field starts empty: the map no longer knows any of the connected
+    /// sockets, so lookups fail and broadcasts reach nobody.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// private sessions = new Map<WebSocket, { userId: string }>();
+    ///
+    /// async fetch(request: Request) {
+    ///   const [client, server] = Object.values(new WebSocketPair());
+    ///   this.ctx.acceptWebSocket(server);
+    ///   this.sessions.set(server, { userId: crypto.randomUUID() });
+    ///   return new Response(null, { status: 101, webSocket: client });
+    /// }
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// async fetch(request: Request) {
+    ///   const [client, server] = Object.values(new WebSocketPair());
+    ///   this.ctx.acceptWebSocket(server);
+    ///   server.serializeAttachment({ userId: crypto.randomUUID() });
+    ///   return new Response(null, { status: 101, webSocket: client });
+    /// }
+    ///
+    /// async webSocketMessage(ws: WebSocket, message: string) {
+    ///   const { userId } = ws.deserializeAttachment();
+    ///   for (const peer of this.ctx.getWebSockets()) peer.send(`${userId}: ${message}`);
+    /// }
+    /// ```
+    ///
+    /// or rebuild the map in the constructor from `this.ctx.getWebSockets()` and
+    /// each socket's `deserializeAttachment()`.
+    ///
+    /// **Known problems**
+    ///
+    /// A map that the class rebuilds from `getWebSockets()` anywhere (usually in
+    /// the constructor), or that memoizes each socket's `deserializeAttachment()`,
+    /// is not reported. Classes that keep sockets with the
+    /// standard `accept()` API do not hibernate and are not concerned.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/best-practices/websockets/#websocket-hibernation-api
+    /// - https://developers.cloudflare.com/durable-objects/api/websockets/#serializeattachment
+    pub static RULE = Rule {
+        name: "socket-state-in-memory",
+        area: Area::Websocket,
+        severity: Severity::Error,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "Per-socket state in an instance `Map`/`Set` keyed by `WebSocket`: emptied on hibernation",
+        check: Check::File(check),
+    };
 }
-```
-
-**Use instead**
-
-```ts
-async fetch(request: Request) {
-  const [client, server] = Object.values(new WebSocketPair());
-  this.ctx.acceptWebSocket(server);
-  server.serializeAttachment({ userId: crypto.randomUUID() });
-  return new Response(null, { status: 101, webSocket: client });
-}
-
-async webSocketMessage(ws: WebSocket, message: string) {
-  const { userId } = ws.deserializeAttachment();
-  for (const peer of this.ctx.getWebSockets()) peer.send(`${userId}: ${message}`);
-}
-```
-
-or rebuild the map in the constructor from `this.ctx.getWebSockets()` and
-each socket's `deserializeAttachment()`.
-
-**Known problems**
-
-A map that the class rebuilds from `getWebSockets()` anywhere (usually in
-the constructor), or that memoizes each socket's `deserializeAttachment()`,
-is not reported. Classes that keep sockets with the
-standard `accept()` API do not hibernate and are not concerned.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/best-practices/websockets/#websocket-hibernation-api
-- https://developers.cloudflare.com/durable-objects/api/websockets/#serializeattachment
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "socket-state-in-memory",
-    area: Area::Websocket,
-    severity: Severity::Error,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "Per-socket state in an instance `Map`/`Set` keyed by `WebSocket`: emptied on hibernation",
-    docs: DOCS,
-    check: Check::File(check),
-};
 
 /// Names that hold a `WebSocket` in `function`: parameters typed
 /// `WebSocket`, the first parameter of `webSocketMessage/Close/Error`, and

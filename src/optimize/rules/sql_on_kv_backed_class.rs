@@ -1,131 +1,77 @@
 //! DO702 sql-on-kv-backed-class.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use crate::config::{Migration, Spanned, TextRange};
 use crate::optimize::finding::{Area, Severity};
-use crate::optimize::rules::config_common::{Ownership, active_configs, framework_needs_sqlite};
-use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
-
-pub const DOCS: &str = r#"**What it does**
-
-Follows each class through the config's migrations (`new_classes`,
-`new_sqlite_classes`, renames, deletions) and reports a class that ends up
-on the legacy key-value backend (created by `new_classes`, or a live
-`exports` entry with `"storage": "legacy-kv"`) while its code uses the SQL
-API (`ctx.storage.sql`, `sql.exec`), or extends an Agents SDK base, which
-keeps its own state in SQL.
-
-**Why is this bad?**
-
-The SQL API exists only on SQLite-backed objects. On a key-value backed
-class `ctx.storage.sql` throws (*SQL is not enabled for this Durable Object
-class*) on every call, so the code cannot work in production, although it
-may have seemed to in a local test.
-
-**Example**
-
-```jsonc
-"migrations": [{ "tag": "v1", "new_classes": ["Room"] }]
-```
-
-```ts
-export class Room extends DurableObject {
-  list() {
-    return this.ctx.storage.sql.exec("SELECT * FROM messages").toArray();
-  }
-}
-```
-
-**Use instead**
-
-A class created with `new_sqlite_classes`. If `v1` was never deployed,
-change it in place; otherwise a deployed key-value class cannot be converted:
-create a new class with SQLite and move the data.
-
-```jsonc
-"migrations": [
-  { "tag": "v1", "new_classes": ["Room"] },
-  { "tag": "v2", "new_sqlite_classes": ["RoomV2"] }
-]
-```
-
-**Known problems**
-
-A class received with `transferred_classes` keeps the backend it had in the
-other Worker, which this config does not say: such classes are not checked.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
-- https://developers.cloudflare.com/durable-objects/reference/durable-objects-migrations/
-- https://developers.cloudflare.com/durable-objects/best-practices/access-durable-objects-storage/
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "sql-on-kv-backed-class",
-    area: Area::General,
-    severity: Severity::Error,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "A class on the key-value backend (`new_classes`) uses the SQL API, which throws there",
-    docs: DOCS,
-    check: Check::Project(check),
+use crate::optimize::model::configs::{
+    Ownership, active_configs, framework_needs_sqlite, key_value_classes,
 };
+use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
+use crate::text::TextRange;
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Backend {
-    KeyValue,
-    Sqlite,
-    /// Received from another Worker: not known here.
-    Unknown,
-}
-
-/// A live key-value class: its name now, and where it was created.
-pub(crate) struct KeyValueClass<'c> {
-    pub name: String,
-    pub created: &'c Spanned<String>,
-    pub tag: Option<&'c str>,
-}
-
-/// Where a key-value class was created: the class-name string and the tag.
-type Origin<'c> = (&'c Spanned<String>, Option<&'c str>);
-
-/// The classes a migration list leaves alive on the key-value backend.
-pub(crate) fn key_value_classes(migrations: &[Migration]) -> Vec<KeyValueClass<'_>> {
-    let mut live: HashMap<String, (Backend, Option<Origin<'_>>)> = HashMap::new();
-    for migration in migrations {
-        let tag = migration.tag.as_ref().map(|tag| tag.value.as_str());
-        for class in &migration.new_classes {
-            live.insert(class.value.clone(), (Backend::KeyValue, Some((class, tag))));
-        }
-        for class in &migration.new_sqlite_classes {
-            live.insert(class.value.clone(), (Backend::Sqlite, None));
-        }
-        for moved in &migration.renamed_classes {
-            if let (Some(from), Some(to)) = (&moved.from, &moved.to) {
-                let state = live.remove(&from.value).unwrap_or((Backend::Unknown, None));
-                live.insert(to.value.clone(), state);
-            }
-        }
-        for moved in &migration.transferred_classes {
-            if let Some(to) = &moved.to {
-                live.insert(to.value.clone(), (Backend::Unknown, None));
-            }
-        }
-        for class in &migration.deleted_classes {
-            live.remove(&class.value);
-        }
-    }
-    let mut classes: Vec<KeyValueClass<'_>> = live
-        .into_iter()
-        .filter_map(|(name, (backend, origin))| {
-            let (created, tag) = origin?;
-            (backend == Backend::KeyValue).then_some(KeyValueClass { name, created, tag })
-        })
-        .collect();
-    classes.sort_by_key(|class| class.created.range.start);
-    classes
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Follows each class through the config's migrations (`new_classes`,
+    /// `new_sqlite_classes`, renames, deletions) and reports a class that ends up
+    /// on the legacy key-value backend (created by `new_classes`, or a live
+    /// `exports` entry with `"storage": "legacy-kv"`) while its code uses the SQL
+    /// API (`ctx.storage.sql`, `sql.exec`), or extends an Agents SDK base, which
+    /// keeps its own state in SQL.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// The SQL API exists only on SQLite-backed objects. On a key-value backed
+    /// class `ctx.storage.sql` throws (*SQL is not enabled for this Durable Object
+    /// class*) on every call, so the code cannot work in production, although it
+    /// may have seemed to in a local test.
+    ///
+    /// **Example**
+    ///
+    /// ```jsonc
+    /// "migrations": [{ "tag": "v1", "new_classes": ["Room"] }]
+    /// ```
+    ///
+    /// ```ts
+    /// export class Room extends DurableObject {
+    ///   list() {
+    ///     return this.ctx.storage.sql.exec("SELECT * FROM messages").toArray();
+    ///   }
+    /// }
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// A class created with `new_sqlite_classes`. If `v1` was never deployed,
+    /// change it in place; otherwise a deployed key-value class cannot be converted:
+    /// create a new class with SQLite and move the data.
+    ///
+    /// ```jsonc
+    /// "migrations": [
+    ///   { "tag": "v1", "new_classes": ["Room"] },
+    ///   { "tag": "v2", "new_sqlite_classes": ["RoomV2"] }
+    /// ]
+    /// ```
+    ///
+    /// **Known problems**
+    ///
+    /// A class received with `transferred_classes` keeps the backend it had in the
+    /// other Worker, which this config does not say: such classes are not checked.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
+    /// - https://developers.cloudflare.com/durable-objects/reference/durable-objects-migrations/
+    /// - https://developers.cloudflare.com/durable-objects/best-practices/access-durable-objects-storage/
+    pub static RULE = Rule {
+        name: "sql-on-kv-backed-class",
+        area: Area::General,
+        severity: Severity::Error,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "A class on the key-value backend (`new_classes`) uses the SQL API, which throws there",
+        check: Check::Project(check),
+    };
 }
 
 fn check(context: &ProjectContext<'_>, report: &mut Report) {
@@ -172,7 +118,7 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
             } else {
                 "extends an Agents SDK base, which keeps its state in SQL".to_string()
             };
-            let location = crate::optimize::report_path(&file.path);
+            let location = crate::text::slash_path(&file.path);
             let message = format!(
                 "`{name}` is created on the legacy key-value backend ({how}), but class `{name}` in {location} {reason}: SQL calls throw \"SQL is not enabled for this Durable Object class\" on a key-value backed object"
             );
@@ -190,7 +136,7 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
 
 #[cfg(test)]
 mod tests {
-    use crate::optimize::rules::config_common::project_findings;
+    use crate::optimize::tester::project_findings;
 
     const SQL_ROOM: &str = "import { DurableObject } from \"cloudflare:workers\";\nexport class Room extends DurableObject {\n  list() { return this.ctx.storage.sql.exec(\"SELECT 1\").toArray(); }\n}\n";
     const KV_ROOM: &str = "import { DurableObject } from \"cloudflare:workers\";\nexport class Room extends DurableObject {\n  async get() { return this.ctx.storage.get(\"k\"); }\n}\n";

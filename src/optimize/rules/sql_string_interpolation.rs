@@ -3,64 +3,64 @@
 use oxc_ast::ast::{Expression, TemplateLiteral};
 use oxc_span::GetSpan;
 
-use crate::config::TextRange;
-use crate::optimize::finding::{Applicability, Area, Edit, Severity};
+use crate::optimize::finding::{Applicability, Area, Severity};
 use crate::optimize::model::{FileModel, SqlSource};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{argument, identifier_name, inner};
+use crate::text::Edit;
+use crate::text::TextRange;
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports `sql.exec` whose SQL is a template literal with `${…}` or a string
-concatenation of a value that is not a compile-time constant.
-
-**Why is this bad?**
-
-The value becomes part of the SQL text: every distinct value is a new
-statement that SQLite must parse and plan again (no reuse of the prepared
-statement), and any value that comes from a request is an SQL injection.
-
-**Example**
-
-```ts
-this.ctx.storage.sql.exec(`SELECT * FROM users WHERE id = ${id}`);
-```
-
-**Use instead**
-
-```ts
-this.ctx.storage.sql.exec("SELECT * FROM users WHERE id = ?", id);
-```
-
-**Known problems**
-
-Interpolations that only build `?` placeholders (`ids.map(() => "?").join(", ")`,
-`"?,".repeat(n)`), interpolated `const` strings (`const TABLE = "events"`) and
-tagged templates that bind their values are not reported.
-
-**Fix safety**
-
-Safe for plain `${identifier}` in value positions (after `=`, `<`, `>`, `(`,
-`,`, `LIMIT`, `OFFSET`) when the query has no other bindings: each becomes
-`?` and the identifiers are passed as bindings in order. Quoted
-interpolations (`'${name}'`) are shown, not applied (the value's type may
-change how SQLite compares it).
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/#exec
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "sql-string-interpolation",
-    area: Area::Queries,
-    severity: Severity::Error,
-    scale_sensitive: false,
-    fix: FixAvailability::Sometimes,
-    summary: "SQL built with `${}` or `+` instead of `?` bindings (re-parse per call, injection)",
-    docs: DOCS,
-    check: Check::File(check),
-};
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports `sql.exec` whose SQL is a template literal with `${…}` or a string
+    /// concatenation of a value that is not a compile-time constant.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// The value becomes part of the SQL text: every distinct value is a new
+    /// statement that SQLite must parse and plan again (no reuse of the prepared
+    /// statement), and any value that comes from a request is an SQL injection.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// this.ctx.storage.sql.exec(`SELECT * FROM users WHERE id = ${id}`);
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// this.ctx.storage.sql.exec("SELECT * FROM users WHERE id = ?", id);
+    /// ```
+    ///
+    /// **Known problems**
+    ///
+    /// Interpolations that only build `?` placeholders (`ids.map(() => "?").join(", ")`,
+    /// `"?,".repeat(n)`), interpolated `const` strings (`const TABLE = "events"`) and
+    /// tagged templates that bind their values are not reported.
+    ///
+    /// **Fix safety**
+    ///
+    /// Safe for plain `${identifier}` in value positions (after `=`, `<`, `>`, `(`,
+    /// `,`, `LIMIT`, `OFFSET`) when the query has no other bindings: each becomes
+    /// `?` and the identifiers are passed as bindings in order. Quoted
+    /// interpolations (`'${name}'`) are shown, not applied (the value's type may
+    /// change how SQLite compares it).
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/#exec
+    pub static RULE = Rule {
+        name: "sql-string-interpolation",
+        area: Area::Queries,
+        severity: Severity::Error,
+        scale_sensitive: false,
+        fix: FixAvailability::Sometimes,
+        summary: "SQL built with `${}` or `+` instead of `?` bindings (re-parse per call, injection)",
+        check: Check::File(check),
+    };
+}
 
 /// Whether an interpolated expression only builds `?` placeholders.
 fn builds_placeholders(model: &FileModel<'_>, expr: &Expression<'_>) -> bool {

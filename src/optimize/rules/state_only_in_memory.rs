@@ -6,90 +6,90 @@ use oxc_ast::AstKind;
 use oxc_ast::ast::*;
 use oxc_span::{GetSpan, Span};
 
-use super::lifecycle_common::{Binding, reads_clock, resolve};
 use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::lifecycle::{Binding, reads_clock, resolve};
+use crate::optimize::model::storage_api;
 use crate::optimize::model::{ClassModel, DoKind, FileModel};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{
     NodeId, identifier_name, inner, is_this, member_path, method_call,
 };
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports an instance field of a Durable Object class that a handler changes
-(`this.count++`, `this.total += n`, `this.value = body.value`) and that is
-read back later, while nothing in the class ever writes it to storage
-(`storage.put`, SQL, the KV API, a WebSocket attachment, `setState`).
-
-**Why is this bad?**
-
-Instance fields live in memory only. The runtime evicts an idle object
-(after seconds without requests), hibernates one that only holds
-hibernatable WebSockets, and restarts objects on deploys and host moves;
-each time the constructor runs again and the field is back to its initial
-value. A counter silently restarts from zero, a value a client stored is
-gone, and two requests a minute apart disagree.
-
-**Example**
-
-```ts
-export class Counter extends DurableObject {
-  private count = 0;
-
-  async increment() {
-    this.count++; // lost on eviction or hibernation
-    return this.count;
-  }
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports an instance field of a Durable Object class that a handler changes
+    /// (`this.count++`, `this.total += n`, `this.value = body.value`) and that is
+    /// read back later, while nothing in the class ever writes it to storage
+    /// (`storage.put`, SQL, the KV API, a WebSocket attachment, `setState`).
+    ///
+    /// **Why is this bad?**
+    ///
+    /// Instance fields live in memory only. The runtime evicts an idle object
+    /// (after seconds without requests), hibernates one that only holds
+    /// hibernatable WebSockets, and restarts objects on deploys and host moves;
+    /// each time the constructor runs again and the field is back to its initial
+    /// value. A counter silently restarts from zero, a value a client stored is
+    /// gone, and two requests a minute apart disagree.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// export class Counter extends DurableObject {
+    ///   private count = 0;
+    ///
+    ///   async increment() {
+    ///     this.count++; // lost on eviction or hibernation
+    ///     return this.count;
+    ///   }
+    /// }
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// export class Counter extends DurableObject {
+    ///   async increment() {
+    ///     const count = ((await this.ctx.storage.get<number>("count")) ?? 0) + 1;
+    ///     await this.ctx.storage.put("count", count);
+    ///     return count;
+    ///   }
+    /// }
+    /// ```
+    ///
+    /// or keep the field as a cache and write it back (`this.count++; await
+    /// this.ctx.storage.put("count", this.count)`), loading it in the constructor
+    /// inside `blockConcurrencyWhile`.
+    ///
+    /// **Known problems**
+    ///
+    /// Following the catalog's precise reading, only assignments to the field
+    /// itself count; calls on a collection (`this.items.push(x)`) are DO401's.
+    /// Not reported, because they are meant to live in memory: memoized promises
+    /// (`this.ready ??= this.load()`), fields filled from storage or a network
+    /// load (caches), socket, timer and controller handles, boolean flags set only
+    /// to `true`/`false` (one-time guards such as `initialized`; a lock held only in
+    /// a flag is missed), timestamps and deadlines computed from `Date.now()`
+    /// (throttles and rate windows that expire anyway), fields written back with
+    /// `storage.put`, SQL, KV, `serializeAttachment` or `setState`, and classes
+    /// whose WebSockets are not hibernatable (`ws.accept()`, partyserver without
+    /// `hibernate: true`), whose state lives exactly as long as their connections.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/reference/in-memory-state/
+    /// - https://developers.cloudflare.com/durable-objects/best-practices/websockets/#websocket-hibernation-api
+    /// - https://developers.cloudflare.com/durable-objects/api/storage-api/
+    pub static RULE = Rule {
+        name: "state-only-in-memory",
+        area: Area::General,
+        severity: Severity::Warning,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "A field changed by handlers and read back, never written to storage",
+        check: Check::File(check),
+    };
 }
-```
-
-**Use instead**
-
-```ts
-export class Counter extends DurableObject {
-  async increment() {
-    const count = ((await this.ctx.storage.get<number>("count")) ?? 0) + 1;
-    await this.ctx.storage.put("count", count);
-    return count;
-  }
-}
-```
-
-or keep the field as a cache and write it back (`this.count++; await
-this.ctx.storage.put("count", this.count)`), loading it in the constructor
-inside `blockConcurrencyWhile`.
-
-**Known problems**
-
-Following the catalog's precise reading, only assignments to the field
-itself count; calls on a collection (`this.items.push(x)`) are DO401's.
-Not reported, because they are meant to live in memory: memoized promises
-(`this.ready ??= this.load()`), fields filled from storage or a network
-load (caches), socket, timer and controller handles, boolean flags set only
-to `true`/`false` (one-time guards such as `initialized`; a lock held only in
-a flag is missed), timestamps and deadlines computed from `Date.now()`
-(throttles and rate windows that expire anyway), fields written back with
-`storage.put`, SQL, KV, `serializeAttachment` or `setState`, and classes
-whose WebSockets are not hibernatable (`ws.accept()`, partyserver without
-`hibernate: true`), whose state lives exactly as long as their connections.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/reference/in-memory-state/
-- https://developers.cloudflare.com/durable-objects/best-practices/websockets/#websocket-hibernation-api
-- https://developers.cloudflare.com/durable-objects/api/storage-api/
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "state-only-in-memory",
-    area: Area::General,
-    severity: Severity::Warning,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "A field changed by handlers and read back, never written to storage",
-    docs: DOCS,
-    check: Check::File(check),
-};
 
 /// Fields that are the runtime's own objects, not application state.
 const RUNTIME_FIELDS: &[&str] = &["ctx", "state", "env", "storage", "sql", "kv"];
@@ -506,7 +506,9 @@ fn is_load(model: &FileModel<'_>, node: NodeId, depth: u8) -> bool {
             AstKind::CallExpression(call) => member_path(&call.callee).is_some_and(|path| {
                 path.iter()
                     .any(|part| matches!(*part, "storage" | "sql" | "kv"))
-                    && matches!(path.last(), Some(&("get" | "list" | "exec" | "getAlarm")))
+                    && path
+                        .last()
+                        .is_some_and(|method| storage_api::is_read_or_query(method))
             }),
             AstKind::IdentifierReference(ident) if depth < 2 => {
                 matches!(resolve(model, id, ident.name.as_str()),

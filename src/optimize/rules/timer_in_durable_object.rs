@@ -4,74 +4,75 @@ use oxc_ast::AstKind;
 use oxc_ast::ast::*;
 use oxc_span::GetSpan;
 
-use super::class_facts::{calls_within, method_in_hierarchy, parameter_names, storage_text};
 use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::class_facts::{
+    calls_within, method_in_hierarchy, parameter_names, storage_text,
+};
 use crate::optimize::model::{DoKind, FileModel};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{NodeId, argument, binding_name, identifier_name, member_path};
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports `setTimeout` / `setInterval` inside a Durable Object class.
-
-**Why is this bad?**
-
-A pending timer keeps the object in memory: it cannot hibernate, so it is
-billed for the whole wait, and a WebSocket object that would otherwise sleep
-stays awake. And the timer lives only in memory: if the object is evicted or
-restarted (a deploy, a crash, an idle eviction) before it fires, the work is
-silently lost. An alarm is persisted, survives eviction, is retried on
-failure, and wakes the object only when it is due.
-
-**Example**
-
-```ts
-async webSocketMessage(ws: WebSocket, message: string) {
-  this.pending.push(message);
-  setTimeout(() => this.flush(), 60_000);
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports `setTimeout` / `setInterval` inside a Durable Object class.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// A pending timer keeps the object in memory: it cannot hibernate, so it is
+    /// billed for the whole wait, and a WebSocket object that would otherwise sleep
+    /// stays awake. And the timer lives only in memory: if the object is evicted or
+    /// restarted (a deploy, a crash, an idle eviction) before it fires, the work is
+    /// silently lost. An alarm is persisted, survives eviction, is retried on
+    /// failure, and wakes the object only when it is due.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// async webSocketMessage(ws: WebSocket, message: string) {
+    ///   this.pending.push(message);
+    ///   setTimeout(() => this.flush(), 60_000);
+    /// }
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// async webSocketMessage(ws: WebSocket, message: string) {
+    ///   this.ctx.storage.sql.exec("INSERT INTO pending (body) VALUES (?)", message);
+    ///   if ((await this.ctx.storage.getAlarm()) === null) {
+    ///     await this.ctx.storage.setAlarm(Date.now() + 60_000);
+    ///   }
+    /// }
+    ///
+    /// async alarm() {
+    ///   await this.flush();
+    /// }
+    /// ```
+    ///
+    /// **Known problems**
+    ///
+    /// Timers scoped to the current request are not reported: a sleep or timeout
+    /// awaited inside a handler (`await new Promise((resolve) => setTimeout(resolve,
+    /// ms))`, a `Promise.race` timeout whose callback only settles that promise), and
+    /// a timer kept in a local variable and cleared with `clearTimeout` in the same
+    /// function. They end with the request, which keeps the object awake anyway.
+    /// Timers in module functions outside the class are not followed.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/api/alarms/
+    /// - https://developers.cloudflare.com/durable-objects/best-practices/websockets/#websocket-hibernation-api
+    pub static RULE = Rule {
+        name: "timer-in-durable-object",
+        area: Area::Websocket,
+        severity: Severity::Warning,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "`setTimeout`/`setInterval` in a Durable Object: no hibernation, lost on eviction",
+        check: Check::File(check),
+    };
 }
-```
-
-**Use instead**
-
-```ts
-async webSocketMessage(ws: WebSocket, message: string) {
-  this.ctx.storage.sql.exec("INSERT INTO pending (body) VALUES (?)", message);
-  if ((await this.ctx.storage.getAlarm()) === null) {
-    await this.ctx.storage.setAlarm(Date.now() + 60_000);
-  }
-}
-
-async alarm() {
-  await this.flush();
-}
-```
-
-**Known problems**
-
-Timers scoped to the current request are not reported: a sleep or timeout
-awaited inside a handler (`await new Promise((resolve) => setTimeout(resolve,
-ms))`, a `Promise.race` timeout whose callback only settles that promise), and
-a timer kept in a local variable and cleared with `clearTimeout` in the same
-function. They end with the request, which keeps the object awake anyway.
-Timers in module functions outside the class are not followed.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/api/alarms/
-- https://developers.cloudflare.com/durable-objects/best-practices/websockets/#websocket-hibernation-api
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "timer-in-durable-object",
-    area: Area::Websocket,
-    severity: Severity::Warning,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "`setTimeout`/`setInterval` in a Durable Object: no hibernation, lost on eviction",
-    docs: DOCS,
-    check: Check::File(check),
-};
 
 /// `setTimeout`, `globalThis.setInterval`… → the timer's name.
 fn timer_name<'a>(call: &CallExpression<'a>) -> Option<&'a str> {

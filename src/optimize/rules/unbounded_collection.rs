@@ -6,83 +6,82 @@ use oxc_ast::AstKind;
 use oxc_ast::ast::*;
 use oxc_span::Span;
 
-use super::class_facts::{CollectionField, CollectionKind, collection_fields};
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::FileModel;
+use crate::optimize::model::class_facts::{CollectionField, CollectionKind, collection_fields};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{NodeId, argument, binding_name, identifier_name, this_member};
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports an instance array, `Map` or `Set` field of a Durable Object class
-that grows (`push`, `unshift`, `set`, `add`, index assignment) outside the
-constructor while nothing in the class ever shrinks it (`delete`, `shift`,
-`pop`, `splice`, `clear()`, `length = …`, reassigning the field) or checks
-its size (`.length > …`, `.size >= …`).
-
-**Why is this bad?**
-
-A Durable Object can stay in memory for a long time, and all objects of an
-isolate share its 128 MB. A collection that gains an entry per message or
-per user only grows until the object is evicted or runs out of memory, and
-the bigger it gets the slower every iteration over it becomes.
-
-**Example**
-
-```ts
-class MyDO extends DurableObject {
-  private allMessages: any[] = [];
-  private userCache: Map<string, any> = new Map();
-
-  async addMessage(message: any) {
-    this.allMessages.push(message);
-    this.userCache.set(message.userId, message.user);
-  }
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports an instance array, `Map` or `Set` field of a Durable Object class
+    /// that grows (`push`, `unshift`, `set`, `add`, index assignment) outside the
+    /// constructor while nothing in the class ever shrinks it (`delete`, `shift`,
+    /// `pop`, `splice`, `clear()`, `length = …`, reassigning the field) or checks
+    /// its size (`.length > …`, `.size >= …`).
+    ///
+    /// **Why is this bad?**
+    ///
+    /// A Durable Object can stay in memory for a long time, and all objects of an
+    /// isolate share its 128 MB. A collection that gains an entry per message or
+    /// per user only grows until the object is evicted or runs out of memory, and
+    /// the bigger it gets the slower every iteration over it becomes.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// class MyDO extends DurableObject {
+    ///   private allMessages: any[] = [];
+    ///   private userCache: Map<string, any> = new Map();
+    ///
+    ///   async addMessage(message: any) {
+    ///     this.allMessages.push(message);
+    ///     this.userCache.set(message.userId, message.user);
+    ///   }
+    /// }
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// class MyDO extends DurableObject {
+    ///   private recentMessages: any[] = [];
+    ///   private readonly MAX_RECENT = 100;
+    ///
+    ///   async addMessage(message: any) {
+    ///     this.recentMessages.push(message);
+    ///     if (this.recentMessages.length > this.MAX_RECENT) this.recentMessages.shift();
+    ///     this.ctx.storage.sql.exec("INSERT INTO messages (body) VALUES (?)", JSON.stringify(message));
+    ///   }
+    /// }
+    /// ```
+    ///
+    /// **Known problems**
+    ///
+    /// Only built-in collections are considered: a field holding a custom class
+    /// (an `LRUCache` with its own `set`) is not a `Map`. A field passed to another
+    /// function or returned is not reported (it may be trimmed there), and neither
+    /// is a `set`/`add` with a constant key (the key set is bounded). `WeakMap` /
+    /// `WeakSet` entries go away with their keys and are not reported. A `Map` or
+    /// `Set` that is stored whole as one storage value (`storage.put("steps",
+    /// Object.fromEntries(this.steps))`) is object state kept small by the value
+    /// size limit, and is not reported either.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/platform/limits/
+    /// - https://developers.cloudflare.com/durable-objects/reference/in-memory-state/
+    pub static RULE = Rule {
+        name: "unbounded-collection",
+        area: Area::Memory,
+        severity: Severity::Warning,
+        scale_sensitive: true,
+        fix: FixAvailability::None,
+        summary: "An instance array/`Map`/`Set` that only grows",
+        check: Check::File(check),
+    };
 }
-```
-
-**Use instead**
-
-```ts
-class MyDO extends DurableObject {
-  private recentMessages: any[] = [];
-  private readonly MAX_RECENT = 100;
-
-  async addMessage(message: any) {
-    this.recentMessages.push(message);
-    if (this.recentMessages.length > this.MAX_RECENT) this.recentMessages.shift();
-    this.ctx.storage.sql.exec("INSERT INTO messages (body) VALUES (?)", JSON.stringify(message));
-  }
-}
-```
-
-**Known problems**
-
-Only built-in collections are considered: a field holding a custom class
-(an `LRUCache` with its own `set`) is not a `Map`. A field passed to another
-function or returned is not reported (it may be trimmed there), and neither
-is a `set`/`add` with a constant key (the key set is bounded). `WeakMap` /
-`WeakSet` entries go away with their keys and are not reported. A `Map` or
-`Set` that is stored whole as one storage value (`storage.put("steps",
-Object.fromEntries(this.steps))`) is object state kept small by the value
-size limit, and is not reported either.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/platform/limits/
-- https://developers.cloudflare.com/durable-objects/reference/in-memory-state/
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "unbounded-collection",
-    area: Area::Memory,
-    severity: Severity::Warning,
-    scale_sensitive: true,
-    fix: FixAvailability::None,
-    summary: "An instance array/`Map`/`Set` that only grows",
-    docs: DOCS,
-    check: Check::File(check),
-};
 
 const SHRINKS: &[&str] = &["delete", "shift", "pop", "splice", "clear"];
 

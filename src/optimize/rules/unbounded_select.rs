@@ -5,55 +5,54 @@ use crate::optimize::model::Consumption;
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
 use crate::optimize::sql::{FilterOp, StatementKind};
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports a `SELECT` without `LIMIT` whose rows are all materialized
-(`toArray()`, spread, `Array.from`, `Response.json`) from a table that grows
-(this code inserts into it).
-
-**Why is this bad?**
-
-The result grows with the table: response time, memory (128 MB per object)
-and rows read (billed) grow without bound, and one large room or user makes
-every request slow.
-
-**Example**
-
-```ts
-return this.ctx.storage.sql.exec("SELECT * FROM messages WHERE room = ?", room).toArray();
-```
-
-**Use instead**
-
-```ts
-return this.ctx.storage.sql
-  .exec("SELECT * FROM messages WHERE room = ? AND id < ? ORDER BY id DESC LIMIT ?", room, before, 50)
-  .toArray();
-```
-
-**Known problems**
-
-`.one()`, aggregates without `GROUP BY`, and equality on a primary or unique
-key return at most one row and are not reported. Tables that only this code
-fills but that stay small by design (a bounded set of keys) may be reported;
-suppress with a reason.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/platform/limits/
-- https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "unbounded-select",
-    area: Area::Queries,
-    severity: Severity::Info,
-    scale_sensitive: true,
-    fix: FixAvailability::None,
-    summary: "All rows of a growing table are materialized with no LIMIT",
-    docs: DOCS,
-    check: Check::Project(check),
-};
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports a `SELECT` without `LIMIT` whose rows are all materialized
+    /// (`toArray()`, spread, `Array.from`, `Response.json`) from a table that grows
+    /// (this code inserts into it).
+    ///
+    /// **Why is this bad?**
+    ///
+    /// The result grows with the table: response time, memory (128 MB per object)
+    /// and rows read (billed) grow without bound, and one large room or user makes
+    /// every request slow.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// return this.ctx.storage.sql.exec("SELECT * FROM messages WHERE room = ?", room).toArray();
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// return this.ctx.storage.sql
+    ///   .exec("SELECT * FROM messages WHERE room = ? AND id < ? ORDER BY id DESC LIMIT ?", room, before, 50)
+    ///   .toArray();
+    /// ```
+    ///
+    /// **Known problems**
+    ///
+    /// `.one()`, aggregates without `GROUP BY`, and equality on a primary or unique
+    /// key return at most one row and are not reported. Tables that only this code
+    /// fills but that stay small by design (a bounded set of keys) may be reported;
+    /// suppress with a reason.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/platform/limits/
+    /// - https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
+    pub static RULE = Rule {
+        name: "unbounded-select",
+        area: Area::Queries,
+        severity: Severity::Info,
+        scale_sensitive: true,
+        fix: FixAvailability::None,
+        summary: "All rows of a growing table are materialized with no LIMIT",
+        check: Check::Project(check),
+    };
+}
 
 fn check(context: &ProjectContext<'_>, report: &mut Report) {
     let project = context.project;

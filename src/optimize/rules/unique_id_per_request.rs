@@ -3,76 +3,75 @@
 use oxc_ast::AstKind;
 use oxc_span::GetSpan;
 
-use super::lifecycle_common::{
+use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::lifecycle::{
     Binding, logical_parent, logical_self, on_worker_request, references, resolve,
     worker_request_functions,
 };
-use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::{FileModel, IdKind, MethodRole};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{NodeId, binding_name, method_call};
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports `newUniqueId()` called while serving a request (a Worker's `fetch`,
-a route handler, a `WorkerEntrypoint` method, or a Durable Object's handler)
-when the id is only used to get a stub and call it: it is never stored,
-returned, or turned into a string.
-
-**Why is this bad?**
-
-Every request creates a brand new Durable Object that nobody can ever reach
-again: its state is written once and orphaned, each call pays a cold start
-in a new object instead of reusing a warm one, and nothing coordinates
-because no two requests share an object. Orphaned objects with storage are
-also billed for that storage.
-
-**Example**
-
-```ts
-export default {
-  async fetch(request, env) {
-    const id = env.COUNTER.newUniqueId();
-    const stub = env.COUNTER.get(id);
-    return stub.fetch(request);
-  },
-};
-```
-
-**Use instead**
-
-```ts
-// One object per stable key:
-const stub = env.COUNTER.getByName(userId);
-// or create once and keep the id:
-const id = env.GAMES.newUniqueId();
-await env.GAMES_KV.put(gameCode, id.toString());
-return Response.json({ game: id.toString() });
-```
-
-**Known problems**
-
-An id that escapes in any other way (passed to a function, put in a
-response, stored in a variable that is read elsewhere, `stub.id` read) is
-assumed to be kept. An object that records its own `ctx.id` somewhere is not
-seen from the call site and is still reported.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/api/namespace/#newuniqueid
-- https://developers.cloudflare.com/durable-objects/best-practices/create-durable-object-stubs-and-send-requests/
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "unique-id-per-request",
-    area: Area::General,
-    severity: Severity::Warning,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "`newUniqueId()` per request, never stored or returned: a new orphaned object each time",
-    docs: DOCS,
-    check: Check::File(check),
-};
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports `newUniqueId()` called while serving a request (a Worker's `fetch`,
+    /// a route handler, a `WorkerEntrypoint` method, or a Durable Object's handler)
+    /// when the id is only used to get a stub and call it: it is never stored,
+    /// returned, or turned into a string.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// Every request creates a brand new Durable Object that nobody can ever reach
+    /// again: its state is written once and orphaned, each call pays a cold start
+    /// in a new object instead of reusing a warm one, and nothing coordinates
+    /// because no two requests share an object. Orphaned objects with storage are
+    /// also billed for that storage.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// export default {
+    ///   async fetch(request, env) {
+    ///     const id = env.COUNTER.newUniqueId();
+    ///     const stub = env.COUNTER.get(id);
+    ///     return stub.fetch(request);
+    ///   },
+    /// };
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// // One object per stable key:
+    /// const stub = env.COUNTER.getByName(userId);
+    /// // or create once and keep the id:
+    /// const id = env.GAMES.newUniqueId();
+    /// await env.GAMES_KV.put(gameCode, id.toString());
+    /// return Response.json({ game: id.toString() });
+    /// ```
+    ///
+    /// **Known problems**
+    ///
+    /// An id that escapes in any other way (passed to a function, put in a
+    /// response, stored in a variable that is read elsewhere, `stub.id` read) is
+    /// assumed to be kept. An object that records its own `ctx.id` somewhere is not
+    /// seen from the call site and is still reported.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/api/namespace/#newuniqueid
+    /// - https://developers.cloudflare.com/durable-objects/best-practices/create-durable-object-stubs-and-send-requests/
+    pub static RULE = Rule {
+        name: "unique-id-per-request",
+        area: Area::General,
+        severity: Severity::Warning,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "`newUniqueId()` per request, never stored or returned: a new orphaned object each time",
+        check: Check::File(check),
+    };
+}
 
 /// Whether a value at `node` (an id or a stub) is only used as the
 /// receiver of method calls, or (for an id) only passed to `NS.get(id)`

@@ -3,87 +3,87 @@
 use oxc_ast::AstKind;
 use oxc_span::Span;
 
-use crate::optimize::finding::{Applicability, Area, Edit, Severity};
+use crate::optimize::finding::{Applicability, Area, Severity};
 use crate::optimize::model::{FileModel, MethodRole, StoragePath};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
+use crate::text::Edit;
 
-use super::class_facts::{
+use crate::optimize::model::class_facts::{
     edit_distance, method_calls_named, method_in_hierarchy, runtime_dispatched, state_text,
     uses_hibernation,
 };
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports a method of a Durable Object class whose name looks like a handler
-the runtime calls, but is not one: `webSocketOpen`, `onMessage`, `onClose`,
-`onAlarm`, `webSocketMessages`, `websocketMessage`… The runtime calls only
-`fetch`, `alarm`, `webSocketMessage`, `webSocketClose` and `webSocketError`.
-
-**Why is this bad?**
-
-Nothing ever calls the method: the code in it silently never runs. A
-`webSocketOpen` that registers the user means every later message finds no
-user; an `onAlarm` means the alarm fires into the default (no) handler.
-
-**Example**
-
-```ts
-export class ChatRoom extends DurableObject {
-  async onMessage(ws: WebSocket, message: string) { … }
-  async webSocketOpen(ws: WebSocket) { … }
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports a method of a Durable Object class whose name looks like a handler
+    /// the runtime calls, but is not one: `webSocketOpen`, `onMessage`, `onClose`,
+    /// `onAlarm`, `webSocketMessages`, `websocketMessage`… The runtime calls only
+    /// `fetch`, `alarm`, `webSocketMessage`, `webSocketClose` and `webSocketError`.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// Nothing ever calls the method: the code in it silently never runs. A
+    /// `webSocketOpen` that registers the user means every later message finds no
+    /// user; an `onAlarm` means the alarm fires into the default (no) handler.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// export class ChatRoom extends DurableObject {
+    ///   async onMessage(ws: WebSocket, message: string) { … }
+    ///   async webSocketOpen(ws: WebSocket) { … }
+    /// }
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// export class ChatRoom extends DurableObject {
+    ///   async webSocketMessage(ws: WebSocket, message: string) { … }
+    ///   async fetch(request: Request) {
+    ///     const [client, server] = Object.values(new WebSocketPair());
+    ///     this.ctx.acceptWebSocket(server);
+    ///     // what webSocketOpen meant to do: the socket is open here
+    ///     return new Response(null, { status: 101, webSocket: client });
+    ///   }
+    /// }
+    /// ```
+    ///
+    /// **Fix safety**
+    ///
+    /// The rename is offered as an unsafe fix: once renamed, the runtime starts
+    /// calling the method, which changes what the object does.
+    ///
+    /// **Known problems**
+    ///
+    /// Framework hook names (`onMessage`, `onConnect`, `onClose`, `onError`,
+    /// `onAlarm`, `onStart`, `onRequest`) are real handlers in subclasses of
+    /// partyserver's `Server`, the Agents SDK's `Agent` / `AIChatAgent` and
+    /// `@cloudflare/actors`' `Actor`, and in classes that install their own
+    /// dispatcher (`Lifecycle.install(this)`): those are not reported, nor are
+    /// classes whose base class lives in another file. A method whose name is used
+    /// anywhere else in the file (called as a helper, passed as a listener, called
+    /// on a stub) is not reported, nor is one whose real counterpart already
+    /// exists. `on…` WebSocket names are checked only in classes that call
+    /// `acceptWebSocket` or define a `webSocket…` handler, and `onAlarm` only where
+    /// the code sets alarms.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/api/base/
+    /// - https://developers.cloudflare.com/durable-objects/api/websockets/
+    /// - https://developers.cloudflare.com/durable-objects/api/alarms/
+    pub static RULE = Rule {
+        name: "unknown-lifecycle-handler",
+        area: Area::Websocket,
+        severity: Severity::Error,
+        scale_sensitive: false,
+        fix: FixAvailability::Sometimes,
+        summary: "A method named like a handler the runtime never calls (`webSocketOpen`, `onMessage`…)",
+        check: Check::File(check),
+    };
 }
-```
-
-**Use instead**
-
-```ts
-export class ChatRoom extends DurableObject {
-  async webSocketMessage(ws: WebSocket, message: string) { … }
-  async fetch(request: Request) {
-    const [client, server] = Object.values(new WebSocketPair());
-    this.ctx.acceptWebSocket(server);
-    // what webSocketOpen meant to do: the socket is open here
-    return new Response(null, { status: 101, webSocket: client });
-  }
-}
-```
-
-**Fix safety**
-
-The rename is offered as an unsafe fix: once renamed, the runtime starts
-calling the method, which changes what the object does.
-
-**Known problems**
-
-Framework hook names (`onMessage`, `onConnect`, `onClose`, `onError`,
-`onAlarm`, `onStart`, `onRequest`) are real handlers in subclasses of
-partyserver's `Server`, the Agents SDK's `Agent` / `AIChatAgent` and
-`@cloudflare/actors`' `Actor`, and in classes that install their own
-dispatcher (`Lifecycle.install(this)`): those are not reported, nor are
-classes whose base class lives in another file. A method whose name is used
-anywhere else in the file (called as a helper, passed as a listener, called
-on a stub) is not reported, nor is one whose real counterpart already
-exists. `on…` WebSocket names are checked only in classes that call
-`acceptWebSocket` or define a `webSocket…` handler, and `onAlarm` only where
-the code sets alarms.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/api/base/
-- https://developers.cloudflare.com/durable-objects/api/websockets/
-- https://developers.cloudflare.com/durable-objects/api/alarms/
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "unknown-lifecycle-handler",
-    area: Area::Websocket,
-    severity: Severity::Error,
-    scale_sensitive: false,
-    fix: FixAvailability::Sometimes,
-    summary: "A method named like a handler the runtime never calls (`webSocketOpen`, `onMessage`…)",
-    docs: DOCS,
-    check: Check::File(check),
-};
 
 /// What a name is mistaken for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

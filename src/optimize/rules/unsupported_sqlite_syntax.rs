@@ -6,49 +6,48 @@ use crate::optimize::finding::{Area, Severity};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::argument;
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports DDL that SQLite rejects although other databases accept it: today the
-covering-index form `CREATE INDEX … INCLUDE (…)` of Postgres and SQL Server.
-
-**Why is this bad?**
-
-`sql.exec` throws at run time. In a constructor that means the object never
-starts; in `blockConcurrencyWhile` the object is reset on every request.
-
-**Example**
-
-```ts
-this.ctx.storage.sql.exec(`CREATE INDEX IF NOT EXISTS idx_user_messages_cover
-  ON messages(user_id, created_at DESC) INCLUDE (content, metadata)`);
-```
-
-**Use instead**
-
-```ts
-this.ctx.storage.sql.exec(`CREATE INDEX IF NOT EXISTS idx_user_messages_cover
-  ON messages(user_id, created_at DESC, content, metadata)`);
-```
-
-SQLite uses an index as covering when every column the query needs is in the
-index key.
-
-**References**
-
-- https://www.sqlite.org/lang_createindex.html
-- https://www.sqlite.org/queryplanner.html#covidx
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "unsupported-sqlite-syntax",
-    area: Area::Queries,
-    severity: Severity::Error,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "SQL that SQLite rejects (e.g. `CREATE INDEX … INCLUDE (…)`)",
-    docs: DOCS,
-    check: Check::File(check),
-};
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports DDL that SQLite rejects although other databases accept it: today the
+    /// covering-index form `CREATE INDEX … INCLUDE (…)` of Postgres and SQL Server.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// `sql.exec` throws at run time. In a constructor that means the object never
+    /// starts; in `blockConcurrencyWhile` the object is reset on every request.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// this.ctx.storage.sql.exec(`CREATE INDEX IF NOT EXISTS idx_user_messages_cover
+    ///   ON messages(user_id, created_at DESC) INCLUDE (content, metadata)`);
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// this.ctx.storage.sql.exec(`CREATE INDEX IF NOT EXISTS idx_user_messages_cover
+    ///   ON messages(user_id, created_at DESC, content, metadata)`);
+    /// ```
+    ///
+    /// SQLite uses an index as covering when every column the query needs is in the
+    /// index key.
+    ///
+    /// **References**
+    ///
+    /// - https://www.sqlite.org/lang_createindex.html
+    /// - https://www.sqlite.org/queryplanner.html#covidx
+    pub static RULE = Rule {
+        name: "unsupported-sqlite-syntax",
+        area: Area::Queries,
+        severity: Severity::Error,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "SQL that SQLite rejects (e.g. `CREATE INDEX … INCLUDE (…)`)",
+        check: Check::File(check),
+    };
+}
 
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
     let model = context.model;

@@ -6,86 +6,85 @@ use oxc_ast::AstKind;
 use oxc_ast::ast::*;
 use oxc_span::GetSpan;
 
-use super::class_facts::{
-    calls_within, method_calls_named, parameter_names, state_setup_note, state_text,
-};
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::FileModel;
+use crate::optimize::model::class_facts::{
+    calls_within, method_calls_named, parameter_names, state_setup_note, state_text,
+};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{
     NodeId, argument, identifier_name, inner, member_path, this_member,
 };
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports a Durable Object that accepts the server end of a `WebSocketPair`
-with `ws.accept()` and handles its messages with
-`addEventListener("message", …)` (or `onmessage`), the standard WebSocket
-API, instead of the hibernation API `ctx.acceptWebSocket(ws)`.
-
-**Why is this bad?**
-
-A socket accepted with `accept()` pins the object in memory for as long as
-the socket is open: the object is billed for wall-clock duration even when
-nobody sends anything, and it cannot be evicted. With
-`ctx.acceptWebSocket(ws)` the runtime keeps the connection open while the
-object hibernates, and wakes it only to run `webSocketMessage`,
-`webSocketClose` or `webSocketError`.
-
-**Example**
-
-```ts
-async fetch(request: Request) {
-  const [client, server] = Object.values(new WebSocketPair());
-  server.accept();
-  server.addEventListener("message", (event) => server.send(`echo: ${event.data}`));
-  return new Response(null, { status: 101, webSocket: client });
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports a Durable Object that accepts the server end of a `WebSocketPair`
+    /// with `ws.accept()` and handles its messages with
+    /// `addEventListener("message", …)` (or `onmessage`), the standard WebSocket
+    /// API, instead of the hibernation API `ctx.acceptWebSocket(ws)`.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// A socket accepted with `accept()` pins the object in memory for as long as
+    /// the socket is open: the object is billed for wall-clock duration even when
+    /// nobody sends anything, and it cannot be evicted. With
+    /// `ctx.acceptWebSocket(ws)` the runtime keeps the connection open while the
+    /// object hibernates, and wakes it only to run `webSocketMessage`,
+    /// `webSocketClose` or `webSocketError`.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// async fetch(request: Request) {
+    ///   const [client, server] = Object.values(new WebSocketPair());
+    ///   server.accept();
+    ///   server.addEventListener("message", (event) => server.send(`echo: ${event.data}`));
+    ///   return new Response(null, { status: 101, webSocket: client });
+    /// }
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// async fetch(request: Request) {
+    ///   const [client, server] = Object.values(new WebSocketPair());
+    ///   this.ctx.acceptWebSocket(server);
+    ///   return new Response(null, { status: 101, webSocket: client });
+    /// }
+    ///
+    /// async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer) {
+    ///   ws.send(`echo: ${message}`);
+    /// }
+    /// ```
+    ///
+    /// **Known problems**
+    ///
+    /// Only sockets that come from a `new WebSocketPair()` created in the class are
+    /// considered (directly, or passed to one of its methods, like the chat demo's
+    /// `handleSession(pair[1])`). An outbound client socket (the `webSocket` of a
+    /// `fetch` response with `Upgrade: websocket`) cannot hibernate and is not
+    /// reported, and neither is an `accept()` of a socket that gets no message
+    /// listener and is not handed to other code that could listen (for example
+    /// one accepted only to be closed with an error code).
+    /// A class that also holds an outbound socket (`new WebSocket(url)`, or a
+    /// `fetch` response's `webSocket` it accepts) relays between the two and cannot
+    /// hibernate either way, so it is not reported.
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/best-practices/websockets/
+    /// - https://developers.cloudflare.com/durable-objects/examples/websocket-hibernation-server/
+    pub static RULE = Rule {
+        name: "websocket-without-hibernation",
+        area: Area::Websocket,
+        severity: Severity::Warning,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "`ws.accept()` + `addEventListener` instead of `ctx.acceptWebSocket` (no hibernation)",
+        check: Check::File(check),
+    };
 }
-```
-
-**Use instead**
-
-```ts
-async fetch(request: Request) {
-  const [client, server] = Object.values(new WebSocketPair());
-  this.ctx.acceptWebSocket(server);
-  return new Response(null, { status: 101, webSocket: client });
-}
-
-async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer) {
-  ws.send(`echo: ${message}`);
-}
-```
-
-**Known problems**
-
-Only sockets that come from a `new WebSocketPair()` created in the class are
-considered (directly, or passed to one of its methods, like the chat demo's
-`handleSession(pair[1])`). An outbound client socket (the `webSocket` of a
-`fetch` response with `Upgrade: websocket`) cannot hibernate and is not
-reported, and neither is an `accept()` of a socket that gets no message
-listener and is not handed to other code that could listen (for example
-one accepted only to be closed with an error code).
-A class that also holds an outbound socket (`new WebSocket(url)`, or a
-`fetch` response's `webSocket` it accepts) relays between the two and cannot
-hibernate either way, so it is not reported.
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/best-practices/websockets/
-- https://developers.cloudflare.com/durable-objects/examples/websocket-hibernation-server/
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "websocket-without-hibernation",
-    area: Area::Websocket,
-    severity: Severity::Warning,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "`ws.accept()` + `addEventListener` instead of `ctx.acceptWebSocket` (no hibernation)",
-    docs: DOCS,
-    check: Check::File(check),
-};
 
 /// Names bound to ends of a `WebSocketPair`, and names of pairs, each with
 /// the function it is declared in.

@@ -7,53 +7,52 @@ use crate::optimize::model::FileModel;
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{NodeId, method_call};
 
-pub const DOCS: &str = r#"**What it does**
-
-Reports a method that makes two or more writing `sql.exec` calls (`INSERT`,
-`UPDATE`, `DELETE`) with an `await` of something else between them, outside
-`transactionSync`.
-
-**Why is this bad?**
-
-Writes between two `await`s commit separately. If the awaited call throws or
-the object is evicted in between, the first write stays and the second never
-happens: partial state. Other requests may also run at the `await` and see
-the half-done change.
-
-**Example**
-
-```ts
-sql.exec("UPDATE accounts SET balance = balance - ? WHERE id = ?", amount, from);
-await this.env.LEDGER.record(from, to, amount);
-sql.exec("UPDATE accounts SET balance = balance + ? WHERE id = ?", amount, to);
-```
-
-**Use instead**
-
-```ts
-await this.env.LEDGER.record(from, to, amount);
-this.ctx.storage.transactionSync(() => {
-  sql.exec("UPDATE accounts SET balance = balance - ? WHERE id = ?", amount, from);
-  sql.exec("UPDATE accounts SET balance = balance + ? WHERE id = ?", amount, to);
-});
-```
-
-**References**
-
-- https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/#transactionsync
-- https://blog.cloudflare.com/durable-objects-easy-fast-correct-choose-three/
-"#;
-
-pub static RULE: Rule = Rule {
-    name: "writes-without-transaction",
-    area: Area::Queries,
-    severity: Severity::Warning,
-    scale_sensitive: false,
-    fix: FixAvailability::None,
-    summary: "Several SQL writes separated by an unrelated `await`, outside `transactionSync`",
-    docs: DOCS,
-    check: Check::File(check),
-};
+declare_rule! {
+    /// **What it does**
+    ///
+    /// Reports a method that makes two or more writing `sql.exec` calls (`INSERT`,
+    /// `UPDATE`, `DELETE`) with an `await` of something else between them, outside
+    /// `transactionSync`.
+    ///
+    /// **Why is this bad?**
+    ///
+    /// Writes between two `await`s commit separately. If the awaited call throws or
+    /// the object is evicted in between, the first write stays and the second never
+    /// happens: partial state. Other requests may also run at the `await` and see
+    /// the half-done change.
+    ///
+    /// **Example**
+    ///
+    /// ```ts
+    /// sql.exec("UPDATE accounts SET balance = balance - ? WHERE id = ?", amount, from);
+    /// await this.env.LEDGER.record(from, to, amount);
+    /// sql.exec("UPDATE accounts SET balance = balance + ? WHERE id = ?", amount, to);
+    /// ```
+    ///
+    /// **Use instead**
+    ///
+    /// ```ts
+    /// await this.env.LEDGER.record(from, to, amount);
+    /// this.ctx.storage.transactionSync(() => {
+    ///   sql.exec("UPDATE accounts SET balance = balance - ? WHERE id = ?", amount, from);
+    ///   sql.exec("UPDATE accounts SET balance = balance + ? WHERE id = ?", amount, to);
+    /// });
+    /// ```
+    ///
+    /// **References**
+    ///
+    /// - https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/#transactionsync
+    /// - https://blog.cloudflare.com/durable-objects-easy-fast-correct-choose-three/
+    pub static RULE = Rule {
+        name: "writes-without-transaction",
+        area: Area::Queries,
+        severity: Severity::Warning,
+        scale_sensitive: false,
+        fix: FixAvailability::None,
+        summary: "Several SQL writes separated by an unrelated `await`, outside `transactionSync`",
+        check: Check::File(check),
+    };
+}
 
 fn in_transaction(model: &FileModel<'_>, node: NodeId) -> bool {
     model.nodes.ancestors(node).any(|ancestor| {
@@ -102,7 +101,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         report.push(
             Violation::new(second.call.span, format!(
                 "this write and the one on line {} are separated by `{}`: a failure or eviction there leaves the first write without the second",
-                crate::optimize::finding::Position::of(model.source_text, first.call.span.start as usize).line,
+                crate::text::Position::of(model.source_text, first.call.span.start as usize, crate::text::LineEndings::JavaScript).line,
                 awaited_text.lines().next().unwrap_or(awaited_text)
             ))
             .fix("do the awaited work first, then make the writes together inside `this.ctx.storage.transactionSync(() => { … })`")

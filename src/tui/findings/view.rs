@@ -9,9 +9,10 @@ use ratatui::widgets::Paragraph;
 
 use super::{Browser, CONFIRM_HELP_LINE, Focus, HELP_LINE, Overlay, Row};
 use crate::optimize::finding::{Applicability, Severity};
-use crate::report::slash_path;
+use crate::text::wrap::{truncate, wrap_hanging};
+use crate::text::{LineEndings, LineIndex, slash_path};
 use crate::tui::theme;
-use crate::tui::widgets::{self, help_line, pane, title_bar, truncate, wrap_hanging};
+use crate::tui::widgets::{self, help_line, pane, title_bar};
 
 /// Where each pane goes.
 #[derive(Debug, Clone, Copy)]
@@ -72,7 +73,7 @@ pub fn layout(browser: &Browser, size: Size) -> BrowserLayout {
 /// A status message wrapped at word boundaries to the screen's width (one
 /// column of margin each side), at most three lines.
 fn status_lines(text: &str, width: u16) -> Vec<String> {
-    let mut lines = widgets::wrap(text, usize::from(width.saturating_sub(2)).max(1));
+    let mut lines = crate::text::wrap::wrap(text, usize::from(width.saturating_sub(2)).max(1));
     if lines.len() > 3 {
         lines.truncate(3);
         let last = truncate(
@@ -332,7 +333,9 @@ fn code_frame(browser: &Browser, index: usize, width: usize) -> Vec<Line<'static
         lines.push(Line::from(spans));
         if at == line_index {
             // Columns count characters; the highlighter shows a tab as two.
-            let raw = text.lines().nth(line_index).unwrap_or("");
+            let raw = LineIndex::new(text, LineEndings::for_path(&finding.file))
+                .line(text, finding.start.line)
+                .unwrap_or("");
             let column = |character: usize| -> usize {
                 raw.chars()
                     .take(character)

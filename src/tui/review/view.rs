@@ -9,8 +9,9 @@ use ratatui::widgets::Paragraph;
 
 use super::{CHANGE_HELP_LINE, Focus, HELP_LINE, Overlay, Review};
 use crate::recommend::Storage;
+use crate::text::wrap::{truncate, wrap};
 use crate::tui::theme;
-use crate::tui::widgets::{self, help_line, pane, title_bar, truncate, wrap};
+use crate::tui::widgets::{self, help_line, pane, title_bar};
 
 /// Where each pane goes.
 #[derive(Debug, Clone, Copy)]

@@ -1,0 +1,475 @@
+//! The query API rules use on a built [`FileModel`]: where a node is (class,
+//! method, loop, request path), what an expression holds (storage path, SQL
+//! text, constant string), and how a value is used (awaited, consumed).
+//! Read-only; nothing here changes the model.
+
+use std::collections::{HashMap, HashSet};
+
+use oxc_ast::AstKind;
+use oxc_ast::ast::*;
+use oxc_span::{GetSpan, Span};
+
+use super::*;
+use crate::optimize::semantic::{
+    NodeId, identifier_name, inner, is_this, key_name, member_path, method_call, static_member,
+};
+
+impl<'a> FileModel<'a> {
+    /// The index of the first class named `name` in this file.
+    pub fn class_named(&self, name: &str) -> Option<usize> {
+        self.class_index.get(name).copied()
+    }
+
+    /// Whether anything Durable Objects related is in this file.
+    pub fn is_relevant(&self) -> bool {
+        self.classes.iter().any(ClassModel::is_do)
+            || !self.sql_execs.is_empty()
+            || !self.id_calls.is_empty()
+            || !self.stub_calls.is_empty()
+            // Framework helpers that name objects (`getAgentByName`).
+            || self.imports.values().any(|import| {
+                FRAMEWORK_BASES
+                    .iter()
+                    .any(|(package, _, _)| import.source == *package)
+            })
+    }
+
+    pub fn text(&self, span: Span) -> &'a str {
+        &self.source_text[span.start as usize..span.end as usize]
+    }
+
+    /// The class (index) whose body holds `node`, innermost first.
+    pub fn class_of(&self, node: NodeId) -> Option<usize> {
+        std::iter::once(node)
+            .chain(self.nodes.ancestors(node))
+            .find_map(|ancestor| self.class_nodes.get(&ancestor).copied())
+    }
+
+    /// The method of `class` whose function holds `node`.
+    pub fn method_of(&self, class: usize, node: NodeId) -> Option<&MethodModel<'a>> {
+        std::iter::once(node)
+            .chain(self.nodes.ancestors(node))
+            .find_map(|ancestor| match self.method_nodes.get(&ancestor) {
+                Some(&(owner, method)) if owner == class => {
+                    Some(&self.classes[class].methods[method])
+                }
+                _ => None,
+            })
+    }
+
+    /// Where `expr` leads in the storage API, seen from inside `class` (or
+    /// from module code when `class` is `None`).
+    pub fn storage_path(&self, expr: &Expression<'a>, class: Option<usize>) -> Option<StoragePath> {
+        let empty = HashMap::new();
+        let (locals, fields) = match class {
+            Some(index) => (
+                &self.classes[index].local_aliases,
+                &self.classes[index].field_aliases,
+            ),
+            None => (&empty, &empty),
+        };
+        AliasView {
+            locals,
+            fields,
+            typed: &self.typed_aliases,
+        }
+        .classify(expr)
+    }
+
+    /// The storage path of a node's enclosing class.
+    pub fn storage_path_at(&self, expr: &Expression<'a>, node: NodeId) -> Option<StoragePath> {
+        self.storage_path(expr, self.class_of(node))
+    }
+
+    /// The SQL text of a query argument: literals, templates (constants
+    /// substituted, other `${}` as `?`), `+` concatenations, and `const`
+    /// names leading to one of these.
+    pub fn sql_text(&self, expr: &Expression<'a>, depth: u8) -> (SqlSource, Option<String>) {
+        match inner(expr) {
+            Expression::StringLiteral(literal) => {
+                (SqlSource::Literal, Some(literal.value.to_string()))
+            }
+            Expression::TemplateLiteral(template) => {
+                let mut text = String::new();
+                let mut built = false;
+                for (index, quasi) in template.quasis.iter().enumerate() {
+                    text.push_str(
+                        quasi
+                            .value
+                            .cooked
+                            .as_deref()
+                            .unwrap_or(quasi.value.raw.as_str()),
+                    );
+                    if let Some(expression) = template.expressions.get(index) {
+                        match self.constant_string(expression, depth) {
+                            Some(constant) => text.push_str(&constant),
+                            None => {
+                                built = true;
+                                text.push('?');
+                            }
+                        }
+                    }
+                }
+                let source = if template.expressions.is_empty() {
+                    SqlSource::Literal
+                } else if built {
+                    SqlSource::Built
+                } else {
+                    SqlSource::Literal
+                };
+                (source, Some(text))
+            }
+            Expression::BinaryExpression(binary) if binary.operator == BinaryOperator::Addition => {
+                let (left_source, left) = self.sql_text(&binary.left, depth + 1);
+                let (right_source, right) = self.sql_text(&binary.right, depth + 1);
+                let left = left.or_else(|| Some("?".into()));
+                let right = right.or_else(|| Some("?".into()));
+                let source =
+                    if left_source == SqlSource::Literal && right_source == SqlSource::Literal {
+                        SqlSource::Literal
+                    } else {
+                        SqlSource::Built
+                    };
+                (
+                    source,
+                    Some(format!(
+                        "{}{}",
+                        left.unwrap_or_default(),
+                        right.unwrap_or_default()
+                    )),
+                )
+            }
+            Expression::Identifier(ident) if depth < 4 => {
+                match self.constants.get(ident.name.as_str()) {
+                    Some(init) => self.sql_text(init, depth + 1),
+                    None => (SqlSource::Unknown, None),
+                }
+            }
+            _ => (SqlSource::Unknown, None),
+        }
+    }
+
+    /// A compile-time string constant: a literal, or a `const` holding one.
+    pub fn constant_string(&self, expr: &Expression<'a>, depth: u8) -> Option<String> {
+        match inner(expr) {
+            Expression::StringLiteral(literal) => Some(literal.value.to_string()),
+            Expression::NumericLiteral(number) => Some(number.value.to_string()),
+            Expression::TemplateLiteral(template) if template.expressions.is_empty() => {
+                template.quasis.first().map(|quasi| {
+                    quasi
+                        .value
+                        .cooked
+                        .as_deref()
+                        .unwrap_or(quasi.value.raw.as_str())
+                        .to_string()
+                })
+            }
+            Expression::Identifier(ident) if depth < 4 => {
+                let init = self.constants.get(ident.name.as_str())?;
+                self.constant_string(init, depth + 1)
+            }
+            Expression::StaticMemberExpression(member) if depth < 4 => {
+                // `TABLES.events` where `const TABLES = { events: "events" }`.
+                let object = identifier_name(&member.object)?;
+                let Expression::ObjectExpression(object) = inner(self.constants.get(object)?)
+                else {
+                    return None;
+                };
+                object
+                    .properties
+                    .iter()
+                    .find_map(|property| match property {
+                        ObjectPropertyKind::ObjectProperty(property)
+                            if key_name(&property.key) == Some(member.property.name.as_str()) =>
+                        {
+                            self.constant_string(&property.value, depth + 1)
+                        }
+                        _ => None,
+                    })
+            }
+            _ => None,
+        }
+    }
+
+    /// The function node an expression is (arrow or function expression).
+    pub fn function_node(&self, expr: &Expression<'a>) -> Option<NodeId> {
+        match inner(expr) {
+            Expression::ArrowFunctionExpression(arrow) => self.node_of_span(arrow.span, true),
+            Expression::FunctionExpression(function) => self.node_of_function(function),
+            _ => None,
+        }
+    }
+
+    /// Whether `node` runs as part of a Worker request (and not in a class).
+    pub fn on_request_path(&self, node: NodeId) -> bool {
+        self.request_paths
+            .iter()
+            .any(|&path| self.nodes.contains(path, node))
+    }
+
+    /// The loop whose body holds `node` (for, for…of, for…in, while,
+    /// do…while, or the callback of `.forEach`/`.map`/…), searching up to
+    /// `limit` and stopping at any other function boundary: a function's body
+    /// runs when it is called, not once per iteration of an outer loop.
+    pub fn enclosing_loop(&self, node: NodeId, limit: NodeId) -> Option<NodeId> {
+        let mut child = node;
+        for ancestor in self.nodes.ancestors(node) {
+            if ancestor == limit {
+                return None;
+            }
+            let child_span = self.nodes.kind(child).span();
+            let body = match self.nodes.kind(ancestor) {
+                AstKind::ForStatement(statement) => Some(statement.body.span()),
+                AstKind::ForOfStatement(statement) => Some(statement.body.span()),
+                AstKind::ForInStatement(statement) => Some(statement.body.span()),
+                AstKind::WhileStatement(statement) => Some(statement.body.span()),
+                AstKind::DoWhileStatement(statement) => Some(statement.body.span()),
+                AstKind::ArrowFunctionExpression(_) | AstKind::Function(_) => {
+                    if self.is_iteration_callback(ancestor) {
+                        return Some(ancestor);
+                    }
+                    return None;
+                }
+                _ => None,
+            };
+            if body.is_some_and(|body| body.contains_inclusive(child_span)) {
+                return Some(ancestor);
+            }
+            child = ancestor;
+        }
+        None
+    }
+
+    /// The class and method a node is written in.
+    pub fn method_at(&self, node: NodeId) -> Option<(usize, &MethodModel<'a>)> {
+        let class = self.class_of(node)?;
+        Some((class, self.method_of(class, node)?))
+    }
+
+    /// Whether `node` only runs behind a one-time guard on an instance field
+    /// (`if (!this.ready) …`, `this.ready ??= …`, `this.ready ||= …`),
+    /// searching up to `limit`.
+    pub fn guarded_by_field(&self, node: NodeId, limit: NodeId) -> bool {
+        for ancestor in self.nodes.ancestors(node) {
+            if ancestor == limit {
+                return false;
+            }
+            match self.nodes.kind(ancestor) {
+                AstKind::IfStatement(statement)
+                    if self.text(statement.test.span()).contains("this.") =>
+                {
+                    return true;
+                }
+                AstKind::ConditionalExpression(conditional)
+                    if self.text(conditional.test.span()).contains("this.") =>
+                {
+                    return true;
+                }
+                AstKind::AssignmentExpression(assignment) => {
+                    if matches!(
+                        assignment.operator,
+                        AssignmentOperator::LogicalNullish | AssignmentOperator::LogicalOr
+                    ) {
+                        return true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+
+    /// Names declared or bound per iteration by a loop node: the loop
+    /// variable(s), callback parameters, and every name declared in its body.
+    pub fn loop_variant_names(&self, loop_node: NodeId) -> HashSet<&'a str> {
+        let mut names = HashSet::new();
+        match self.nodes.kind(loop_node) {
+            AstKind::ArrowFunctionExpression(arrow) => {
+                for param in &arrow.params.items {
+                    collect_binding_names(&param.pattern, &mut names);
+                }
+            }
+            AstKind::Function(function) => {
+                for param in &function.params.items {
+                    collect_binding_names(&param.pattern, &mut names);
+                }
+            }
+            _ => {}
+        }
+        for (_, node) in self.nodes.descendants(loop_node) {
+            match node.kind {
+                AstKind::VariableDeclarator(declarator) => {
+                    collect_binding_names(&declarator.id, &mut names)
+                }
+                AstKind::UpdateExpression(update) => {
+                    if let SimpleAssignmentTarget::AssignmentTargetIdentifier(ident) =
+                        &update.argument
+                    {
+                        names.insert(ident.name.as_str());
+                    }
+                }
+                AstKind::AssignmentExpression(assignment) => {
+                    if let AssignmentTarget::AssignmentTargetIdentifier(ident) = &assignment.left {
+                        names.insert(ident.name.as_str());
+                    }
+                }
+                _ => {}
+            }
+        }
+        names
+    }
+
+    /// Identifier names referenced inside a span's subtree starting at `node`.
+    pub fn referenced_names(&self, node: NodeId) -> Vec<&'a str> {
+        std::iter::once((node, self.nodes.get(node)))
+            .chain(self.nodes.descendants(node))
+            .filter_map(|(_, node)| match node.kind {
+                AstKind::IdentifierReference(ident) => Some(ident.name.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The node id of an expression inside `within` with exactly this span.
+    pub fn node_with_span(&self, within: NodeId, span: Span) -> Option<NodeId> {
+        std::iter::once(within)
+            .chain(self.nodes.descendants(within).map(|(id, _)| id))
+            .find(|&id| self.nodes.kind(id).span() == span)
+    }
+
+    /// Whether a function node is the callback of an array iteration method.
+    pub fn is_iteration_callback(&self, function: NodeId) -> bool {
+        let Some(parent) = self.nodes.parent(function) else {
+            return false;
+        };
+        let AstKind::CallExpression(call) = self.nodes.kind(parent) else {
+            return false;
+        };
+        method_call(call).is_some_and(|(_, method)| {
+            matches!(
+                method,
+                "forEach" | "map" | "flatMap" | "filter" | "reduce" | "some" | "every" | "find"
+            )
+        }) && call
+            .arguments
+            .first()
+            .is_some_and(|first| first.span() == self.nodes.kind(function).span())
+    }
+
+    /// Whether the value of `node` is awaited directly (`await x`, looking
+    /// through parentheses and TS casts).
+    pub fn is_awaited(&self, node: NodeId) -> bool {
+        for ancestor in self.nodes.ancestors(node) {
+            match self.nodes.kind(ancestor) {
+                AstKind::AwaitExpression(_) => return true,
+                AstKind::ParenthesizedExpression(_)
+                | AstKind::TSAsExpression(_)
+                | AstKind::TSNonNullExpression(_)
+                | AstKind::TSSatisfiesExpression(_) => {}
+                _ => return false,
+            }
+        }
+        false
+    }
+
+    /// How the cursor returned by the call at `node` is used.
+    pub fn consumption(&self, node: NodeId) -> Consumption {
+        let Some(parent) = self.nodes.parent(node) else {
+            return Consumption::Unknown;
+        };
+        match self.nodes.kind(parent) {
+            AstKind::StaticMemberExpression(member) => {
+                let method = member.property.name.as_str();
+                match method {
+                    "toArray" => Consumption::ToArray,
+                    "one" => Consumption::One,
+                    "raw" => Consumption::Raw,
+                    "rowsRead" | "rowsWritten" | "columnNames" => Consumption::Discarded,
+                    "next" => Consumption::One,
+                    _ => Consumption::Unknown,
+                }
+            }
+            AstKind::ExpressionStatement(_) => Consumption::Discarded,
+            AstKind::SpreadElement(_) | AstKind::ArrayExpression(_) => Consumption::ToArray,
+            AstKind::ForOfStatement(_) => Consumption::Iterated,
+            AstKind::CallExpression(call) => {
+                // `Array.from(cursor)`, `Response.json(cursor)`.
+                match member_path(&call.callee).as_deref() {
+                    Some(["Array", "from"]) | Some(["Response", "json"]) => Consumption::ToArray,
+                    _ => Consumption::Unknown,
+                }
+            }
+            _ => Consumption::Unknown,
+        }
+    }
+
+    pub(super) fn node_of_function(&self, function: &Function<'a>) -> Option<NodeId> {
+        self.node_of_span(function.span, false)
+    }
+
+    /// The function (or arrow) node with exactly this span.
+    pub(super) fn node_of_span(&self, span: Span, arrow: bool) -> Option<NodeId> {
+        // Nodes are in pre-order, so spans start in non-decreasing order:
+        // binary search the first node starting at `span.start`.
+        let count = self.nodes.len();
+        let mut low = 0usize;
+        let mut high = count;
+        while low < high {
+            let middle = (low + high) / 2;
+            if self.nodes.kind(middle as NodeId).span().start < span.start {
+                low = middle + 1;
+            } else {
+                high = middle;
+            }
+        }
+        (low..count)
+            .take_while(|&index| self.nodes.kind(index as NodeId).span().start == span.start)
+            .map(|index| index as NodeId)
+            .find(|&index| {
+                let kind = self.nodes.kind(index);
+                kind.span() == span
+                    && match kind {
+                        AstKind::Function(_) => !arrow,
+                        AstKind::ArrowFunctionExpression(_) => arrow,
+                        _ => false,
+                    }
+            })
+    }
+}
+
+pub(super) struct AliasView<'m, 'a> {
+    pub(super) locals: &'m HashMap<&'a str, StoragePath>,
+    pub(super) fields: &'m HashMap<&'a str, StoragePath>,
+    pub(super) typed: &'m HashMap<&'a str, StoragePath>,
+}
+
+impl<'a> AliasView<'_, 'a> {
+    pub(super) fn classify(&self, expr: &Expression<'a>) -> Option<StoragePath> {
+        match inner(expr) {
+            Expression::Identifier(ident) => {
+                let name = ident.name.as_str();
+                self.locals
+                    .get(name)
+                    .or_else(|| self.typed.get(name))
+                    .copied()
+            }
+            _ => {
+                let (object, property) = static_member(expr)?;
+                if is_this(object) {
+                    return self.fields.get(property).copied();
+                }
+                step(self.classify(object)?, property)
+            }
+        }
+    }
+}
+
+/// `State.storage` → Storage, `Storage.sql` → Sql, `Storage.kv` → Kv.
+pub(super) fn step(base: StoragePath, property: &str) -> Option<StoragePath> {
+    match (base, property) {
+        (StoragePath::State, "storage") => Some(StoragePath::Storage),
+        (StoragePath::Storage, "sql") => Some(StoragePath::Sql),
+        (StoragePath::Storage, "kv") => Some(StoragePath::Kv),
+        _ => None,
+    }
+}
