@@ -1,4 +1,5 @@
-//! The command line, as clap definitions only; no logic lives here.
+//! The command line, as clap definitions only (and the completion script
+//! generated from them); no other logic lives here.
 
 use std::path::PathBuf;
 
@@ -25,6 +26,27 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Print the optimize rule catalog as a table.
     Rules,
+    /// Print a shell completion script (e.g. `do-wizard completions bash`).
+    Completions(CompletionsArgs),
+}
+
+/// The shells `completions` writes scripts for.
+pub use clap_complete::Shell;
+
+/// The completion script for `shell`, generated from these definitions, so
+/// it knows every subcommand, flag and fixed value.
+pub fn completion_script(shell: Shell) -> Vec<u8> {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut command, "do-wizard", &mut out);
+    out
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: Shell,
 }
 
 #[derive(Debug, Args)]

@@ -30,8 +30,9 @@ pub enum Outcome {
     Success,
     /// The run worked, and found problems at or above the failure threshold.
     Findings,
-    /// A signal (SIGINT, SIGTERM, SIGHUP) stopped an interactive run; the
-    /// terminal was restored and nothing was written.
+    /// A signal (SIGINT, SIGTERM, SIGHUP) or the user (Ctrl-C, `q` in the
+    /// wizard) stopped an interactive run before its end; the terminal was
+    /// restored and nothing was written.
     Interrupted,
 }
 
@@ -52,5 +53,6 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<Outcome> {
         cli::Command::Optimize(args) => commands::optimize::run(&args),
         cli::Command::Explain(args) => commands::explain::explain(&args.code),
         cli::Command::Rules => commands::explain::rules(),
+        cli::Command::Completions(args) => commands::completions::run(args.shell),
     }
 }

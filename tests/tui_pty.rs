@@ -86,7 +86,7 @@ fn ctrl_c_during_the_questions_writes_nothing() {
     session.send(ENTER);
     session.wait_for("Step 2 of 6");
     session.send(CTRL_C);
-    assert_eq!(session.wait_exit(), 0, "{}", session.screen());
+    assert_eq!(session.wait_exit(), 130, "{}", session.screen());
     session.wait_for("Quit; nothing was written.");
     assert!(entries(tmp.path()).is_empty(), "{:?}", entries(tmp.path()));
     assert!(session.terminal_is_cooked(), "raw mode is still on");
@@ -105,7 +105,7 @@ fn quitting_the_review_writes_nothing_and_restores_the_terminal() {
         session.wait_for("do-wizard new · review · metrics");
         session.wait_for("enter write");
         session.send(key);
-        assert_eq!(session.wait_exit(), 0, "{}", session.screen());
+        assert_eq!(session.wait_exit(), 130, "{}", session.screen());
         session.assert_terminal_restored();
         session.wait_for("Quit; nothing was written.");
         assert_eq!(entries(tmp.path()), ["answers.json"]);
@@ -341,7 +341,7 @@ fn optimize_browser_writes_the_report_and_applies_a_confirmed_fix() {
     session.wait_for("Apply the safe fix for DO205");
     session.send("y");
     session.wait_for("2 findings left");
-    session.send(CTRL_C);
+    session.send("q"); // Ctrl-C would abort: 130
     assert_eq!(session.wait_exit(), 1, "{}", session.screen());
     session.assert_terminal_restored();
     let text = std::fs::read_to_string(tmp.path().join("repo/src/history.ts")).unwrap();

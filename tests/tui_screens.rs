@@ -370,7 +370,7 @@ fn findings_keys_overlay_and_loop_outcomes() {
 }
 
 #[test]
-fn a_status_after_an_action_shows_in_the_title_bar() {
+fn a_status_after_an_action_shows_above_the_keys() {
     let mut browser = browser();
     browser.set_status("Wrote the markdown report to do-wizard-report.md", false);
     let text = screen_text(&browser, 80, 24);

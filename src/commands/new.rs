@@ -72,6 +72,11 @@ pub fn run(args: &NewArgs) -> anyhow::Result<Outcome> {
     if mode == Mode::Scripted {
         // SIGINT/SIGTERM in a script: never half a project, no staging left.
         screen::handle_signals();
+        if flow.answers().get("project_name").is_none()
+            && let Some(note) = flow.dir_hint_problem()
+        {
+            eprintln!("{note}");
+        }
         flow.fill_defaults();
         let decided = decide(args, file.as_ref(), &flow)?;
         return finish(args, decided);

@@ -38,7 +38,7 @@ use crate::optimize::{Analysis, analyze_observed, analyze_with, discover};
 use crate::report::{self, Format};
 use crate::terminal::screen::{self, FullScreen};
 use crate::terminal::{Environment, Interaction};
-use crate::tui::event::TerminalEvents;
+use crate::tui::event::{Event, EventSource, TerminalEvents, is_ctrl_c};
 use crate::tui::findings::{Browser, BrowserOutcome};
 use crate::tui::progress::Progress;
 
@@ -204,6 +204,25 @@ fn ask_open(partial: PartialAnswers, full_screen: bool) -> anyhow::Result<Option
     }))
 }
 
+/// The terminal's events, remembering whether the last key was Ctrl-C:
+/// leaving the findings browser with `q` ends the run normally (0 or 1 by
+/// the findings), with Ctrl-C it is an abort (130).
+#[derive(Default)]
+struct WatchCtrlC {
+    events: TerminalEvents,
+    ctrl_c: bool,
+}
+
+impl EventSource for WatchCtrlC {
+    fn next(&mut self) -> anyhow::Result<Event> {
+        let event = self.events.next()?;
+        if let Event::Key(key) = &event {
+            self.ctrl_c = is_ctrl_c(key);
+        }
+        Ok(event)
+    }
+}
+
 /// Analyze with a progress line on stderr.
 fn analyze_with_progress(
     root: &Path,
@@ -220,7 +239,7 @@ fn analyze_with_progress(
 
 /// Run the findings browser until the user quits; returns the analysis as
 /// it stands then (fixes applied meanwhile included), and whether a signal
-/// ended it.
+/// or Ctrl-C ended it.
 fn browse_findings(
     analysis: Analysis,
     root: &Path,
@@ -231,18 +250,19 @@ fn browse_findings(
     let report_path = PathBuf::from(REPORT_FILE);
     let mut browser = Browser::new(analysis, &report_path);
     let mut screen = FullScreen::enter()?;
+    let mut events = WatchCtrlC::default();
+    let mut report_written = false;
     loop {
-        match crate::tui::run(
-            screen.terminal(),
-            &mut browser,
-            &mut TerminalEvents::default(),
-        )? {
+        match crate::tui::run(screen.terminal(), &mut browser, &mut events)? {
             BrowserOutcome::Quit => break,
             BrowserOutcome::WriteReport => match write_report(&browser.analysis, &report_path) {
-                Ok(()) => browser.set_status(
-                    format!("Wrote the markdown report to ./{REPORT_FILE}"),
-                    false,
-                ),
+                Ok(()) => {
+                    report_written = true;
+                    browser.set_status(
+                        format!("Wrote the markdown report to ./{REPORT_FILE}"),
+                        false,
+                    )
+                }
                 Err(error) => browser.set_status(
                     format!(
                         "Could not write the report: {}",
@@ -254,6 +274,8 @@ fn browse_findings(
             BrowserOutcome::ApplyFix(index) => match apply_fix(&browser.analysis, index, root) {
                 Ok(place) => match analyze_with(root, answers, selection) {
                     Ok(analysis) => {
+                        // A report written before this fix is out of date.
+                        report_written = false;
                         let left = analysis.findings.len();
                         browser.replace_analysis(analysis);
                         browser.set_status(
@@ -281,12 +303,13 @@ fn browse_findings(
     }
     drop(screen);
     // The browser's screen is gone; leave a line that says where things stand.
-    eprintln!("{}", closing_line(&browser.analysis));
-    Ok((browser.analysis, screen::was_interrupted()))
+    eprintln!("{}", closing_line(&browser.analysis, report_written));
+    Ok((browser.analysis, screen::was_interrupted() || events.ctrl_c))
 }
 
-/// `3 findings (0 error, 1 warning, 2 info) in 3 files. …`
-fn closing_line(analysis: &Analysis) -> String {
+/// `3 findings (0 error, 1 warning, 2 info) in 3 files. …`, then how to get
+/// a report, or where the one written from the browser is.
+fn closing_line(analysis: &Analysis, report_written: bool) -> String {
     let count = |severity| {
         analysis
             .findings
@@ -298,8 +321,13 @@ fn closing_line(analysis: &Analysis) -> String {
     if total == 0 {
         return format!("No findings in {} files.", analysis.files_scanned);
     }
+    let report = if report_written {
+        format!("The report is in ./{REPORT_FILE}.")
+    } else {
+        format!("For a report: do-wizard optimize --format markdown -o {REPORT_FILE}")
+    };
     format!(
-        "{total} finding{} ({} error, {} warning, {} info) in {} files. For a report: do-wizard optimize --format markdown -o {REPORT_FILE}",
+        "{total} finding{} ({} error, {} warning, {} info) in {} files. {report}",
         if total == 1 { "" } else { "s" },
         count(Severity::Error),
         count(Severity::Warning),

@@ -1,13 +1,14 @@
 //! The interactive front end: inquire prompts on the terminal.
 //!
-//! The only file that imports inquire. Esc goes back one question, Ctrl-C
+//! The only file that imports inquire (free text, the project name, goes
+//! through [`super::line_editor`]). Esc goes back one question, Ctrl-C
 //! quits without writing. The recommendation is shown once, before the first
 //! question that depends on it.
 
 use inquire::error::InquireError;
 use inquire::list_option::ListOption;
 use inquire::ui::{RenderConfig, Styled};
-use inquire::{Confirm, MultiSelect, Select, Text};
+use inquire::{Confirm, MultiSelect, Select};
 
 use super::answers::Answer;
 use super::machine::{Step, valid_project_name};
@@ -28,11 +29,40 @@ impl TerminalPrompter {
     }
 }
 
-struct Option_<'a>(&'a Choice);
+/// An option as listed: `label — description`, wrapped at word boundaries
+/// to the terminal's width (the terminal would cut words), continuation
+/// lines indented under the text after the prompt's `> ` or `> [ ] ` prefix.
+struct Option_<'a> {
+    choice: &'a Choice,
+    /// The columns before the option text on its first line.
+    prefix: usize,
+    /// The terminal's width.
+    width: usize,
+}
+
+impl<'a> Option_<'a> {
+    fn list(choices: &'a [Choice], prefix: usize) -> Vec<Self> {
+        let width = crate::terminal::width();
+        choices
+            .iter()
+            .map(|choice| Option_ {
+                choice,
+                prefix,
+                width,
+            })
+            .collect()
+    }
+}
 
 impl std::fmt::Display for Option_<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} — {}", self.0.label, self.0.description)
+        let text = format!("{} — {}", self.choice.label, self.choice.description);
+        // One column spare: a line that reaches the last column makes some
+        // terminals wrap early.
+        let width = self.width.saturating_sub(self.prefix + 1).max(20);
+        let lines = crate::text::wrap::wrap_hanging(&text, width, 2);
+        let indent = " ".repeat(self.prefix);
+        write!(f, "{}", lines.join(&format!("\n{indent}")))
     }
 }
 
@@ -54,7 +84,9 @@ impl Prompter for TerminalPrompter {
         // answered line wrap at 80 columns.
         let title = format!(
             "Step {} of {} · {}",
-            step.number, step.total, step.question.prompt
+            step.number,
+            step.of_total(),
+            step.question.prompt
         );
         let config = if self.plain {
             RenderConfig::empty()
@@ -64,21 +96,33 @@ impl Prompter for TerminalPrompter {
         // Esc goes back: say so on the abandoned prompt, not "<canceled>".
         .with_canceled_prompt_indicator(Styled::new("← back"));
         // Once answered, a question shows the chosen label only.
-        let label = |option: ListOption<&Option_<'_>>| option.value.0.label.to_string();
+        // The answered line: `> title answer`, the answer on a line of its
+        // own when both would not fit (the terminal would cut a word).
+        let width = crate::terminal::width();
+        let place = |answer: String| {
+            if title.chars().count() + answer.chars().count() + 4 > width {
+                format!("\n  {answer}")
+            } else {
+                answer
+            }
+        };
+        let label = |option: ListOption<&Option_<'_>>| place(option.value.choice.label.to_string());
         let labels = |options: &[ListOption<&Option_<'_>>]| {
             if options.is_empty() {
                 "none".to_string()
             } else {
-                options
-                    .iter()
-                    .map(|option| option.value.0.label)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                place(
+                    options
+                        .iter()
+                        .map(|option| option.value.choice.label)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )
             }
         };
         let result = match step.question.kind {
             Kind::Select => {
-                let options: Vec<Option_<'_>> = step.choices.iter().map(Option_).collect();
+                let options = Option_::list(&step.choices, 2);
                 let start = step
                     .choices
                     .iter()
@@ -90,34 +134,54 @@ impl Prompter for TerminalPrompter {
                     .with_help_message(HELP)
                     .with_render_config(config)
                     .prompt()
-                    .map(|chosen| Answer::One(chosen.0.value.to_string()))
+                    .map(|chosen| Answer::One(chosen.choice.value.to_string()))
             }
             Kind::MultiSelect => {
-                let options: Vec<Option_<'_>> = step.choices.iter().map(Option_).collect();
+                let options = Option_::list(&step.choices, 6);
+                // Back here after Esc: the previous selection stays ticked.
+                let ticked: Vec<usize> = step
+                    .choices
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, choice)| {
+                        step.default.split(',').any(|value| value == choice.value)
+                    })
+                    .map(|(index, _)| index)
+                    .collect();
                 MultiSelect::new(&title, options)
+                    .with_default(&ticked)
                     .with_formatter(&labels)
                     .with_help_message("↑↓ move · space toggle · enter confirm (none is fine) · esc back · ctrl-c quit")
                     .with_render_config(config)
                     .prompt()
                     .map(|chosen| {
-                        Answer::Many(chosen.iter().map(|option| option.0.value.to_string()).collect())
+                        Answer::Many(chosen.iter().map(|option| option.choice.value.to_string()).collect())
                     })
             }
             Kind::Text => {
-                let validator = |input: &str| {
-                    Ok(match valid_project_name(input) {
-                        Ok(()) => inquire::validator::Validation::Valid,
-                        Err(message) => inquire::validator::Validation::Invalid(message.into()),
-                    })
-                };
-                let mut prompt = Text::new(&title)
-                    .with_default(&step.default)
-                    .with_help_message("enter accept · esc back · ctrl-c quit")
-                    .with_render_config(config);
-                if step.question.id == "project_name" {
-                    prompt = prompt.with_validator(validator);
-                }
-                prompt.prompt().map(Answer::Text)
+                // Not inquire's text prompt: it types `u` and `w` for Ctrl-U
+                // and Ctrl-W.
+                let validator = |input: &str| valid_project_name(input);
+                let validate: Option<super::line_editor::Validate<'_>> =
+                    if step.question.id == "project_name" {
+                        Some(&validator)
+                    } else {
+                        None
+                    };
+                return Ok(
+                    match super::line_editor::prompt(
+                        &title,
+                        &step.default,
+                        "enter accept · esc back · ctrl-u/ctrl-w delete · ctrl-c quit",
+                        validate,
+                    )? {
+                        super::line_editor::Outcome::Answer(text) => {
+                            Reply::Answer(Answer::Text(text))
+                        }
+                        super::line_editor::Outcome::Back => Reply::Back,
+                        super::line_editor::Outcome::Quit => Reply::Quit,
+                    },
+                );
             }
             Kind::Confirm => Confirm::new(&title)
                 .with_default(step.default == "true")
@@ -131,5 +195,42 @@ impl Prompter for TerminalPrompter {
             Err(InquireError::OperationInterrupted) => Ok(Reply::Quit),
             Err(error) => Err(error.into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn option_text_wrapped_mid_word_at_100_columns() {
+        let choice = Choice {
+            value: "analytics",
+            label: "Temporary counters (rate limiter + analytics, TTL expiry)",
+            description: "counters that expire on their own, cleaned up by alarms, one object per key",
+        };
+        let option = Option_ {
+            choice: &choice,
+            prefix: 6,
+            width: 100,
+        };
+        let text = option.to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.len() > 1, "{text}");
+        assert!(
+            lines[1].starts_with("        "),
+            "indented under the text: {text:?}"
+        );
+        for (index, line) in lines.iter().enumerate() {
+            let columns = line.chars().count() + if index == 0 { 6 } else { 0 };
+            assert!(columns < 100, "{line:?}");
+        }
+        // Every word whole: joining the lines gives the text back.
+        let joined = lines
+            .iter()
+            .map(|line| line.trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(joined, format!("{} — {}", choice.label, choice.description));
     }
 }

@@ -27,8 +27,23 @@ pub struct Step {
     /// 1-based position and total, for `Step 2 of 5`.
     pub number: usize,
     pub total: usize,
+    /// The total if a question that may still be asked is asked (the
+    /// storage question, until the answers decide it); `total` otherwise.
+    pub total_max: usize,
     /// The recommendation, once the questions it depends on are answered.
     pub recommendation: Option<Recommendation>,
+}
+
+impl Step {
+    /// The total as shown: `6`, or `6–7` while a conditional question is
+    /// undecided, so the count never contradicts an earlier step.
+    pub fn of_total(&self) -> String {
+        if self.total_max > self.total {
+            format!("{}–{}", self.total, self.total_max)
+        } else {
+            self.total.to_string()
+        }
+    }
 }
 
 /// The package manager the generated README and next steps use.
@@ -116,6 +131,9 @@ pub struct NewFlow {
     preset: Vec<&'static str>,
     /// The directory given on the command line, for the default project name.
     dir_hint: Option<String>,
+    /// Answers forgotten by going back or reopening: asked again, a question
+    /// starts from its previous answer (e.g. the companions ticked before).
+    previous: Answers,
 }
 
 impl NewFlow {
@@ -126,10 +144,20 @@ impl NewFlow {
     /// Remember the target directory named on the command line, so the
     /// project name defaults to its last component when that is a valid name.
     pub fn with_dir_hint(mut self, dir: Option<&std::path::Path>) -> Self {
-        self.dir_hint = dir
-            .and_then(|dir| dir.file_name())
-            .map(|name| name.to_string_lossy().into_owned());
+        self.dir_hint = dir.and_then(super::worker_name::dir_name);
         self
+    }
+
+    /// Why the directory named on the command line gives no Worker name
+    /// (so the default is used), when it does not.
+    pub fn dir_hint_problem(&self) -> Option<String> {
+        let name = self.dir_hint.as_deref()?;
+        let why = super::worker_name::from_dir_name(name).err()?;
+        Some(format!(
+            "note: no Worker name from the directory `{}`: {why}; using `{}` (set `project_name` in an answers file to choose one)",
+            crate::error::quote(name),
+            question("project_name").default
+        ))
     }
 
     pub fn answers(&self) -> &Answers {
@@ -226,14 +254,35 @@ impl NewFlow {
             "storage" | "patterns" | "project_name" => self.recommendation(),
             _ => None,
         };
+        let choices = self.choices_for(question, recommendation.as_ref());
         Some(Step {
             question,
-            choices: self.choices_for(question, recommendation.as_ref()),
-            default: self.default_for(question),
+            default: self.default_for(question, &choices),
+            choices,
             number: index + 1,
             total: to_ask.len(),
+            total_max: to_ask.len() + usize::from(self.storage_undecided()),
             recommendation,
         })
+    }
+
+    /// Whether the storage question may still be asked but the answers so
+    /// far do not decide it (it depends on the primary pattern and on the
+    /// queries).
+    fn storage_undecided(&self) -> bool {
+        if self.preset.contains(&"storage") || self.requirements().is_some() {
+            return false;
+        }
+        let primary = self.forced_pattern().or_else(|| {
+            self.answers
+                .get("use_case")
+                .and_then(Answer::as_str)
+                .and_then(UseCase::from_value)
+                .map(recommend::pattern_for)
+        });
+        let queries = self.answers.get("queries").and_then(Answer::as_str);
+        primary.is_none_or(|primary| primary.info().supports_kv)
+            && queries.is_none_or(|queries| queries == Queries::KeyValue.value())
     }
 
     fn choices_for(
@@ -264,12 +313,26 @@ impl NewFlow {
         }
     }
 
-    fn default_for(&self, question: &Question) -> String {
+    fn default_for(&self, question: &Question, choices: &[Choice]) -> String {
+        let offered = |value: &str| choices.iter().any(|choice| choice.value == value);
+        match self.previous.get(question.id) {
+            Some(Answer::One(value)) if offered(value) => return value.clone(),
+            Some(Answer::Many(values)) => {
+                let kept: Vec<&str> = values
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|value| offered(value))
+                    .collect();
+                return kept.join(",");
+            }
+            Some(Answer::Text(text)) => return text.clone(),
+            _ => {}
+        }
         match question.id {
             "project_name" => self
                 .dir_hint
-                .clone()
-                .filter(|name| valid_project_name(name).is_ok())
+                .as_deref()
+                .and_then(|name| super::worker_name::from_dir_name(name).ok())
                 .unwrap_or_else(|| question.default.to_string()),
             _ => question.default.to_string(),
         }
@@ -296,10 +359,18 @@ impl NewFlow {
     pub fn back(&mut self) -> bool {
         match self.history.pop() {
             Some(id) => {
-                self.answers.remove(id);
+                self.forget(id);
                 true
             }
             None => false,
+        }
+    }
+
+    /// Remove the answer to `id`, remembering it as the starting point when
+    /// `id` is asked again.
+    fn forget(&mut self, id: &'static str) {
+        if let Some(answer) = self.answers.remove(id) {
+            self.previous.insert(id, answer);
         }
     }
 
@@ -326,11 +397,11 @@ impl NewFlow {
             _ => &[],
         };
         let id = self.history.remove(position);
-        self.answers.remove(id);
+        self.forget(id);
         for dependent in dependents {
             if let Some(index) = self.history.iter().position(|asked| asked == dependent) {
                 let dependent = self.history.remove(index);
-                self.answers.remove(dependent);
+                self.forget(dependent);
             }
         }
         true
@@ -486,6 +557,75 @@ mod tests {
         let step = flow.next_step().unwrap();
         assert_eq!(step.question.id, "patterns");
         assert_eq!((step.number, step.total), (5, 6));
+    }
+
+    #[test]
+    fn esc_back_cleared_the_companion_checkboxes() {
+        let mut flow = NewFlow::new();
+        for value in ["realtime", "medium", "hybrid", "filtering"] {
+            flow.answer(one(value)).unwrap();
+        }
+        flow.answer(Answer::Many(vec![
+            "rate-limiter".into(),
+            "analytics".into(),
+        ]))
+        .unwrap();
+        assert_eq!(flow.next_step().unwrap().question.id, "project_name");
+        assert!(flow.back());
+        let step = flow.next_step().unwrap();
+        assert_eq!(step.question.id, "patterns");
+        assert_eq!(step.default, "rate-limiter,analytics");
+        // Back again past the scale: the scale starts from its answer too.
+        for _ in 0..3 {
+            flow.back();
+        }
+        assert_eq!(flow.next_step().unwrap().default, "medium");
+        // A companion no longer offered (it became the primary) is dropped.
+        let mut flow = NewFlow::new();
+        for value in ["realtime", "medium", "hybrid", "filtering"] {
+            flow.answer(one(value)).unwrap();
+        }
+        flow.answer(Answer::Many(vec!["analytics".into()])).unwrap();
+        flow.reopen("use_case");
+        flow.answer(one("aggregation")).unwrap();
+        assert_eq!(flow.next_step().unwrap().default, "");
+    }
+
+    #[test]
+    fn step_4_of_6_was_followed_by_step_5_of_7() {
+        // Every shown total (a range while storage is undecided) holds the
+        // number of questions finally asked.
+        for (use_case, queries, asked) in [
+            ("rate-limiting", "key-value", 7),
+            ("rate-limiting", "filtering", 6),
+            ("realtime", "key-value", 6),
+        ] {
+            let mut flow = NewFlow::new();
+            let mut shown = Vec::new();
+            for value in [use_case, "small", "session", queries] {
+                let step = flow.next_step().unwrap();
+                shown.push((step.total, step.total_max, step.of_total()));
+                flow.answer(one(value)).unwrap();
+            }
+            while let Some(step) = flow.next_step() {
+                shown.push((step.total, step.total_max, step.of_total()));
+                let answer = Answer::parse(step.question, &step.default).unwrap();
+                flow.answer(answer).unwrap();
+            }
+            assert_eq!(shown.len(), asked);
+            for (total, total_max, _) in &shown {
+                assert!(
+                    (*total..=*total_max).contains(&asked),
+                    "{use_case}: {shown:?}"
+                );
+            }
+            assert_eq!(shown.last().unwrap().2, asked.to_string());
+        }
+        // Nothing answered: the use case decides whether storage can come.
+        assert_eq!(NewFlow::new().next_step().unwrap().of_total(), "6–7");
+        let mut flow = NewFlow::new();
+        flow.answer(one("realtime")).unwrap();
+        assert_eq!(flow.next_step().unwrap().of_total(), "6");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod answers;
 pub mod answers_file;
 pub mod inquire_prompter;
+pub mod line_editor;
 pub mod machine;
 pub mod new_questions;
 pub mod optimize_answers;
@@ -13,6 +14,7 @@ pub mod prompter;
 pub mod question;
 pub mod summary;
 pub mod table;
+pub mod worker_name;
 
 pub use answers::{Answer, Answers};
 pub use machine::{NewAnswers, NewFlow, Step};

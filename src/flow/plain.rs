@@ -69,7 +69,10 @@ impl<R: BufRead, W: Write> PlainPrompter<R, W> {
         writeln!(
             self.output,
             "\nStep {} of {} · {}\n{}",
-            step.number, step.total, step.question.header, step.question.prompt
+            step.number,
+            step.of_total(),
+            step.question.header,
+            step.question.prompt
         )?;
         for (index, choice) in step.choices.iter().enumerate() {
             let default = if choice.value == step.default {

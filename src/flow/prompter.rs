@@ -104,7 +104,10 @@ impl Prompter for ScriptedPrompter {
         let choices: Vec<&str> = step.choices.iter().map(|choice| choice.value).collect();
         let mut line = format!(
             "Step {} of {} · {}: {}",
-            step.number, step.total, step.question.id, step.question.prompt
+            step.number,
+            step.of_total(),
+            step.question.id,
+            step.question.prompt
         );
         if !choices.is_empty() {
             line.push_str(&format!(" [{}]", choices.join(", ")));

@@ -72,6 +72,7 @@ impl QuestionFlow for TableFlow {
             default: question.default.to_string(),
             number: index + 1,
             total: to_ask.len(),
+            total_max: to_ask.len(),
             recommendation: None,
         })
     }

@@ -21,6 +21,7 @@ pub mod event;
 pub mod findings;
 pub mod highlight;
 pub mod keys;
+pub mod markdown;
 pub mod plain;
 pub mod progress;
 pub mod review;

@@ -20,6 +20,9 @@ pub struct BrowserLayout {
     pub title: Rect,
     pub list: Rect,
     pub detail: Rect,
+    /// The status after an action, wrapped above the help line (empty when
+    /// there is none).
+    pub status: Rect,
     pub help: Rect,
 }
 
@@ -36,9 +39,13 @@ impl BrowserLayout {
 /// Side by side from 110 columns; the list above the detail below that.
 pub fn layout(browser: &Browser, size: Size) -> BrowserLayout {
     let area = Rect::new(0, 0, size.width, size.height);
-    let [title, body, help] = Layout::vertical([
+    let status_height = browser.status.as_ref().map_or(0, |status| {
+        status_lines(&status.text, size.width).len() as u16
+    });
+    let [title, body, status, help] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(3),
+        Constraint::Length(status_height),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -58,8 +65,24 @@ pub fn layout(browser: &Browser, size: Size) -> BrowserLayout {
         title,
         list,
         detail,
+        status,
         help,
     }
+}
+
+/// A status message wrapped at word boundaries to the screen's width (one
+/// column of margin each side), at most three lines.
+fn status_lines(text: &str, width: u16) -> Vec<String> {
+    let mut lines = crate::text::wrap::wrap(text, usize::from(width.saturating_sub(2)).max(1));
+    if lines.len() > 3 {
+        lines.truncate(3);
+        let last = truncate(
+            &format!("{}…", lines[2]),
+            usize::from(width.saturating_sub(2)),
+        );
+        lines[2] = last;
+    }
+    lines
 }
 
 pub fn severity_style(severity: Severity) -> Style {
@@ -83,33 +106,24 @@ pub fn draw(frame: &mut Frame, browser: &Browser) {
     let area = frame.area();
     let layout = layout(browser, Size::new(area.width, area.height));
     let root = browser.analysis.root.display().to_string();
-    let note = match &browser.status {
-        Some(status) => status.text.clone(),
-        None => summary(browser),
-    };
     title_bar(
         frame,
         layout.title,
         &format!("do-wizard optimize · {root}"),
-        &note,
+        &summary(browser),
     );
     if let Some(status) = &browser.status {
-        // The title bar carries the status; colour it by outcome.
+        // Above the help line, whole: coloured by outcome.
         let style = if status.error {
             theme::status_error()
         } else {
             theme::status()
         };
-        let width = status
-            .text
-            .chars()
-            .count()
-            .min(usize::from(layout.title.width)) as u16;
-        let x = layout.title.right().saturating_sub(width + 1);
-        frame.buffer_mut().set_style(
-            Rect::new(x, layout.title.y, width, 1),
-            style.bg(Color::Black),
-        );
+        let lines: Vec<Line> = status_lines(&status.text, layout.status.width)
+            .into_iter()
+            .map(|line| Line::styled(format!(" {line}"), style))
+            .collect();
+        frame.render_widget(Paragraph::new(lines), layout.status);
     }
     draw_list(frame, browser, layout.list);
     draw_detail(frame, browser, layout.detail);
@@ -176,9 +190,15 @@ fn draw_list(frame: &mut Frame, browser: &Browser, area: Rect) {
                 let finding = &browser.analysis.findings[index];
                 let is_selected = Some(index) == browser.selected;
                 let place = format!("{}:{}", slash_path(&finding.file), finding.start.line);
+                // A finding `f` can fix is tagged, and the tag is never cut.
+                let fixable = finding
+                    .autofix
+                    .as_ref()
+                    .is_some_and(|fix| fix.applicability == Applicability::Safe);
+                let tag = if fixable { " fix" } else { "" };
                 let text = truncate(
                     &format!("{} {} {place}", finding.code, finding.name),
-                    width.saturating_sub(4),
+                    width.saturating_sub(4 + tag.len()),
                 );
                 let style = match is_selected {
                     true if focused => theme::selected(),
@@ -192,6 +212,7 @@ fn draw_list(frame: &mut Frame, browser: &Browser, area: Rect) {
                         severity_style(finding.severity),
                     ),
                     Span::styled(text, style),
+                    Span::styled(tag, theme::status()),
                 ])
             }
         })
