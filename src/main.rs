@@ -5,6 +5,11 @@ use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // `do-wizard … | head`: end quietly when the reader goes away, as Unix
+    // tools do, instead of panicking in `print!` on a broken pipe.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = <do_wizard::cli::Cli as clap::Parser>::parse();
     match do_wizard::run(cli) {
         Ok(outcome) => ExitCode::from(outcome.exit_code()),

@@ -207,6 +207,10 @@ fn a_small_terminal_says_so_until_it_is_resized() {
     let mut session = Session::spawn(&["new", "--answers", &answers], tmp.path(), 70, 20, &[]);
     session.wait_for("Terminal too small");
     session.send(ENTER); // ignored below the minimum size: nothing is written
+    // The key must reach the screen before the resize does (under load the
+    // two could swap, and the Enter would then write the project).
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(!tmp.path().join("metrics").exists());
     session.resize(120, 40);
     session.wait_for("enter write");
     let screen = session.screen();
