@@ -119,7 +119,8 @@ pub fn run(args: &NewArgs) -> anyhow::Result<Outcome> {
             decided.recommendation.clone(),
             answered,
             decided.plan.clone(),
-        );
+        )
+        .with_config_style(decided.answers.config_style);
         let outcome = front.review(review)?;
         match outcome {
             ReviewOutcome::Accept => return finish(args, decided),

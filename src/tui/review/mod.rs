@@ -23,7 +23,7 @@ use super::highlight::{self, Language};
 use super::keys::{self, Binding};
 use super::widgets::{KeyHelp, key_help};
 use crate::flow::{Answer, Question};
-use crate::recommend::Recommendation;
+use crate::recommend::{ConfigStyle, Recommendation};
 use crate::render::Plan;
 use tree::TreeRow;
 
@@ -281,9 +281,17 @@ pub struct Review {
     pub overlay: Option<Overlay>,
     /// A one-line note after a key that could not act.
     pub status: Option<String>,
+    /// How the classes are declared (shown beside the storage).
+    pub config_style: ConfigStyle,
 }
 
 impl Review {
+    /// Show how the classes are declared (`exports` unless told otherwise).
+    pub fn with_config_style(mut self, config_style: ConfigStyle) -> Self {
+        self.config_style = config_style;
+        self
+    }
+
     pub fn new(
         project_name: &str,
         target: &Path,
@@ -324,6 +332,7 @@ impl Review {
             recommendation_scroll: 0,
             overlay: None,
             status: None,
+            config_style: ConfigStyle::Exports,
         }
     }
 

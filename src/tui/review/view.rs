@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::Paragraph;
 
 use super::{CHANGE_HELP_LINE, Focus, HELP_LINE, Overlay, Review};
-use crate::recommend::Storage;
+use crate::recommend::{ConfigStyle, Storage};
 use crate::text::wrap::{truncate, wrap};
 use crate::tui::theme;
 use crate::tui::widgets::{self, help_line, pane, title_bar};
@@ -146,8 +146,12 @@ pub fn recommendation_lines(review: &Review, width: usize) -> Vec<Line<'static>>
         ));
     }
     field("Pattern", pattern, None);
+    let declared = match review.config_style {
+        ConfigStyle::Exports => "declared in `exports`",
+        ConfigStyle::Migrations => "a `new_sqlite_classes` migration",
+    };
     let mut storage = match recommendation.storage {
-        Storage::Sqlite => "SQLite (new_sqlite_classes)".to_string(),
+        Storage::Sqlite => format!("SQLite ({declared})"),
         Storage::Kv => {
             let kv: Vec<&str> = recommendation
                 .patterns()
@@ -156,7 +160,7 @@ pub fn recommendation_lines(review: &Review, width: usize) -> Vec<Line<'static>>
                 .map(|pattern| pattern.info().class_name)
                 .collect();
             format!(
-                "key-value (new_classes, legacy) for {}; SQLite for the rest",
+                "SQLite ({declared}); {} written against the synchronous `ctx.storage.kv` API",
                 kv.join(", ")
             )
         }
