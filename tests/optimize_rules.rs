@@ -155,6 +155,7 @@ fixture_tests! {
     close_not_reciprocated => "close-not-reciprocated",
     cursor_across_await => "cursor-across-await",
     cursor_rows_property => "cursor-rows-property",
+    deleted_class_still_bound => "deleted-class-still-bound",
     exported_class_unbound => "exported-class-unbound",
     fetch_instead_of_rpc => "fetch-instead-of-rpc",
     floating_stub_call => "floating-stub-call",

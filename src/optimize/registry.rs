@@ -62,6 +62,7 @@ pub static RULES: &[Registered] = &[
     Registered { code: "DO706", rule: &rules::exported_class_unbound::RULE },
     Registered { code: "DO707", rule: &rules::kv_backend_for_new_class::RULE },
     Registered { code: "DO708", rule: &rules::migrations_and_exports::RULE },
+    Registered { code: "DO709", rule: &rules::deleted_class_still_bound::RULE },
     Registered { code: "DO801", rule: &rules::untrusted_object_name::RULE },
 ];
 

@@ -69,6 +69,7 @@ pub mod class_without_migration;
 pub mod close_not_reciprocated;
 pub mod cursor_across_await;
 pub mod cursor_rows_property;
+pub mod deleted_class_still_bound;
 pub mod exported_class_unbound;
 pub mod fetch_instead_of_rpc;
 pub mod floating_stub_call;
