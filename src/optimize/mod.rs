@@ -5,7 +5,7 @@
 //! first, then every source file in parallel with oxc) → [`model`] (per-file
 //! semantic facts; file rules run here while the AST is alive) →
 //! [`model::project`] (facts of all files merged with the configs; project
-//! rules) → findings, sorted by the answers' priority. Reporting lives in
+//! rules) → findings, sorted by severity, then the answers' priority. Reporting lives in
 //! `report`, above this module.
 //!
 //! [`analyze`] is the entry point the CLI and the interactive front end
@@ -51,7 +51,7 @@ pub struct Analysis {
     /// The scanned root, as given.
     pub root: PathBuf,
     pub answers: OptimizeAnswers,
-    /// Sorted by priority group, then severity, file, position.
+    /// Sorted by severity, then priority group, file, position.
     pub findings: Vec<Finding>,
     /// Files that could not be read or parsed, and skipped files.
     pub diagnostics: Vec<Diagnostic>,
@@ -331,10 +331,15 @@ fn analyze_discovered(
         }
     }
     drop(indexes);
+    // Severity first (errors, then warnings, then infos), then the
+    // priority's grouping, file and position.
     findings.sort_by(|a, b| {
-        registry::rank(a.code, answers.priority)
-            .cmp(&registry::rank(b.code, answers.priority))
-            .then(b.severity.cmp(&a.severity))
+        b.severity
+            .cmp(&a.severity)
+            .then(
+                registry::rank(a.code, answers.priority)
+                    .cmp(&registry::rank(b.code, answers.priority)),
+            )
             .then(a.file.cmp(&b.file))
             .then(a.range.start.cmp(&b.range.start))
             .then(a.code.cmp(b.code))
@@ -621,6 +626,62 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod ranking_tests {
+    use super::*;
+    use crate::optimize::finding::Severity;
+
+    /// Issue 8: a SQL injection came 6th and a deploy-breaking migration 9th,
+    /// after warnings of earlier groups. Errors come first, whatever the
+    /// priority group.
+    #[test]
+    fn errors_are_listed_before_warnings_whatever_the_group() {
+        let source = r#"import { DurableObject } from "cloudflare:workers";
+export class Room extends DurableObject {
+  constructor(ctx: DurableObjectState, env: unknown) {
+    super(ctx, env);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS m (id INTEGER PRIMARY KEY, room TEXT)");
+  }
+  list(room: string) {
+    return this.ctx.storage.sql.exec("SELECT id FROM m WHERE room = ? LIMIT 10", room).toArray();
+  }
+}
+"#;
+        let config = r#"{
+  "main": "index.ts",
+  "durable_objects": { "bindings": [{ "name": "ROOM", "class_name": "Room" }] },
+  "migrations": [{ "tag": "v1", "new_classes": ["Room"] }]
+}"#;
+        let files = vec![
+            (PathBuf::from("index.ts"), source.to_string()),
+            (PathBuf::from("wrangler.jsonc"), config.to_string()),
+        ];
+        for priority in [
+            answers::Priority::Latency,
+            answers::Priority::Throughput,
+            answers::Priority::Cost,
+            answers::Priority::Memory,
+        ] {
+            let answers = OptimizeAnswers {
+                priority,
+                ..OptimizeAnswers::default()
+            };
+            let selection = Selection::parse(Some("DO201,DO707"), None).unwrap();
+            let analysis = analyze_texts(&files, &answers, &selection).unwrap();
+            let codes: Vec<(&str, Severity)> = analysis
+                .findings
+                .iter()
+                .map(|finding| (finding.code, finding.severity))
+                .collect();
+            assert_eq!(
+                codes,
+                vec![("DO707", Severity::Error), ("DO201", Severity::Warning)],
+                "{priority:?}"
+            );
         }
     }
 }
