@@ -61,6 +61,8 @@ pub struct Analysis {
     /// The Durable Object classes found (for the monitoring snippet).
     pub do_classes: Vec<String>,
     pub files_scanned: usize,
+    /// Test files left out (`--include-tests` analyzes them).
+    pub tests_skipped: usize,
 }
 
 /// Analyze a project with every rule of the chosen area.
@@ -111,6 +113,10 @@ pub fn analyze_texts(
     let mut found = discover::Discovered::default();
     for (path, _) in files {
         if let Some(kind) = discover::classify(path) {
+            if !selection.includes_tests() && discover::is_test_path(path) {
+                found.tests_skipped += 1;
+                continue;
+            }
             found.push(kind, path.clone());
             found.candidates += 1;
         }
@@ -159,13 +165,26 @@ fn analyze_on_pool(
             root.display()
         ));
     }
-    let found = discover::discover(root);
+    let found = discover::discover_in(
+        root,
+        discover::Scope {
+            include_tests: selection.includes_tests(),
+        },
+    );
     if found.candidates == 0 {
         if let Some(unreadable) = found.notes.iter().find(|note| note.level == "error") {
             return Err(input_error!(
                 "{}: {}",
                 root.join(&unreadable.file).display(),
                 unreadable.message
+            ));
+        }
+        if found.tests_skipped > 0 {
+            return Err(input_error!(
+                "{}: only test code to analyze ({} test file{} skipped; --include-tests analyzes them)",
+                root.display(),
+                found.tests_skipped,
+                if found.tests_skipped == 1 { "" } else { "s" }
             ));
         }
         return Err(input_error!(
@@ -197,6 +216,19 @@ fn analyze_discovered(
         })
         .collect();
     let mut diagnostics = found.notes;
+    if found.tests_skipped > 0 {
+        diagnostics.push(Diagnostic {
+            level: "note",
+            file: PathBuf::from("."),
+            line: None,
+            column: None,
+            message: format!(
+                "skipped: {} test file{} (`*.test.*`, `*.spec.*`, `test/`, `tests/`, `__tests__/`, vitest configs); --include-tests analyzes them",
+                found.tests_skipped,
+                if found.tests_skipped == 1 { "" } else { "s" }
+            ),
+        });
+    }
 
     let mut configs = Vec::new();
     let mut sources: HashMap<PathBuf, Arc<str>> = HashMap::new();
@@ -367,6 +399,7 @@ fn analyze_discovered(
         sources,
         do_classes: class_names,
         files_scanned: found.sources.len() + found.configs.len(),
+        tests_skipped: found.tests_skipped,
     }
 }
 

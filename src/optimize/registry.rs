@@ -74,11 +74,13 @@ pub fn lookup(code: &str) -> Option<&'static Registered> {
 }
 
 /// Which codes run: `--select` prefixes (default all) minus `--ignore`
-/// prefixes. `DO2` selects DO201…DO211; `DO201` selects one rule.
+/// prefixes. `DO2` selects DO201…DO211; `DO201` selects one rule. It also
+/// says whether test code is analyzed (`--include-tests`; off by default).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Selection {
     select: Vec<String>,
     ignore: Vec<String>,
+    include_tests: bool,
 }
 
 impl Selection {
@@ -88,7 +90,19 @@ impl Selection {
         Ok(Selection {
             select: split_codes(select, "--select")?,
             ignore: split_codes(ignore, "--ignore")?,
+            include_tests: false,
         })
+    }
+
+    /// Analyze test code too (`--include-tests`).
+    pub fn with_tests(mut self, include: bool) -> Self {
+        self.include_tests = include;
+        self
+    }
+
+    /// Whether test code is analyzed.
+    pub fn includes_tests(&self) -> bool {
+        self.include_tests
     }
 
     pub fn includes(&self, code: &str) -> bool {
