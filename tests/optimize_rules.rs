@@ -180,6 +180,7 @@ fixture_tests! {
     sql_string_interpolation => "sql-string-interpolation",
     state_only_in_memory => "state-only-in-memory",
     timer_in_durable_object => "timer-in-durable-object",
+    too_many_bound_parameters => "too-many-bound-parameters",
     unbounded_collection => "unbounded-collection",
     unbounded_select => "unbounded-select",
     unique_id_per_request => "unique-id-per-request",

@@ -34,6 +34,7 @@ pub static RULES: &[Registered] = &[
     Registered { code: "DO209", rule: &rules::cursor_across_await::RULE },
     Registered { code: "DO210", rule: &rules::manual_transaction_sql::RULE },
     Registered { code: "DO211", rule: &rules::pragma_user_version::RULE },
+    Registered { code: "DO212", rule: &rules::too_many_bound_parameters::RULE },
     Registered { code: "DO301", rule: &rules::websocket_without_hibernation::RULE },
     Registered { code: "DO302", rule: &rules::timer_in_durable_object::RULE },
     Registered { code: "DO303", rule: &rules::slow_websocket_handler::RULE },

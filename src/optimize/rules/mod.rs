@@ -94,6 +94,7 @@ pub mod sql_on_kv_backed_class;
 pub mod sql_string_interpolation;
 pub mod state_only_in_memory;
 pub mod timer_in_durable_object;
+pub mod too_many_bound_parameters;
 pub mod unbounded_collection;
 pub mod unbounded_select;
 pub mod unique_id_per_request;
