@@ -179,6 +179,7 @@ fixture_tests! {
     sql_on_kv_backed_class => "sql-on-kv-backed-class",
     sql_string_interpolation => "sql-string-interpolation",
     state_only_in_memory => "state-only-in-memory",
+    stub_retry_ignores_error => "stub-retry-ignores-error",
     timer_in_durable_object => "timer-in-durable-object",
     too_many_bound_parameters => "too-many-bound-parameters",
     unbounded_collection => "unbounded-collection",

@@ -55,6 +55,7 @@ pub static RULES: &[Registered] = &[
     Registered { code: "DO604", rule: &rules::blocking_loop::RULE },
     Registered { code: "DO605", rule: &rules::floating_stub_call::RULE },
     Registered { code: "DO606", rule: &rules::fetch_instead_of_rpc::RULE },
+    Registered { code: "DO607", rule: &rules::stub_retry_ignores_error::RULE },
     Registered { code: "DO701", rule: &rules::class_without_migration::RULE },
     Registered { code: "DO702", rule: &rules::sql_on_kv_backed_class::RULE },
     Registered { code: "DO703", rule: &rules::binding_class_not_exported::RULE },

@@ -93,6 +93,7 @@ pub mod socket_state_in_memory;
 pub mod sql_on_kv_backed_class;
 pub mod sql_string_interpolation;
 pub mod state_only_in_memory;
+pub mod stub_retry_ignores_error;
 pub mod timer_in_durable_object;
 pub mod too_many_bound_parameters;
 pub mod unbounded_collection;
