@@ -9,7 +9,7 @@ use oxc_span::{GetSpan, Span};
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::lifecycle::{Binding, reads_clock, resolve};
 use crate::optimize::model::storage_api;
-use crate::optimize::model::{ClassModel, DoKind, FileModel};
+use crate::optimize::model::{ClassModel, FileModel};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{
     NodeId, identifier_name, inner, is_this, member_path, method_call,
@@ -71,9 +71,10 @@ declare_rule! {
     /// to `true`/`false` (one-time guards such as `initialized`; a lock held only in
     /// a flag is missed), timestamps and deadlines computed from `Date.now()`
     /// (throttles and rate windows that expire anyway), fields written back with
-    /// `storage.put`, SQL, KV, `serializeAttachment` or `setState`, and classes
-    /// whose WebSockets are not hibernatable (`ws.accept()`, partyserver without
-    /// `hibernate: true`), whose state lives exactly as long as their connections.
+    /// `storage.put`, SQL, KV, `serializeAttachment` or `setState`. A field passed to
+    /// `setAlarm(…)` is not persisted (the alarm keeps a time, not the field). A
+    /// class whose WebSockets are not hibernatable (`ws.accept()`) is still
+    /// evicted on deploys, restarts and inactivity, and is checked like any other.
     ///
     /// **References**
     ///
@@ -120,7 +121,6 @@ const WRITES: &[&str] = &[
     "run",
     "serializeAttachment",
     "setState",
-    "setAlarm",
     "insert",
     "upsert",
     "update",
@@ -395,34 +395,6 @@ fn collect_field_reads<'a>(
     }
 }
 
-/// The class keeps WebSockets that cannot hibernate: the object stays in
-/// memory as long as they are open, and so does its state.
-fn holds_live_sockets(model: &FileModel<'_>, class: &ClassModel<'_>) -> bool {
-    if let DoKind::Framework(label) = class.kind
-        && label.starts_with("partyserver")
-    {
-        let text = model.text(class.class.span);
-        return !(text.contains("hibernate: true") || text.contains("hibernate:true"));
-    }
-    model.nodes.descendants(class.node).any(|(_, node)| {
-        let AstKind::CallExpression(call) = node.kind else {
-            return false;
-        };
-        match method_call(call) {
-            Some((receiver, "accept")) => {
-                call.arguments.is_empty()
-                    && !member_path(receiver)
-                        .is_some_and(|path| path.contains(&"ctx") || path.contains(&"state"))
-            }
-            Some((_, "addEventListener")) => matches!(
-                call.arguments.first().and_then(Argument::as_expression).map(inner),
-                Some(Expression::StringLiteral(event)) if event.value == "message"
-            ),
-            _ => false,
-        }
-    })
-}
-
 /// A value that is a handle or a promise kept for later (never state).
 fn is_handle(class: &ClassModel<'_>, value: &Expression<'_>) -> bool {
     match inner(value) {
@@ -531,7 +503,9 @@ fn is_ephemeral_name(name: &str) -> bool {
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
     let model = context.model;
     for (class_index, class) in model.classes.iter().enumerate() {
-        if !class.is_do() || holds_live_sockets(model, class) {
+        // A class holding standard (non-hibernating) sockets is still evicted
+        // on deploys, restarts and inactivity: its fields are lost too.
+        if !class.is_do() {
             continue;
         }
         let (persisted, whole) = persisted_fields(model, class);
@@ -679,6 +653,10 @@ mod tests {
             format!(
                 "{HEAD} items: string[] = []; add(x: string) {{ this.items = [...this.items, x]; }} }}"
             ),
+            // Non-hibernatable sockets do not keep the object from eviction.
+            format!(
+                "{HEAD} visits = 0; async fetch() {{ const [client, server] = Object.values(new WebSocketPair()); server.accept(); this.visits++; server.addEventListener(\"message\", () => {{ server.send(String(this.visits)); }}); return new Response(null, {{ status: 101, webSocket: client }}); }} }}"
+            ),
         ];
         let pass = [
             // Written back.
@@ -697,10 +675,6 @@ mod tests {
                 "{HEAD} timer: ReturnType<typeof setTimeout> | undefined; nextAllowedTime = 0;
   f() {{ this.timer = setTimeout(() => {{}}, 10); }}
   g() {{ const now = Date.now(); this.nextAllowedTime = Math.max(now, this.nextAllowedTime); this.nextAllowedTime += 5; return this.nextAllowedTime - now; }} }}"
-            ),
-            // Non-hibernatable sockets keep the object alive with its state.
-            format!(
-                "{HEAD} connections = 0; async fetch() {{ const [client, server] = Object.values(new WebSocketPair()); server.accept(); this.connections++; server.addEventListener(\"close\", () => {{ this.connections--; }}); return new Response(null, {{ status: 101, webSocket: client }}); }} }}"
             ),
             // A per-request value set and read in the same handler.
             format!(
