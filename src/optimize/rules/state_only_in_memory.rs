@@ -70,7 +70,8 @@ declare_rule! {
     /// load (caches), socket, timer and controller handles, boolean flags set only
     /// to `true`/`false` (one-time guards such as `initialized`; a lock held only in
     /// a flag is missed), timestamps and deadlines computed from `Date.now()`
-    /// (throttles and rate windows that expire anyway), fields written back with
+    /// (throttles and rate windows that expire anyway; an amount updated from its
+    /// own value and the clock, such as a token count, is still reported), fields written back with
     /// `storage.put`, SQL, KV, `serializeAttachment` or `setState`. A field passed to
     /// `setAlarm(…)` is not persisted (the alarm keeps a time, not the field). A
     /// class whose WebSockets are not hibernatable (`ws.accept()`) is still
@@ -491,6 +492,19 @@ fn is_load(model: &FileModel<'_>, node: NodeId, depth: u8) -> bool {
         })
 }
 
+/// A field that holds a point in time (`nextAllowedTime`, `lastSeen`,
+/// `expiresAt`, `deadline`), not an amount.
+fn names_a_time(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [
+        "time", "until", "deadline", "expire", "last", "next", "when", "stamp", "since",
+    ]
+    .iter()
+    .any(|word| lower.contains(word))
+        || name.ends_with("At")
+        || lower.ends_with("_at")
+}
+
 fn is_ephemeral_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     lower == "ws"
@@ -541,17 +555,6 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
                 .iter()
                 .filter(|access| access.access != Access::Read)
                 .collect();
-            // Handles, memoized promises and clock-derived values are
-            // ephemeral by design.
-            if writes.iter().any(|write| {
-                write.access == Access::Memo
-                    || write.right.is_some_and(|right| is_handle(class, right))
-                    || write
-                        .right_node
-                        .is_some_and(|right| reads_clock(model, right))
-            }) {
-                continue;
-            }
             let self_read_in = |write: &FieldAccess| {
                 write.right_node.is_some_and(|right| {
                     std::iter::once(right)
@@ -559,6 +562,20 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
                         .any(|id| field_name(model.nodes.kind(id)) == Some(name))
                 })
             };
+            // Handles, memoized promises and clock-derived timestamps are
+            // ephemeral by design. A value updated from its own value (a
+            // token count refilled by elapsed time) is state, unless the
+            // field is itself a time.
+            if writes.iter().any(|write| {
+                write.access == Access::Memo
+                    || write.right.is_some_and(|right| is_handle(class, right))
+                    || (write
+                        .right_node
+                        .is_some_and(|right| reads_clock(model, right))
+                        && (!self_read_in(write) || names_a_time(name)))
+            }) {
+                continue;
+            }
             // A read sees a value from an earlier request unless the write
             // certainly ran before it in the same request: same function,
             // later in the block that holds the write.
@@ -652,6 +669,10 @@ mod tests {
             ),
             format!(
                 "{HEAD} items: string[] = []; add(x: string) {{ this.items = [...this.items, x]; }} }}"
+            ),
+            // Updated from its own value and the clock: an amount, not a time.
+            format!(
+                "{HEAD} tokens = 10; stamp = 0; take() {{ const now = Date.now(); this.tokens = Math.min(10, this.tokens + (now - this.stamp) / 1000); this.stamp = now; return this.tokens >= 1; }} }}"
             ),
             // Non-hibernatable sockets do not keep the object from eviction.
             format!(
