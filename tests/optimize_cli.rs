@@ -187,6 +187,19 @@ fn test_code_is_skipped_unless_include_tests() {
 }
 
 #[test]
+fn root_whose_every_file_is_skipped_does_not_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "src/bundle.js", &"x".repeat(1024 * 1024 + 10));
+    let output = run(&["optimize", "--yes"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("nothing left to analyze") && stderr.contains("bundle.js"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn answers_file_is_validated() {
     let dir = project();
     write(

@@ -192,6 +192,21 @@ fn analyze_on_pool(
             root.display()
         ));
     }
+    // Every candidate was skipped (too large): nothing was analyzed, and a
+    // clean report would pass for a project that was never read.
+    if found.sources.is_empty() && found.configs.is_empty() {
+        let skipped = found.notes.len();
+        let first = found
+            .notes
+            .first()
+            .map(|note| format!(": {}: {}", note.file.display(), note.message))
+            .unwrap_or_default();
+        return Err(input_error!(
+            "{}: nothing left to analyze ({skipped} file{} skipped{first})",
+            root.display(),
+            if skipped == 1 { "" } else { "s" }
+        ));
+    }
     let read = |relative: &Path| read_text(&discover::absolute(root, relative));
     Ok(analyze_discovered(
         root, found, &read, answers, selection, progress,
