@@ -50,7 +50,9 @@ declare_rule! {
     /// `UPDATE`, `DELETE`) per iteration are reported like reads. A call in an inner
     /// loop or callback whose key comes from an outer loop is reported for the outer
     /// loop. Stub calls in a loop over different objects are a fan-out, not N+1, and
-    /// are not reported; only repeated calls on the same stub are.
+    /// are not reported; only repeated calls on the same stub are. A statement that
+    /// spreads its bindings (`...chunk`) binds a batch per iteration (a chunked
+    /// loop) and is not reported.
     ///
     /// **References**
     ///
@@ -131,6 +133,16 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         let Some((class, method)) = model.method_at(exec.node) else {
             continue;
         };
+        // `…IN (${marks})`, ...chunk`: each statement already binds a batch
+        // (a chunked loop is the fix DO212 asks for), not one key.
+        if exec
+            .call
+            .arguments
+            .iter()
+            .any(|argument| matches!(argument, oxc_ast::ast::Argument::SpreadElement(_)))
+        {
+            continue;
+        }
         if varying_loop(context, exec.node, method.function, KeyArguments::All).is_none() {
             continue;
         }
