@@ -93,6 +93,10 @@ pub struct OptimizeArgs {
     /// No colours, no interactive prompts.
     #[arg(long)]
     pub plain: bool,
+    /// Analyze test code too (`*.test.*`, `*.spec.*`, `test/`, `tests/`,
+    /// `__tests__/`, vitest configs); left out by default.
+    #[arg(long)]
+    pub include_tests: bool,
 }
 
 #[derive(Debug, Args)]

@@ -37,7 +37,9 @@ fn assert_no_findings(plan: &Plan, label: &str) {
         scale: Scale::Large,
         priority: Priority::Latency,
     };
-    let analysis = optimize::analyze(&root, &answers).unwrap();
+    // The generated tests are held to the same standard as the code.
+    let everything = optimize::registry::Selection::default().with_tests(true);
+    let analysis = optimize::analyze_with(&root, &answers, &everything).unwrap();
     let findings: Vec<String> = analysis
         .findings
         .iter()

@@ -113,6 +113,93 @@ fn no_terminal_and_no_answers_is_an_input_error() {
 }
 
 #[test]
+fn partial_answers_file_without_terminal_takes_defaults() {
+    let dir = project();
+    write(dir.path(), "partial.json", r#"{"issue": "queries"}"#);
+    let output = run(
+        &["optimize", "--answers", "partial.json", "--format", "json"],
+        dir.path(),
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // DO201 fires: the analysis ran, exit 1, not the input error (2).
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("pass --answers"), "{stderr}");
+    assert!(
+        stderr.contains("leaves scale, priority open")
+            && stderr.contains("scale: small, priority: latency"),
+        "{stderr}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["answers"]["issue"], "queries");
+    assert_eq!(json["answers"]["scale"], "small");
+}
+
+#[test]
+fn test_code_is_skipped_unless_include_tests() {
+    let dir = project();
+    // A test file with a finding of its own (an unindexed filter).
+    write(
+        dir.path(),
+        "test/chat.test.ts",
+        &CHAT.replace("Chat", "TestChat"),
+    );
+    let output = run(&["optimize", "--yes", "--format", "json"], dir.path());
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let files: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["file"].as_str().unwrap())
+        .collect();
+    assert!(
+        files.iter().all(|file| !file.starts_with("test/")),
+        "{files:?}"
+    );
+    let text = run(&["optimize", "--yes"], dir.path());
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    let stderr = String::from_utf8_lossy(&text.stderr);
+    assert!(
+        format!("{stdout}{stderr}").contains("skipped: 1 test file"),
+        "{stdout}{stderr}"
+    );
+
+    let output = run(
+        &["optimize", "--yes", "--include-tests", "--format", "json"],
+        dir.path(),
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|finding| finding["file"].as_str().unwrap().starts_with("test/")),
+        "{json}"
+    );
+
+    // A root holding only test code has nothing to analyze by default.
+    let only_tests = tempfile::tempdir().unwrap();
+    write(only_tests.path(), "src/room.spec.ts", CHAT);
+    let output = run(&["optimize", "--yes"], only_tests.path());
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--include-tests"), "{stderr}");
+}
+
+#[test]
+fn root_whose_every_file_is_skipped_does_not_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "src/bundle.js", &"x".repeat(1024 * 1024 + 10));
+    let output = run(&["optimize", "--yes"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("nothing left to analyze") && stderr.contains("bundle.js"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn answers_file_is_validated() {
     let dir = project();
     write(

@@ -63,7 +63,15 @@ pub fn run(args: &OptimizeArgs) -> anyhow::Result<Outcome> {
     } else {
         environment.interaction(false)
     };
-    if !partial.is_complete() && !args.yes {
+    // An answers file with no terminal to ask the rest: the open questions
+    // take their defaults, as with --yes, and stderr says which.
+    if !partial.is_complete()
+        && !args.yes
+        && args.answers.is_some()
+        && interaction == Interaction::Scripted
+    {
+        eprintln!("{}", defaulted_line(&partial, &origin));
+    } else if !partial.is_complete() && !args.yes {
         if interaction == Interaction::Scripted {
             return Err(input_error!(
                 "no terminal to ask the optimize questions: pass --answers FILE, --yes (defaults: general, small, latency), or all of --issue, --scale and --priority"
@@ -75,7 +83,8 @@ pub fn run(args: &OptimizeArgs) -> anyhow::Result<Outcome> {
         }
     }
     let answers = partial.resolve(&origin)?;
-    let selection = Selection::parse(args.select.as_deref(), args.ignore.as_deref())?;
+    let selection = Selection::parse(args.select.as_deref(), args.ignore.as_deref())?
+        .with_tests(args.include_tests);
     let fail_on = Severity::parse(&args.fail_on).expect("clap restricts --fail-on");
     let colour = args.output.is_none() && environment.colour_on_stdout(args.plain);
 
@@ -305,6 +314,37 @@ fn browse_findings(
     // The browser's screen is gone; leave a line that says where things stand.
     eprintln!("{}", closing_line(&browser.analysis, report_written));
     Ok((browser.analysis, screen::was_interrupted() || events.ctrl_c))
+}
+
+/// The stderr line for answers left open by an answers file: `note: answers
+/// file a.json leaves scale, priority open: using the defaults (scale:
+/// small, priority: latency)`.
+fn defaulted_line(partial: &PartialAnswers, origin: &str) -> String {
+    let defaults = OptimizeAnswers::default();
+    let open: Vec<(&str, &str)> = [
+        ("issue", partial.issue.is_none(), defaults.issue.as_str()),
+        ("scale", partial.scale.is_none(), defaults.scale.as_str()),
+        (
+            "priority",
+            partial.priority.is_none(),
+            defaults.priority.as_str(),
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, open, _)| *open)
+    .map(|(question, _, default)| (question, default))
+    .collect();
+    let names: Vec<&str> = open.iter().map(|(question, _)| *question).collect();
+    let values: Vec<String> = open
+        .iter()
+        .map(|(question, default)| format!("{question}: {default}"))
+        .collect();
+    format!(
+        "note: {origin} leaves {} open and there is no terminal to ask: using the default{} ({})",
+        names.join(", "),
+        if open.len() == 1 { "" } else { "s" },
+        values.join(", ")
+    )
 }
 
 /// `3 findings (0 error, 1 warning, 2 info) in 3 files. …`, then how to get

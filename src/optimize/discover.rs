@@ -3,6 +3,7 @@
 //! The walk honours `.gitignore` (also outside a git repository), and always
 //! skips `node_modules`, `dist`, `build`, `.wrangler` and `.git`. Declaration
 //! files (`.d.ts`), files over 1 MiB and binary files are skipped with a note.
+//! Test code ([`is_test_path`]) is skipped unless asked for, and counted.
 //! The result is sorted, so that everything after it is deterministic.
 
 use std::path::{Path, PathBuf};
@@ -27,6 +28,53 @@ pub struct Discovered {
     /// Sources and configs seen, counting the ones skipped for their size:
     /// zero means the root holds nothing to analyze.
     pub candidates: usize,
+    /// Sources and configs left out as test code (not in `candidates`).
+    pub tests_skipped: usize,
+}
+
+/// Directories whose files are test code.
+const TEST_DIRECTORIES: &[&str] = &["test", "tests", "__tests__"];
+
+/// Whether a path (relative to the scanned root) is test code: a file named
+/// `*.test.*` or `*.spec.*`, a vitest config (`vitest.config.*`,
+/// `vitest.workspace.*`), or any file under a `test/`, `tests/` or
+/// `__tests__/` directory. Example projects (`fixtures/`, `examples/`) are
+/// ordinary code.
+pub fn is_test_path(relative: &Path) -> bool {
+    let mut components: Vec<String> = relative
+        .components()
+        .filter_map(|component| match component {
+            std::path::Component::Normal(name) => Some(name.to_string_lossy().to_string()),
+            _ => None,
+        })
+        .collect();
+    let Some(name) = components.pop() else {
+        return false;
+    };
+    if components
+        .iter()
+        .any(|directory| TEST_DIRECTORIES.contains(&directory.as_str()))
+    {
+        return true;
+    }
+    let parts: Vec<&str> = name.split('.').collect();
+    // `a.test.ts`, `a.spec.tsx`, `a.test.d.ts`: a `test`/`spec` part between
+    // the stem and the extension.
+    if parts.len() >= 3
+        && parts[1..parts.len() - 1]
+            .iter()
+            .any(|part| matches!(*part, "test" | "spec"))
+    {
+        return true;
+    }
+    parts.len() >= 2 && matches!(parts[0], "vitest") && matches!(parts[1], "config" | "workspace")
+}
+
+/// What the walk takes in besides sources and configs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// Analyze test code too (`--include-tests`).
+    pub include_tests: bool,
 }
 
 /// What one walk entry is, for the collecting side.
@@ -36,8 +84,15 @@ enum Seen {
     Unreadable(Option<PathBuf>, String),
 }
 
-/// Walk `root` (a directory, or a single file).
+/// Walk `root` (a directory, or a single file), leaving test code out.
 pub fn discover(root: &Path) -> Discovered {
+    discover_in(root, Scope::default())
+}
+
+/// Walk `root` with an explicit [`Scope`]. A root that is itself a single
+/// file is analyzed even when it is a test file (it was asked for by name).
+pub fn discover_in(root: &Path, scope: Scope) -> Discovered {
+    let skip_tests = !scope.include_tests && !root.is_file();
     let mut found = Discovered::default();
     let walker = WalkBuilder::new(root)
         .hidden(false)
@@ -124,6 +179,10 @@ pub fn discover(root: &Path) -> Discovered {
         let Some(kind) = classify(&path) else {
             continue;
         };
+        if skip_tests && is_test_path(&relative) {
+            found.tests_skipped += 1;
+            continue;
+        }
         found.candidates += 1;
         if size > MAX_FILE_SIZE {
             found.notes.push(Diagnostic {
@@ -281,5 +340,58 @@ mod tests {
         );
         assert_eq!(found.notes.len(), 1);
         assert_eq!(found.notes[0].file, PathBuf::from("big.js"));
+    }
+
+    #[test]
+    fn test_code_is_recognised_by_name_and_directory() {
+        for test in [
+            "src/room.test.ts",
+            "src/room.spec.js",
+            "test/index.ts",
+            "packages/a/tests/helpers/env.ts",
+            "src/__tests__/room.ts",
+            "vitest.config.ts",
+            "vitest.workspace.mts",
+            "test/wrangler.jsonc",
+        ] {
+            assert!(is_test_path(Path::new(test)), "{test}");
+        }
+        for code in [
+            "src/index.ts",
+            "src/testing.ts",
+            "src/contest/room.ts",
+            "src/latest.spec-helpers/x.ts",
+            "fixtures/chat/src/index.ts",
+            "examples/counter/src/index.ts",
+            "src/test.ts",
+            "src/spec.ts",
+        ] {
+            assert!(!is_test_path(Path::new(code)), "{code}");
+        }
+    }
+
+    #[test]
+    fn test_code_is_skipped_and_counted_unless_included() {
+        let directory = tempfile::tempdir().unwrap();
+        let root = directory.path();
+        for path in ["src/index.ts", "src/index.test.ts", "test/env.ts"] {
+            let full = root.join(path);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(full, "export {}").unwrap();
+        }
+        let found = discover(root);
+        assert_eq!(found.sources, vec![PathBuf::from("src/index.ts")]);
+        assert_eq!(found.tests_skipped, 2);
+        let found = discover_in(
+            root,
+            Scope {
+                include_tests: true,
+            },
+        );
+        assert_eq!(found.sources.len(), 3);
+        assert_eq!(found.tests_skipped, 0);
+        // A test file given as the root is analyzed.
+        let found = discover(&root.join("src/index.test.ts"));
+        assert_eq!(found.sources.len(), 1);
     }
 }

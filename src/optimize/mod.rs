@@ -5,7 +5,7 @@
 //! first, then every source file in parallel with oxc) → [`model`] (per-file
 //! semantic facts; file rules run here while the AST is alive) →
 //! [`model::project`] (facts of all files merged with the configs; project
-//! rules) → findings, sorted by the answers' priority. Reporting lives in
+//! rules) → findings, sorted by severity, then the answers' priority. Reporting lives in
 //! `report`, above this module.
 //!
 //! [`analyze`] is the entry point the CLI and the interactive front end
@@ -51,7 +51,7 @@ pub struct Analysis {
     /// The scanned root, as given.
     pub root: PathBuf,
     pub answers: OptimizeAnswers,
-    /// Sorted by priority group, then severity, file, position.
+    /// Sorted by severity, then priority group, file, position.
     pub findings: Vec<Finding>,
     /// Files that could not be read or parsed, and skipped files.
     pub diagnostics: Vec<Diagnostic>,
@@ -61,6 +61,8 @@ pub struct Analysis {
     /// The Durable Object classes found (for the monitoring snippet).
     pub do_classes: Vec<String>,
     pub files_scanned: usize,
+    /// Test files left out (`--include-tests` analyzes them).
+    pub tests_skipped: usize,
 }
 
 /// Analyze a project with every rule of the chosen area.
@@ -111,6 +113,10 @@ pub fn analyze_texts(
     let mut found = discover::Discovered::default();
     for (path, _) in files {
         if let Some(kind) = discover::classify(path) {
+            if !selection.includes_tests() && discover::is_test_path(path) {
+                found.tests_skipped += 1;
+                continue;
+            }
             found.push(kind, path.clone());
             found.candidates += 1;
         }
@@ -159,7 +165,12 @@ fn analyze_on_pool(
             root.display()
         ));
     }
-    let found = discover::discover(root);
+    let found = discover::discover_in(
+        root,
+        discover::Scope {
+            include_tests: selection.includes_tests(),
+        },
+    );
     if found.candidates == 0 {
         if let Some(unreadable) = found.notes.iter().find(|note| note.level == "error") {
             return Err(input_error!(
@@ -168,9 +179,32 @@ fn analyze_on_pool(
                 unreadable.message
             ));
         }
+        if found.tests_skipped > 0 {
+            return Err(input_error!(
+                "{}: only test code to analyze ({} test file{} skipped; --include-tests analyzes them)",
+                root.display(),
+                found.tests_skipped,
+                if found.tests_skipped == 1 { "" } else { "s" }
+            ));
+        }
         return Err(input_error!(
             "{}: no JavaScript or TypeScript source and no wrangler config to analyze",
             root.display()
+        ));
+    }
+    // Every candidate was skipped (too large): nothing was analyzed, and a
+    // clean report would pass for a project that was never read.
+    if found.sources.is_empty() && found.configs.is_empty() {
+        let skipped = found.notes.len();
+        let first = found
+            .notes
+            .first()
+            .map(|note| format!(": {}: {}", note.file.display(), note.message))
+            .unwrap_or_default();
+        return Err(input_error!(
+            "{}: nothing left to analyze ({skipped} file{} skipped{first})",
+            root.display(),
+            if skipped == 1 { "" } else { "s" }
         ));
     }
     let read = |relative: &Path| read_text(&discover::absolute(root, relative));
@@ -197,6 +231,19 @@ fn analyze_discovered(
         })
         .collect();
     let mut diagnostics = found.notes;
+    if found.tests_skipped > 0 {
+        diagnostics.push(Diagnostic {
+            level: "note",
+            file: PathBuf::from("."),
+            line: None,
+            column: None,
+            message: format!(
+                "skipped: {} test file{} (`*.test.*`, `*.spec.*`, `test/`, `tests/`, `__tests__/`, vitest configs); --include-tests analyzes them",
+                found.tests_skipped,
+                if found.tests_skipped == 1 { "" } else { "s" }
+            ),
+        });
+    }
 
     let mut configs = Vec::new();
     let mut sources: HashMap<PathBuf, Arc<str>> = HashMap::new();
@@ -331,10 +378,15 @@ fn analyze_discovered(
         }
     }
     drop(indexes);
+    // Severity first (errors, then warnings, then infos), then the
+    // priority's grouping, file and position.
     findings.sort_by(|a, b| {
-        registry::rank(a.code, answers.priority)
-            .cmp(&registry::rank(b.code, answers.priority))
-            .then(b.severity.cmp(&a.severity))
+        b.severity
+            .cmp(&a.severity)
+            .then(
+                registry::rank(a.code, answers.priority)
+                    .cmp(&registry::rank(b.code, answers.priority)),
+            )
             .then(a.file.cmp(&b.file))
             .then(a.range.start.cmp(&b.range.start))
             .then(a.code.cmp(b.code))
@@ -362,6 +414,7 @@ fn analyze_discovered(
         sources,
         do_classes: class_names,
         files_scanned: found.sources.len() + found.configs.len(),
+        tests_skipped: found.tests_skipped,
     }
 }
 
@@ -621,6 +674,62 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod ranking_tests {
+    use super::*;
+    use crate::optimize::finding::Severity;
+
+    /// Issue 8: a SQL injection came 6th and a deploy-breaking migration 9th,
+    /// after warnings of earlier groups. Errors come first, whatever the
+    /// priority group.
+    #[test]
+    fn errors_are_listed_before_warnings_whatever_the_group() {
+        let source = r#"import { DurableObject } from "cloudflare:workers";
+export class Room extends DurableObject {
+  constructor(ctx: DurableObjectState, env: unknown) {
+    super(ctx, env);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS m (id INTEGER PRIMARY KEY, room TEXT)");
+  }
+  list(room: string) {
+    return this.ctx.storage.sql.exec("SELECT id FROM m WHERE room = ? LIMIT 10", room).toArray();
+  }
+}
+"#;
+        let config = r#"{
+  "main": "index.ts",
+  "durable_objects": { "bindings": [{ "name": "ROOM", "class_name": "Room" }] },
+  "migrations": [{ "tag": "v1", "new_classes": ["Room"] }]
+}"#;
+        let files = vec![
+            (PathBuf::from("index.ts"), source.to_string()),
+            (PathBuf::from("wrangler.jsonc"), config.to_string()),
+        ];
+        for priority in [
+            answers::Priority::Latency,
+            answers::Priority::Throughput,
+            answers::Priority::Cost,
+            answers::Priority::Memory,
+        ] {
+            let answers = OptimizeAnswers {
+                priority,
+                ..OptimizeAnswers::default()
+            };
+            let selection = Selection::parse(Some("DO201,DO707"), None).unwrap();
+            let analysis = analyze_texts(&files, &answers, &selection).unwrap();
+            let codes: Vec<(&str, Severity)> = analysis
+                .findings
+                .iter()
+                .map(|finding| (finding.code, finding.severity))
+                .collect();
+            assert_eq!(
+                codes,
+                vec![("DO707", Severity::Error), ("DO201", Severity::Warning)],
+                "{priority:?}"
+            );
         }
     }
 }

@@ -34,6 +34,7 @@ pub static RULES: &[Registered] = &[
     Registered { code: "DO209", rule: &rules::cursor_across_await::RULE },
     Registered { code: "DO210", rule: &rules::manual_transaction_sql::RULE },
     Registered { code: "DO211", rule: &rules::pragma_user_version::RULE },
+    Registered { code: "DO212", rule: &rules::too_many_bound_parameters::RULE },
     Registered { code: "DO301", rule: &rules::websocket_without_hibernation::RULE },
     Registered { code: "DO302", rule: &rules::timer_in_durable_object::RULE },
     Registered { code: "DO303", rule: &rules::slow_websocket_handler::RULE },
@@ -54,6 +55,7 @@ pub static RULES: &[Registered] = &[
     Registered { code: "DO604", rule: &rules::blocking_loop::RULE },
     Registered { code: "DO605", rule: &rules::floating_stub_call::RULE },
     Registered { code: "DO606", rule: &rules::fetch_instead_of_rpc::RULE },
+    Registered { code: "DO607", rule: &rules::stub_retry_ignores_error::RULE },
     Registered { code: "DO701", rule: &rules::class_without_migration::RULE },
     Registered { code: "DO702", rule: &rules::sql_on_kv_backed_class::RULE },
     Registered { code: "DO703", rule: &rules::binding_class_not_exported::RULE },
@@ -62,6 +64,7 @@ pub static RULES: &[Registered] = &[
     Registered { code: "DO706", rule: &rules::exported_class_unbound::RULE },
     Registered { code: "DO707", rule: &rules::kv_backend_for_new_class::RULE },
     Registered { code: "DO708", rule: &rules::migrations_and_exports::RULE },
+    Registered { code: "DO709", rule: &rules::deleted_class_still_bound::RULE },
     Registered { code: "DO801", rule: &rules::untrusted_object_name::RULE },
 ];
 
@@ -73,11 +76,13 @@ pub fn lookup(code: &str) -> Option<&'static Registered> {
 }
 
 /// Which codes run: `--select` prefixes (default all) minus `--ignore`
-/// prefixes. `DO2` selects DO201…DO211; `DO201` selects one rule.
+/// prefixes. `DO2` selects DO201…DO211; `DO201` selects one rule. It also
+/// says whether test code is analyzed (`--include-tests`; off by default).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Selection {
     select: Vec<String>,
     ignore: Vec<String>,
+    include_tests: bool,
 }
 
 impl Selection {
@@ -87,7 +92,19 @@ impl Selection {
         Ok(Selection {
             select: split_codes(select, "--select")?,
             ignore: split_codes(ignore, "--ignore")?,
+            include_tests: false,
         })
+    }
+
+    /// Analyze test code too (`--include-tests`).
+    pub fn with_tests(mut self, include: bool) -> Self {
+        self.include_tests = include;
+        self
+    }
+
+    /// Whether test code is analyzed.
+    pub fn includes_tests(&self) -> bool {
+        self.include_tests
     }
 
     pub fn includes(&self, code: &str) -> bool {

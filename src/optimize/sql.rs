@@ -200,6 +200,9 @@ pub struct SqlStatement {
     pub pragma: Option<String>,
     /// The transaction keyword, e.g. `BEGIN`.
     pub transaction: Option<&'static str>,
+    /// Subqueries (`IN (SELECT …)`, `EXISTS (…)`, `FROM (…)`) and the arms
+    /// of a `UNION`, each summarized as a `SELECT` of its own.
+    pub subqueries: Vec<SqlStatement>,
 }
 
 impl SqlStatement {
@@ -221,6 +224,7 @@ impl SqlStatement {
             created_index: None,
             pragma: None,
             transaction: None,
+            subqueries: Vec::new(),
         }
     }
 }
@@ -289,6 +293,7 @@ fn summarize(statement: &Statement) -> SqlStatement {
             if let Some(selection) = &update.selection {
                 summary.has_where = true;
                 collect_filters(selection, &scope, &mut summary.filters);
+                collect_subqueries(selection, &mut summary.subqueries);
             }
             summary.has_limit = update.limit.is_some();
             summary.increments_column = update.assignments.iter().any(|assignment| {
@@ -315,6 +320,7 @@ fn summarize(statement: &Statement) -> SqlStatement {
             if let Some(selection) = &delete.selection {
                 summary.has_where = true;
                 collect_filters(selection, &scope, &mut summary.filters);
+                collect_subqueries(selection, &mut summary.subqueries);
             }
             summary.has_limit = delete.limit.is_some();
             summary
@@ -497,9 +503,11 @@ fn summarize_query(query: &Query) -> SqlStatement {
         None => false,
     } || query.fetch.is_some();
     let SetExpr::Select(select) = query.body.as_ref() else {
-        // UNION, VALUES…: only the kind is known.
+        // UNION, VALUES…: only the kind is known; each arm is a subquery.
+        collect_set_arms(query.body.as_ref(), &mut summary.subqueries);
         return summary;
     };
+    collect_derived_tables(&select.from, &mut summary.subqueries);
     let scope = Scope::from_tables(&select.from);
     summary.tables = scope.tables.iter().map(|(name, _)| name.clone()).collect();
     summary.table = scope.single_table();
@@ -523,6 +531,7 @@ fn summarize_query(query: &Query) -> SqlStatement {
     if let Some(selection) = &select.selection {
         summary.has_where = true;
         collect_filters(selection, &scope, &mut summary.filters);
+        collect_subqueries(selection, &mut summary.subqueries);
     }
     if let Some(order_by) = &query.order_by
         && let OrderByKind::Expressions(expressions) = &order_by.kind
@@ -538,6 +547,65 @@ fn summarize_query(query: &Query) -> SqlStatement {
         }
     }
     summary
+}
+
+/// The arms of a `UNION` / `INTERSECT` / `EXCEPT`, each as a statement.
+fn collect_set_arms(set: &SetExpr, out: &mut Vec<SqlStatement>) {
+    match set {
+        SetExpr::SetOperation { left, right, .. } => {
+            collect_set_arms(left, out);
+            collect_set_arms(right, out);
+        }
+        SetExpr::Query(query) => out.push(summarize_query(query)),
+        SetExpr::Select(select) => {
+            let mut query = bare_query();
+            *query.body = SetExpr::Select(select.clone());
+            out.push(summarize_query(&query));
+        }
+        _ => {}
+    }
+}
+
+/// A `SELECT` query with no clauses, to hang a bare `UNION` arm on.
+fn bare_query() -> Box<Query> {
+    match Parser::parse_sql(&SQLiteDialect {}, "SELECT 1")
+        .ok()
+        .and_then(|mut statements| statements.pop())
+    {
+        Some(Statement::Query(query)) => query,
+        _ => unreachable!("`SELECT 1` parses"),
+    }
+}
+
+/// Subqueries in `FROM` / `JOIN` (`FROM (SELECT …) AS t`).
+fn collect_derived_tables(from: &[TableWithJoins], out: &mut Vec<SqlStatement>) {
+    for table in from {
+        let joined = table.joins.iter().map(|join| &join.relation);
+        for factor in std::iter::once(&table.relation).chain(joined) {
+            if let TableFactor::Derived { subquery, .. } = factor {
+                out.push(summarize_query(subquery));
+            }
+        }
+    }
+}
+
+/// Subqueries in a condition: `IN (SELECT …)`, `EXISTS (…)`, `(SELECT …)`.
+fn collect_subqueries(expr: &Expr, out: &mut Vec<SqlStatement>) {
+    match expr {
+        Expr::InSubquery { expr, subquery, .. } => {
+            collect_subqueries(expr, out);
+            out.push(summarize_query(subquery));
+        }
+        Expr::Exists { subquery, .. } | Expr::Subquery(subquery) => {
+            out.push(summarize_query(subquery))
+        }
+        Expr::BinaryOp { left, right, .. } => {
+            collect_subqueries(left, out);
+            collect_subqueries(right, out);
+        }
+        Expr::UnaryOp { expr, .. } | Expr::Nested(expr) => collect_subqueries(expr, out),
+        _ => {}
+    }
 }
 
 fn is_aggregate(expr: &Expr) -> bool {

@@ -8,7 +8,8 @@ use oxc_span::{GetSpan, Span};
 
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::class_facts::{
-    calls_within, is_entry, method_calls_named, set_alarm_calls, storage_text, this_method_calls,
+    calls_within, is_entry, method_calls_named, parameter_names, set_alarm_calls, storage_text,
+    this_method_calls,
 };
 use crate::optimize::model::storage_api;
 use crate::optimize::model::{FileModel, MethodRole, collect_binding_names};
@@ -61,9 +62,11 @@ declare_rule! {
     /// `setAlarm` inside `alarm()` re-arms the one schedule and is not a competing
     /// path. A path that calls `getAlarm()`, sits under a condition about the alarm
     /// (`if (!alarmSet)`), or sets a time read from storage (the earliest pending
-    /// job) counts as guarded. Two paths that set the same time expression
-    /// (`Date.now() + IDLE_TIMEOUT`, an inactivity timer pushed back on each
-    /// request) share one schedule and are not reported.
+    /// job) counts as guarded. Two paths that set the same time (`Date.now() +
+    /// IDLE_TIMEOUT`, an inactivity timer pushed back on each request) share one
+    /// schedule and are not reported. "The same" is by meaning, not text: `Date.now()
+    /// + delay` where `delay` is a parameter or local of each method is two
+    /// different times.
     ///
     /// **References**
     ///
@@ -204,8 +207,51 @@ fn runs_when_called(model: &FileModel<'_>, node: NodeId, function: NodeId) -> bo
 struct Reached<'a> {
     site: NodeId,
     span: Span,
+    /// The time expression as written (for messages).
     time: String,
+    /// What the time means: the text, with each name declared in the
+    /// method (a parameter or a local) tied to that method. Two paths share
+    /// one schedule only when their times mean the same.
+    meaning: String,
     entry: &'a str,
+}
+
+/// The meaning of a `setAlarm` time: `Date.now() + time` where `time` is a
+/// parameter or local of the method differs from the same text in another
+/// method; `Date.now() + IDLE_TIMEOUT` (a module constant) or
+/// `Date.now() + this.ttl` (one field) is the same everywhere.
+fn time_meaning(
+    model: &FileModel<'_>,
+    site: NodeId,
+    call: &CallExpression<'_>,
+    function: NodeId,
+    time: &str,
+) -> String {
+    let Some(node) = argument(call, 0).and_then(|time| model.node_with_span(site, time.span()))
+    else {
+        return time.to_string();
+    };
+    let mut local: HashSet<&str> = parameter_names(model, function)
+        .into_iter()
+        .flatten()
+        .collect();
+    for (_, inner) in model.nodes.descendants(function) {
+        if let AstKind::VariableDeclarator(declarator) = inner.kind {
+            collect_binding_names(&declarator.id, &mut local);
+        }
+    }
+    let mut tied: Vec<&str> = model
+        .referenced_names(node)
+        .into_iter()
+        .filter(|name| local.contains(name))
+        .collect();
+    tied.sort_unstable();
+    tied.dedup();
+    if tied.is_empty() {
+        time.to_string()
+    } else {
+        format!("{time} (with {} of function #{function})", tied.join(", "))
+    }
 }
 
 /// A walk over the methods one entry method reaches, collecting the
@@ -251,10 +297,12 @@ impl Walk<'_, '_> {
                         .join(" ")
                 })
                 .unwrap_or_default();
+            let meaning = time_meaning(model, site, call, function, &time);
             self.found.push(Reached {
                 site,
                 span: call.span,
                 time,
+                meaning,
                 entry: self.entry,
             });
         }
@@ -301,7 +349,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             for second in &found[index + 1..] {
                 if first.site != second.site
                     && first.entry != second.entry
-                    && first.time != second.time
+                    && first.meaning != second.meaning
                 {
                     pair = Some(if first.span.start <= second.span.start {
                         (first, second)

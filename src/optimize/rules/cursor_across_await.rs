@@ -2,6 +2,10 @@
 
 use oxc_ast::AstKind;
 use oxc_ast::ast::Expression;
+use oxc_span::{GetSpan, Span};
+
+use crate::optimize::model::{FileModel, SqlExec};
+use crate::optimize::semantic::NodeId;
 
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
@@ -12,7 +16,9 @@ declare_rule! {
     ///
     /// Reports a cursor returned by `sql.exec` that is stored in a variable and then
     /// iterated or consumed (`toArray()`, `one()`, `for…of`, spread, `next()`,
-    /// `raw()`) after an intervening `await`.
+    /// `raw()`) after an intervening `await`, and a cursor iterated by a `for…of`
+    /// (directly, or through the variable that holds it) whose body awaits: the
+    /// rows after the first are read across that `await`.
     ///
     /// **Why is this bad?**
     ///
@@ -50,6 +56,55 @@ declare_rule! {
     };
 }
 
+/// The first `await` in the body of the `for…of` at `loop_node` that runs
+/// in the loop's own function (not in a nested callback).
+fn await_in_body(model: &FileModel<'_>, loop_node: NodeId) -> Option<NodeId> {
+    let AstKind::ForOfStatement(statement) = model.nodes.kind(loop_node) else {
+        return None;
+    };
+    if statement.r#await {
+        return None;
+    }
+    let body = statement.body.span();
+    let function = model.nodes.enclosing_function(loop_node);
+    model
+        .nodes
+        .descendants(loop_node)
+        .find(|(id, node)| {
+            matches!(node.kind, AstKind::AwaitExpression(awaited) if body.contains_inclusive(awaited.span))
+                && model.nodes.enclosing_function(*id) == function
+        })
+        .map(|(id, _)| id)
+}
+
+/// Report a cursor iterated by a `for…of` whose body awaits.
+fn report_iterated_across_await(
+    model: &FileModel<'_>,
+    exec: &SqlExec<'_>,
+    what: &str,
+    at: Span,
+    awaited: NodeId,
+    report: &mut Report,
+) {
+    let awaited_span = model.nodes.kind(awaited).span();
+    let awaited_line = crate::text::Position::of(
+        model.source_text,
+        awaited_span.start as usize,
+        crate::text::LineEndings::JavaScript,
+    )
+    .line;
+    let awaited_text = model.text(awaited_span);
+    report.push(
+        Violation::new(at, format!(
+            "{what} is iterated by a `for…of` whose body awaits (`{}` on line {awaited_line}): the cursor reads its rows lazily, so rows after the first are read across the `await` while other requests may write",
+            awaited_text.lines().next().unwrap_or(awaited_text)
+        ))
+        .fix("read the rows first (`const rows = sql.exec(…).toArray();`), then loop over `rows` and await inside")
+        .effect("the rows come from one consistent state of the database")
+        .class(exec.class.and_then(|index| model.classes[index].name)),
+    );
+}
+
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
     let model = context.model;
     for exec in model.sql_execs.iter().filter(|exec| exec.confident) {
@@ -61,6 +116,22 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         }) else {
             continue;
         };
+        // `for (const row of sql.exec(…)) { await … }`
+        if let AstKind::ForOfStatement(statement) = model.nodes.kind(parent)
+            && statement.right.span().contains_inclusive(exec.call.span)
+        {
+            if let Some(awaited) = await_in_body(model, parent) {
+                report_iterated_across_await(
+                    model,
+                    exec,
+                    "the cursor of this `sql.exec`",
+                    exec.call.span,
+                    awaited,
+                    report,
+                );
+            }
+            continue;
+        }
         let AstKind::VariableDeclarator(declarator) = model.nodes.kind(parent) else {
             continue;
         };
@@ -81,6 +152,21 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
                 }
                 AstKind::IdentifierReference(ident) if ident.name == name => {
                     let Some(awaited) = seen_await else {
+                        // Iterated by a `for…of` whose body awaits: read across it.
+                        if let Some(loop_node) = model.nodes.parent(id)
+                            && let AstKind::ForOfStatement(statement) = model.nodes.kind(loop_node)
+                            && statement.right.span() == ident.span
+                            && let Some(awaited) = await_in_body(model, loop_node)
+                        {
+                            report_iterated_across_await(
+                                model,
+                                exec,
+                                &format!("the cursor `{name}`"),
+                                ident.span,
+                                awaited,
+                                report,
+                            );
+                        }
                         // Consumed before any await: fine, and later uses are of the same rows.
                         break;
                     };
@@ -102,7 +188,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
                     }
                     let awaited_line = crate::text::Position::of(
                         model.source_text,
-                        oxc_span::GetSpan::span(&model.nodes.kind(awaited)).start as usize,
+                        model.nodes.kind(awaited).span().start as usize,
                         crate::text::LineEndings::JavaScript,
                     )
                     .line;

@@ -11,16 +11,18 @@ declare_rule! {
     ///
     /// Follows each class through the config's migrations and reports the
     /// `new_classes` entry that created a class still alive on the legacy
-    /// key-value backend. Classes a later migration deletes are skipped; a rename
+    /// key-value backend, and each live `exports` entry with `"storage":
+    /// "legacy-kv"`. Classes a later migration deletes are skipped; a rename
     /// carries the backend along.
     ///
     /// **Why is this bad?**
     ///
+    /// The deploy fails: since 2026-07-09 an account that has no key-value-backed
+    /// namespace yet cannot create one, and the Workers Free plan never could.
     /// SQLite is the storage backend Cloudflare recommends for new Durable Object
-    /// classes: it has the SQL API, point-in-time recovery and larger limits, it
-    /// also serves the key-value API, and it is the only backend on the Workers Free
-    /// plan (a `new_classes` migration fails to deploy there). A class keeps the
-    /// backend it was created with; it cannot be switched later.
+    /// classes: it has the SQL API, point-in-time recovery and larger limits, and
+    /// it also serves the key-value API. A class keeps the backend it was created
+    /// with; it cannot be switched later.
     ///
     /// **Example**
     ///
@@ -44,8 +46,9 @@ declare_rule! {
     /// { "tag": "v1", "new_classes": ["Counter"] }
     /// ```
     ///
-    /// The `"storage": "legacy-kv"` entries of the declarative `exports` map are
-    /// not reported (they are how existing key-value classes are declared there).
+    /// A live `"storage": "legacy-kv"` entry of the declarative `exports` map is
+    /// reported the same way: for a class that already exists on the key-value
+    /// backend it is the right declaration, and the suppression comment says so.
     ///
     /// **References**
     ///
@@ -55,10 +58,10 @@ declare_rule! {
     pub static RULE = Rule {
         name: "kv-backend-for-new-class",
         area: Area::General,
-        severity: Severity::Warning,
+        severity: Severity::Error,
         scale_sensitive: false,
         fix: FixAvailability::None,
-        summary: "A class is created with `new_classes` (legacy key-value backend) instead of `new_sqlite_classes`",
+        summary: "A class is created with `new_classes` or `\"storage\": \"legacy-kv\"` (legacy key-value backend) instead of SQLite: the deploy fails on new accounts",
         check: Check::Project(check),
     };
 }
@@ -91,6 +94,30 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
                     .in_file(loaded.path.clone())
                     .fix(format!(
                         "create `{created}` with `new_sqlite_classes` if this migration has not been deployed yet; a deployed class keeps its backend (then suppress with `// do-wizard-ignore DO707: reason`)"
+                    ))
+                    .effect("the class gets the SQLite backend: SQL, recovery, and deploys on every plan"),
+                );
+            }
+        }
+        for (environment, entries) in loaded.config.export_lists() {
+            for entry in entries.iter().filter(|entry| entry.is_key_value()) {
+                if !reported.insert(entry.class_name.range) {
+                    continue;
+                }
+                let place = environment
+                    .map(|name| format!(" for `env.{name}`"))
+                    .unwrap_or_default();
+                let class = &entry.class_name.value;
+                report.push(
+                    Violation::at(
+                        entry.class_name.range,
+                        format!(
+                            "`exports` declares `{class}`{place} with `\"storage\": \"legacy-kv\"`, the legacy key-value backend: an account without a key-value-backed namespace cannot create one (since 2026-07-09), and the Workers Free plan never could"
+                        ),
+                    )
+                    .in_file(loaded.path.clone())
+                    .fix(format!(
+                        "declare `{class}` with `\"storage\": \"sqlite\"` if it has not been deployed yet; a deployed class keeps its backend (then suppress with `// do-wizard-ignore DO707: reason`)"
                     ))
                     .effect("the class gets the SQLite backend: SQL, recovery, and deploys on every plan"),
                 );

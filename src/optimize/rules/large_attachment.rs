@@ -26,7 +26,7 @@ declare_rule! {
     ///
     /// **Why is this bad?**
     ///
-    /// A socket's attachment is limited to 2,048 bytes once serialized. A value
+    /// A socket's attachment is limited to 16 KiB (16,384 bytes) once serialized. A value
     /// that grows with the conversation passes in tests and then throws in
     /// production the first time it crosses the limit; until then it is copied on
     /// every `serializeAttachment`.
@@ -63,7 +63,7 @@ declare_rule! {
         severity: Severity::Warning,
         scale_sensitive: false,
         fix: FixAvailability::None,
-        summary: "`serializeAttachment` given a growing collection (attachments are limited to 2,048 bytes)",
+        summary: "`serializeAttachment` given a growing collection (attachments are limited to 16 KiB)",
         check: Check::File(check),
     };
 }
@@ -265,12 +265,12 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             .unwrap_or_else(|| "this.ctx.storage".to_string());
         report.push(
             Violation::new(call.span, format!(
-                "`{socket}.serializeAttachment(…)` is given {why}: it grows with use, and an attachment over 2,048 bytes throws"
+                "`{socket}.serializeAttachment(…)` is given {why}: it grows with use, and an attachment over 16 KiB (16,384 bytes) throws"
             ))
             .fix(format!(
                 "keep only small, fixed values in `{socket}`'s attachment (ids, names, flags) and store the growing part with `{storage}` (a SQL table, or keys per socket), read back when needed"
             ))
-            .effect("serializing stays small and cheap, and no socket fails once its history passes the 2 KiB limit")
+            .effect("serializing stays small and cheap, and no socket fails once its history passes the 16 KiB limit")
             .class(class.and_then(|index| model.classes[index].name)),
         );
     }

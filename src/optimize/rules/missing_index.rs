@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::rules::{Check, FixAvailability, ProjectContext, Report, Rule, Violation};
-use crate::optimize::sql::{FilterOp, StatementKind, is_rowid, same_name};
+use crate::optimize::sql::{FilterOp, SqlStatement, StatementKind, is_rowid, same_name};
 
 declare_rule! {
     /// **What it does**
@@ -12,7 +12,9 @@ declare_rule! {
     /// Checks every `SELECT`, `UPDATE` and `DELETE` run through `sql.exec` against a
     /// table this code base creates, and reports the query when no index, `PRIMARY
     /// KEY` or `UNIQUE` constraint has its first column among the columns the query
-    /// filters on (`WHERE col = ?`, ranges, `IN`, `BETWEEN`) or orders by.
+    /// filters on (`WHERE col = ?`, ranges, `IN`, `BETWEEN`) or orders by. Each
+    /// subquery (`IN (SELECT …)`, `EXISTS (…)`, `FROM (…)`) and each arm of a
+    /// `UNION` is judged as a query of its own.
     ///
     /// **Why is this bad?**
     ///
@@ -80,12 +82,25 @@ struct Candidate<'a> {
     key: Vec<(String, Option<bool>)>,
 }
 
+/// A statement and, depth first, every subquery and `UNION` arm in it: each
+/// is judged as a query of its own.
+fn with_subqueries(statement: &SqlStatement) -> Vec<&SqlStatement> {
+    let mut all = vec![statement];
+    let mut index = 0;
+    while index < all.len() {
+        let current = all[index];
+        all.extend(current.subqueries.iter());
+        index += 1;
+    }
+    all
+}
+
 fn check(context: &ProjectContext<'_>, report: &mut Report) {
     let project = context.project;
     let mut candidates: Vec<Candidate<'_>> = Vec::new();
     for file in &project.files {
         for fact in &file.sql {
-            for statement in &fact.statements {
+            for statement in fact.statements.iter().flat_map(with_subqueries) {
                 if !matches!(
                     statement.kind,
                     StatementKind::Select | StatementKind::Update | StatementKind::Delete

@@ -13,9 +13,10 @@ use crate::optimize::sql::{FilterOp, StatementKind};
 declare_rule! {
     /// **What it does**
     ///
-    /// Reports `sql.exec`, `storage.get/put/delete` or a call on the same Durable
-    /// Object stub inside a loop (`for`, `for…of`, `while`, a `.forEach` / `.map`
-    /// callback) whose key changes per iteration: the N+1 pattern.
+    /// Reports `sql.exec` (reads and per-row writes), single-key
+    /// `storage.get/put/delete` or a call on the same Durable Object stub inside a
+    /// loop (`for`, `for…of`, `while`, a `.forEach` / `.map` callback) whose key
+    /// changes per iteration: the N+1 pattern.
     ///
     /// **Why is this bad?**
     ///
@@ -43,11 +44,15 @@ declare_rule! {
     ///
     /// **Known problems**
     ///
-    /// A query in the loop header, or one whose key does not change, is not reported.
-    /// Stub calls in a loop over different objects are a fan-out, not N+1, and are
-    /// not reported; only repeated calls on the same stub are. Writes (`INSERT`,
-    /// `UPDATE`) in a loop are not reported here: batch them in
-    /// `ctx.storage.transactionSync`.
+    /// A query in the loop header, or one whose key does not change, is not reported;
+    /// for `storage.get/put/delete` the key is the first argument, so a `put` of a
+    /// constant key with a changing value is not reported. Writes (`INSERT`,
+    /// `UPDATE`, `DELETE`) per iteration are reported like reads. A call in an inner
+    /// loop or callback whose key comes from an outer loop is reported for the outer
+    /// loop. Stub calls in a loop over different objects are a fan-out, not N+1, and
+    /// are not reported; only repeated calls on the same stub are. A statement that
+    /// spreads its bindings (`...chunk`) binds a batch per iteration (a chunked
+    /// loop) and is not reported.
     ///
     /// **References**
     ///
@@ -64,17 +69,53 @@ declare_rule! {
     };
 }
 
+/// Which arguments of a call carry its key.
+#[derive(Clone, Copy)]
+enum KeyArguments {
+    /// Every argument (SQL text and bindings, RPC arguments).
+    All,
+    /// Only the first (`storage.get/put/delete(key, …)`: a `put` of a
+    /// constant key with a changing value is one key written N times).
+    First,
+}
+
+/// The loop, among those around `call_node` up to `limit` (innermost
+/// first), in which the call's key changes per iteration: a delete in an
+/// inner `forEach` keyed by the outer loop's variable counts for the outer
+/// loop.
+fn varying_loop(
+    context: &FileContext<'_, '_>,
+    call_node: NodeId,
+    limit: NodeId,
+    keys: KeyArguments,
+) -> Option<NodeId> {
+    let model = context.model;
+    let mut current = model.enclosing_loop(call_node, limit);
+    while let Some(loop_node) = current {
+        if varies_per_iteration(context, call_node, loop_node, keys) {
+            return Some(loop_node);
+        }
+        current = model.enclosing_loop(loop_node, limit);
+    }
+    None
+}
+
 fn varies_per_iteration(
     context: &FileContext<'_, '_>,
     call_node: NodeId,
     loop_node: NodeId,
+    keys: KeyArguments,
 ) -> bool {
     let model = context.model;
     let AstKind::CallExpression(call) = model.nodes.kind(call_node) else {
         return false;
     };
     let variant = model.loop_variant_names(loop_node);
-    call.arguments.iter().any(|argument| {
+    let taken = match keys {
+        KeyArguments::All => call.arguments.len(),
+        KeyArguments::First => 1,
+    };
+    call.arguments.iter().take(taken).any(|argument| {
         model
             .node_with_span(call_node, argument.span())
             .is_some_and(|node| {
@@ -92,16 +133,40 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         let Some((class, method)) = model.method_at(exec.node) else {
             continue;
         };
-        let Some(loop_node) = model.enclosing_loop(exec.node, method.function) else {
+        // `…IN (${marks})`, ...chunk`: each statement already binds a batch
+        // (a chunked loop is the fix DO212 asks for), not one key.
+        if exec
+            .call
+            .arguments
+            .iter()
+            .any(|argument| matches!(argument, oxc_ast::ast::Argument::SpreadElement(_)))
+        {
             continue;
-        };
-        if !varies_per_iteration(context, exec.node, loop_node) {
+        }
+        if varying_loop(context, exec.node, method.function, KeyArguments::All).is_none() {
             continue;
         }
         let Some(statement) = exec.statement() else {
             continue;
         };
-        // Writes in a loop are batched differently (transactionSync); report reads.
+        // Reads and per-row writes are the same N+1; DDL and the rest are not.
+        if statement.kind.is_write() {
+            report.push(
+                Violation::new(exec.call.span, format!(
+                    "`{}` runs one `{}` per iteration of this loop with a different key: N+1 statements",
+                    context.text(exec.call.callee.span()),
+                    match statement.kind {
+                        StatementKind::Insert => "INSERT",
+                        StatementKind::Update => "UPDATE",
+                        _ => "DELETE",
+                    }
+                ))
+                .fix("write every row with one statement: a multi-row `INSERT … VALUES (?, ?), (?, ?)` (at most 100 bindings), or `… SELECT … FROM json_each(?)` / `WHERE id IN (SELECT value FROM json_each(?))` with the rows as one JSON parameter; keep the loop inside `ctx.storage.transactionSync(() => …)` at least")
+                .effect("N+1 with 20 rows: 20 statements become 1")
+                .class(model.classes[class].name),
+            );
+            continue;
+        }
         if statement.kind != StatementKind::Select {
             continue;
         }
@@ -157,10 +222,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         let Some((class, method)) = model.method_at(call_node) else {
             continue;
         };
-        let Some(loop_node) = model.enclosing_loop(call_node, method.function) else {
-            continue;
-        };
-        if !varies_per_iteration(context, call_node, loop_node) {
+        if varying_loop(context, call_node, method.function, KeyArguments::First).is_none() {
             continue;
         }
         report.push(
@@ -193,7 +255,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         if model.loop_variant_names(loop_node).contains(stub_name) {
             continue;
         }
-        if !varies_per_iteration(context, stub.node, loop_node) {
+        if !varies_per_iteration(context, stub.node, loop_node, KeyArguments::All) {
             continue;
         }
         report.push(

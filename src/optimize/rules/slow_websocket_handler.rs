@@ -8,7 +8,7 @@ use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::class_facts::{
     calls_within, directly_in, method_calls_named, method_in_hierarchy, state_text,
 };
-use crate::optimize::model::{FileModel, MethodRole};
+use crate::optimize::model::{FileModel, MethodRole, storage_api};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{
     NodeId, identifier_name, inner, member_path, method_call, this_member,
@@ -53,9 +53,9 @@ declare_rule! {
     ///
     /// **Known problems**
     ///
-    /// Storage calls (`storage.get/put`, `sql.exec`…) are local to the object and
-    /// are not counted, nor are methods of the class that only await storage, nor
-    /// work handed to `ctx.waitUntil` (it is not awaited). Awaits in different
+    /// Awaited storage calls (`storage.get/put/list/delete`, `getAlarm`…) count as
+    /// asynchronous calls; the synchronous `sql.exec` does not, nor does work handed
+    /// to `ctx.waitUntil` (it is not awaited). Awaits in different
     /// branches of an `if` or a `switch` are not added up (a message takes one
     /// branch), and an error reply followed by `return` is not the reply. Only
     /// `webSocketMessage` is checked; framework hooks such as `onMessage` are not.
@@ -192,8 +192,14 @@ fn await_cost<'a>(
     let Some((receiver, method)) = method_call(call) else {
         return Cost::Async;
     };
+    // Awaited storage calls (`get`, `put`, `list`, `getAlarm`…) are async
+    // calls like any other; the synchronous SQL API is free.
     if model.storage_path_at(receiver, id).is_some() {
-        return Cost::Free;
+        return if storage_api::is_async_method(method) {
+            Cost::Async
+        } else {
+            Cost::Free
+        };
     }
     let path = member_path(receiver).unwrap_or_default();
     let fast = matches!(
@@ -201,9 +207,7 @@ fn await_cost<'a>(
         "json" | "text" | "arrayBuffer" | "blob" | "formData" | "bytes"
     ) || path.starts_with(&["crypto", "subtle"])
         || path.as_slice() == ["Promise"] && method == "resolve"
-        || path
-            .last()
-            .is_some_and(|last| *last == "storage" || *last == "sql");
+        || path.last().is_some_and(|last| *last == "sql");
     if fast { Cost::Free } else { Cost::Async }
 }
 
@@ -479,13 +483,12 @@ export class Room extends DurableObject { queue: string[] = [];
     this.queue.push(message);
     this.ctx.waitUntil(this.processQueue()); }
   private async processQueue() { const r = await fetch("https://api.example.com"); this.queue.shift(); } }"#,
-            // Storage awaits are local.
+            // Two storage awaits: not more than two async calls.
             r#"import { DurableObject } from "cloudflare:workers";
 export class Counter extends DurableObject {
   async webSocketMessage(ws: WebSocket, message: string) {
     const count = ((await this.ctx.storage.get<number>("count")) ?? 0) + 1;
     await this.ctx.storage.put("count", count);
-    await this.ctx.storage.put("last", message);
     ws.send(String(count)); } }"#,
             // One await per branch: a message takes one branch.
             r#"import { DurableObject } from "cloudflare:workers";

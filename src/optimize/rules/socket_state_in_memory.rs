@@ -65,8 +65,9 @@ declare_rule! {
     /// **Known problems**
     ///
     /// A map that the class rebuilds from `getWebSockets()` anywhere (usually in
-    /// the constructor), or that memoizes each socket's `deserializeAttachment()`,
-    /// is not reported. Classes that keep sockets with the
+    /// the constructor: a loop that refills it, or one assignment such as `new
+    /// Map(ctx.getWebSockets().map(…))`), or that memoizes each socket's
+    /// `deserializeAttachment()`, is not reported. Classes that keep sockets with the
     /// standard `accept()` API do not hibernate and are not concerned.
     ///
     /// **References**
@@ -193,6 +194,25 @@ fn rebuilds_from(model: &FileModel<'_>, id: NodeId, field: &str) -> bool {
     })
 }
 
+/// `this.<field> = new Map(ctx.getWebSockets().map((ws) => [ws,
+/// ws.deserializeAttachment()]))`: the collection is built in one
+/// expression from the runtime's list of sockets.
+fn assigned_from_sockets(model: &FileModel<'_>, class_node: NodeId, field: &str) -> bool {
+    model.nodes.descendants(class_node).any(|(_, node)| {
+        let AstKind::AssignmentExpression(assignment) = node.kind else {
+            return false;
+        };
+        let AssignmentTarget::StaticMemberExpression(target) = &assignment.left else {
+            return false;
+        };
+        matches!(target.object, Expression::ThisExpression(_))
+            && target.property.name == field
+            && model
+                .text(assignment.right.span())
+                .contains("getWebSockets")
+    })
+}
+
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
     let model = context.model;
     for (class_index, class) in model.classes.iter().enumerate() {
@@ -237,7 +257,8 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             }
             // Rebuilt from the runtime's list of sockets: survives hibernation.
             let rebuilt = method_calls_named(model, class.node, "getWebSockets")
-                .any(|(id, _, _)| rebuilds_from(model, id, field.name));
+                .any(|(id, _, _)| rebuilds_from(model, id, field.name))
+                || assigned_from_sockets(model, class.node, field.name);
             if rebuilt {
                 continue;
             }

@@ -9,7 +9,7 @@ use oxc_span::{GetSpan, Span};
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::lifecycle::{Binding, reads_clock, resolve};
 use crate::optimize::model::storage_api;
-use crate::optimize::model::{ClassModel, DoKind, FileModel};
+use crate::optimize::model::{ClassModel, FileModel};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{
     NodeId, identifier_name, inner, is_this, member_path, method_call,
@@ -70,10 +70,12 @@ declare_rule! {
     /// load (caches), socket, timer and controller handles, boolean flags set only
     /// to `true`/`false` (one-time guards such as `initialized`; a lock held only in
     /// a flag is missed), timestamps and deadlines computed from `Date.now()`
-    /// (throttles and rate windows that expire anyway), fields written back with
-    /// `storage.put`, SQL, KV, `serializeAttachment` or `setState`, and classes
-    /// whose WebSockets are not hibernatable (`ws.accept()`, partyserver without
-    /// `hibernate: true`), whose state lives exactly as long as their connections.
+    /// (throttles and rate windows that expire anyway; an amount updated from its
+    /// own value and the clock, such as a token count, is still reported), fields written back with
+    /// `storage.put`, SQL, KV, `serializeAttachment` or `setState`. A field passed to
+    /// `setAlarm(…)` is not persisted (the alarm keeps a time, not the field). A
+    /// class whose WebSockets are not hibernatable (`ws.accept()`) is still
+    /// evicted on deploys, restarts and inactivity, and is checked like any other.
     ///
     /// **References**
     ///
@@ -120,7 +122,6 @@ const WRITES: &[&str] = &[
     "run",
     "serializeAttachment",
     "setState",
-    "setAlarm",
     "insert",
     "upsert",
     "update",
@@ -395,34 +396,6 @@ fn collect_field_reads<'a>(
     }
 }
 
-/// The class keeps WebSockets that cannot hibernate: the object stays in
-/// memory as long as they are open, and so does its state.
-fn holds_live_sockets(model: &FileModel<'_>, class: &ClassModel<'_>) -> bool {
-    if let DoKind::Framework(label) = class.kind
-        && label.starts_with("partyserver")
-    {
-        let text = model.text(class.class.span);
-        return !(text.contains("hibernate: true") || text.contains("hibernate:true"));
-    }
-    model.nodes.descendants(class.node).any(|(_, node)| {
-        let AstKind::CallExpression(call) = node.kind else {
-            return false;
-        };
-        match method_call(call) {
-            Some((receiver, "accept")) => {
-                call.arguments.is_empty()
-                    && !member_path(receiver)
-                        .is_some_and(|path| path.contains(&"ctx") || path.contains(&"state"))
-            }
-            Some((_, "addEventListener")) => matches!(
-                call.arguments.first().and_then(Argument::as_expression).map(inner),
-                Some(Expression::StringLiteral(event)) if event.value == "message"
-            ),
-            _ => false,
-        }
-    })
-}
-
 /// A value that is a handle or a promise kept for later (never state).
 fn is_handle(class: &ClassModel<'_>, value: &Expression<'_>) -> bool {
     match inner(value) {
@@ -519,6 +492,19 @@ fn is_load(model: &FileModel<'_>, node: NodeId, depth: u8) -> bool {
         })
 }
 
+/// A field that holds a point in time (`nextAllowedTime`, `lastSeen`,
+/// `expiresAt`, `deadline`), not an amount.
+fn names_a_time(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [
+        "time", "until", "deadline", "expire", "last", "next", "when", "stamp", "since",
+    ]
+    .iter()
+    .any(|word| lower.contains(word))
+        || name.ends_with("At")
+        || lower.ends_with("_at")
+}
+
 fn is_ephemeral_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     lower == "ws"
@@ -531,7 +517,9 @@ fn is_ephemeral_name(name: &str) -> bool {
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
     let model = context.model;
     for (class_index, class) in model.classes.iter().enumerate() {
-        if !class.is_do() || holds_live_sockets(model, class) {
+        // A class holding standard (non-hibernating) sockets is still evicted
+        // on deploys, restarts and inactivity: its fields are lost too.
+        if !class.is_do() {
             continue;
         }
         let (persisted, whole) = persisted_fields(model, class);
@@ -567,17 +555,6 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
                 .iter()
                 .filter(|access| access.access != Access::Read)
                 .collect();
-            // Handles, memoized promises and clock-derived values are
-            // ephemeral by design.
-            if writes.iter().any(|write| {
-                write.access == Access::Memo
-                    || write.right.is_some_and(|right| is_handle(class, right))
-                    || write
-                        .right_node
-                        .is_some_and(|right| reads_clock(model, right))
-            }) {
-                continue;
-            }
             let self_read_in = |write: &FieldAccess| {
                 write.right_node.is_some_and(|right| {
                     std::iter::once(right)
@@ -585,6 +562,20 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
                         .any(|id| field_name(model.nodes.kind(id)) == Some(name))
                 })
             };
+            // Handles, memoized promises and clock-derived timestamps are
+            // ephemeral by design. A value updated from its own value (a
+            // token count refilled by elapsed time) is state, unless the
+            // field is itself a time.
+            if writes.iter().any(|write| {
+                write.access == Access::Memo
+                    || write.right.is_some_and(|right| is_handle(class, right))
+                    || (write
+                        .right_node
+                        .is_some_and(|right| reads_clock(model, right))
+                        && (!self_read_in(write) || names_a_time(name)))
+            }) {
+                continue;
+            }
             // A read sees a value from an earlier request unless the write
             // certainly ran before it in the same request: same function,
             // later in the block that holds the write.
@@ -679,6 +670,14 @@ mod tests {
             format!(
                 "{HEAD} items: string[] = []; add(x: string) {{ this.items = [...this.items, x]; }} }}"
             ),
+            // Updated from its own value and the clock: an amount, not a time.
+            format!(
+                "{HEAD} tokens = 10; stamp = 0; take() {{ const now = Date.now(); this.tokens = Math.min(10, this.tokens + (now - this.stamp) / 1000); this.stamp = now; return this.tokens >= 1; }} }}"
+            ),
+            // Non-hibernatable sockets do not keep the object from eviction.
+            format!(
+                "{HEAD} visits = 0; async fetch() {{ const [client, server] = Object.values(new WebSocketPair()); server.accept(); this.visits++; server.addEventListener(\"message\", () => {{ server.send(String(this.visits)); }}); return new Response(null, {{ status: 101, webSocket: client }}); }} }}"
+            ),
         ];
         let pass = [
             // Written back.
@@ -697,10 +696,6 @@ mod tests {
                 "{HEAD} timer: ReturnType<typeof setTimeout> | undefined; nextAllowedTime = 0;
   f() {{ this.timer = setTimeout(() => {{}}, 10); }}
   g() {{ const now = Date.now(); this.nextAllowedTime = Math.max(now, this.nextAllowedTime); this.nextAllowedTime += 5; return this.nextAllowedTime - now; }} }}"
-            ),
-            // Non-hibernatable sockets keep the object alive with its state.
-            format!(
-                "{HEAD} connections = 0; async fetch() {{ const [client, server] = Object.values(new WebSocketPair()); server.accept(); this.connections++; server.addEventListener(\"close\", () => {{ this.connections--; }}); return new Response(null, {{ status: 101, webSocket: client }}); }} }}"
             ),
             // A per-request value set and read in the same handler.
             format!(

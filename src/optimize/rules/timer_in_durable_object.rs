@@ -56,7 +56,9 @@ declare_rule! {
     /// awaited inside a handler (`await new Promise((resolve) => setTimeout(resolve,
     /// ms))`, a `Promise.race` timeout whose callback only settles that promise), and
     /// a timer kept in a local variable and cleared with `clearTimeout` in the same
-    /// function. They end with the request, which keeps the object awake anyway.
+    /// function. They end with the request, which keeps the object awake anyway. A
+    /// timer that clears itself from its own callback (a `setInterval` that stops
+    /// after N ticks) runs after the handler returned and is reported.
     /// Timers in module functions outside the class are not followed.
     ///
     /// **References**
@@ -130,8 +132,11 @@ fn settles_its_promise(model: &FileModel<'_>, id: NodeId, call: &CallExpression<
 }
 
 /// `const t = setTimeout(…)` cleared with `clearTimeout(t)` in the same
-/// function: a request-scoped timeout.
-fn cleared_in_same_function(model: &FileModel<'_>, id: NodeId) -> bool {
+/// function: a request-scoped timeout. A clear inside the timer's own
+/// callback does not count: that timer runs (and an interval repeats) after
+/// the handler returned, until it clears itself.
+fn cleared_in_same_function(model: &FileModel<'_>, id: NodeId, call: &CallExpression<'_>) -> bool {
+    let own_callback = argument(call, 0).map(GetSpan::span);
     let Some(parent) = model.nodes.parent(id) else {
         return false;
     };
@@ -146,11 +151,12 @@ fn cleared_in_same_function(model: &FileModel<'_>, id: NodeId) -> bool {
     let (Some(name), Some(function)) = (name, model.nodes.enclosing_function(id)) else {
         return false;
     };
-    calls_within(model, function).any(|(_, call)| {
+    calls_within(model, function).any(|(_, clear)| {
         matches!(
-            identifier_name(&call.callee),
+            identifier_name(&clear.callee),
             Some("clearTimeout" | "clearInterval")
-        ) && argument(call, 0).and_then(identifier_name) == Some(name)
+        ) && argument(clear, 0).and_then(identifier_name) == Some(name)
+            && !own_callback.is_some_and(|callback| callback.contains_inclusive(clear.span))
     })
 }
 
@@ -192,7 +198,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         if !class.is_do() {
             continue;
         }
-        if settles_its_promise(model, id, call) || cleared_in_same_function(model, id) {
+        if settles_its_promise(model, id, call) || cleared_in_same_function(model, id, call) {
             continue;
         }
         let class_name = class.display_name();

@@ -1,6 +1,8 @@
 //! DO208 writes-without-transaction.
 
 use oxc_ast::AstKind;
+use oxc_ast::ast::Statement;
+use oxc_span::{GetSpan, Span};
 
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::FileModel;
@@ -12,7 +14,9 @@ declare_rule! {
     ///
     /// Reports a method that makes two or more writing `sql.exec` calls (`INSERT`,
     /// `UPDATE`, `DELETE`) with an `await` of something else between them, outside
-    /// `transactionSync`.
+    /// `transactionSync`. Two writes in branches that exclude each other (the arms
+    /// of an `if`/`else` or `?:`, two `switch` cases without fall-through) are not
+    /// one path and are not reported.
     ///
     /// **Why is this bad?**
     ///
@@ -61,6 +65,63 @@ fn in_transaction(model: &FileModel<'_>, node: NodeId) -> bool {
     })
 }
 
+/// Whether two nodes sit in branches that exclude each other: the two arms
+/// of an `if`/`else` or of a `?:`, or two `switch` cases where the first
+/// ends with `break`, `return`, `throw` or `continue` (no fall-through).
+fn exclusive_branches(model: &FileModel<'_>, first: NodeId, second: NodeId) -> bool {
+    let first_span = model.nodes.kind(first).span();
+    let second_span = model.nodes.kind(second).span();
+    let apart = |a: Span, b: Span| {
+        (a.contains_inclusive(first_span) && b.contains_inclusive(second_span))
+            || (b.contains_inclusive(first_span) && a.contains_inclusive(second_span))
+    };
+    model.nodes.ancestors(first).any(|ancestor| {
+        if !model.nodes.contains(ancestor, second) {
+            return false;
+        }
+        match model.nodes.kind(ancestor) {
+            AstKind::IfStatement(statement) => statement
+                .alternate
+                .as_ref()
+                .is_some_and(|alternate| apart(statement.consequent.span(), alternate.span())),
+            AstKind::ConditionalExpression(conditional) => {
+                apart(conditional.consequent.span(), conditional.alternate.span())
+            }
+            AstKind::SwitchStatement(switch) => {
+                let case_of = |span: Span| {
+                    switch
+                        .cases
+                        .iter()
+                        .position(|case| case.span.contains_inclusive(span))
+                };
+                match (case_of(first_span), case_of(second_span)) {
+                    (Some(a), Some(b)) if a != b => {
+                        let earlier = &switch.cases[a.min(b)];
+                        earlier.consequent.last().is_some_and(|last| {
+                            matches!(
+                                last,
+                                Statement::BreakStatement(_)
+                                    | Statement::ReturnStatement(_)
+                                    | Statement::ThrowStatement(_)
+                                    | Statement::ContinueStatement(_)
+                            ) || matches!(last, Statement::BlockStatement(block)
+                            if block.body.last().is_some_and(|inner| matches!(
+                                inner,
+                                Statement::BreakStatement(_)
+                                    | Statement::ReturnStatement(_)
+                                    | Statement::ThrowStatement(_)
+                                    | Statement::ContinueStatement(_)
+                            )))
+                        })
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
+    })
+}
+
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
     let model = context.model;
     let mut reported_methods = Vec::new();
@@ -83,6 +144,9 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         if reported_methods.contains(&function) {
             continue;
         }
+        if exclusive_branches(model, first.node, second.node) {
+            continue;
+        }
         let awaited_between = ((first.node + 1)..second.node)
             .filter(|&id| !model.nodes.contains(first.node, id))
             .find(|&id| {
@@ -97,7 +161,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             continue;
         };
         reported_methods.push(function);
-        let awaited_text = model.text(oxc_span::GetSpan::span(&model.nodes.kind(awaited)));
+        let awaited_text = model.text(model.nodes.kind(awaited).span());
         report.push(
             Violation::new(second.call.span, format!(
                 "this write and the one on line {} are separated by `{}`: a failure or eviction there leaves the first write without the second",
