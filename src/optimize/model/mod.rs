@@ -32,6 +32,7 @@
 //! and [`project`] (the project index, built once).
 
 pub mod builder;
+pub mod call_graph;
 pub mod class_facts;
 pub mod cold_start;
 pub mod configs;
