@@ -133,7 +133,14 @@ impl<'m, 'a> CallGraph<'m, 'a> {
                 Expression::PrivateFieldExpression(private) if is_this(&private.object) => class
                     .and_then(|class| {
                         let method = method_in_hierarchy(model, class, &private.field.name)?;
-                        Some((method.function, method.name, method.role))
+                        // `#init`, as written.
+                        let written = model.text(private.field.span);
+                        let name = if written.starts_with('#') {
+                            written
+                        } else {
+                            method.name
+                        };
+                        Some((method.function, name, method.role))
                     }),
                 Expression::Identifier(ident) => self
                     .function_named(site, ident.name.as_str())
