@@ -3,9 +3,12 @@
 use oxc_ast::AstKind;
 
 use crate::optimize::finding::{Area, Severity};
-use crate::optimize::model::FileModel;
+use oxc_ast::ast::Expression;
+
+use crate::optimize::model::call_graph::{CallGraph, Step, path_text, runs_when_called};
+use crate::optimize::model::{FileModel, SqlExec};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
-use crate::optimize::semantic::{NodeId, method_call};
+use crate::optimize::semantic::{NodeId, inner, method_call};
 
 declare_rule! {
     /// **What it does**
@@ -108,6 +111,174 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             .effect("the writes commit or roll back together; no request sees or keeps half of the change")
             .class(second.class.and_then(|index| model.classes[index].name)),
         );
+    }
+    check_through_helpers(context, &writes, report);
+}
+
+/// One write as a method sees it: a write of its own, or a call to a helper
+/// that writes (`this.addMessage(…)`).
+struct WriteEvent<'a> {
+    /// The node in the method: the `exec` call, or the call to the helper.
+    site: NodeId,
+    /// The write itself (inside the helper for a helper call).
+    write: &'a SqlExec<'a>,
+    path: Vec<Step<'a>>,
+    /// The helper awaits something other than storage (so awaiting the call
+    /// lets other work in between).
+    helper_awaits: bool,
+}
+
+/// Whether `function` awaits something that is not a storage call.
+fn awaits_other(model: &FileModel<'_>, function: NodeId) -> bool {
+    model.nodes.descendants(function).any(|(id, node)| {
+        let AstKind::AwaitExpression(awaited) = node.kind else {
+            return false;
+        };
+        if !runs_when_called(model, id, function) {
+            return false;
+        }
+        match inner(&awaited.argument) {
+            Expression::CallExpression(call) => {
+                !method_call(call)
+                    .is_some_and(|(receiver, _)| model.storage_path_at(receiver, id).is_some())
+                    && !model.sql_execs.iter().any(|exec| exec.node == id + 1)
+            }
+            _ => true,
+        }
+    })
+}
+
+/// Two writes in one method where at least one goes through a helper the
+/// method calls, separated by an await of something else: reported at the
+/// second write with the path from the method.
+fn check_through_helpers(
+    context: &FileContext<'_, '_>,
+    writes: &[&SqlExec<'_>],
+    report: &mut Report,
+) {
+    let model = context.model;
+    let graph = CallGraph::new(model);
+    let mut reported: Vec<oxc_span::Span> = Vec::new();
+    for (class, class_model) in model.classes.iter().enumerate() {
+        if !class_model.is_do() {
+            continue;
+        }
+        for method in &class_model.methods {
+            let function = method.function;
+            let mut events: Vec<WriteEvent<'_>> = writes
+                .iter()
+                .filter(|exec| model.nodes.enclosing_function(exec.node) == Some(function))
+                .map(|exec| WriteEvent {
+                    site: exec.node,
+                    write: exec,
+                    path: Vec::new(),
+                    helper_awaits: false,
+                })
+                .collect();
+            for step in graph.callees(Some(class), function) {
+                if in_transaction(model, step.site) {
+                    continue;
+                }
+                let reached = graph.reachable(Some(class), step.function, |_, _| true);
+                let first_write = reached.iter().find_map(|reach| {
+                    writes
+                        .iter()
+                        .find(|exec| {
+                            model.nodes.contains(reach.function, exec.node)
+                                && runs_when_called(model, exec.node, reach.function)
+                        })
+                        .map(|exec| (reach, *exec))
+                });
+                let Some((reach, write)) = first_write else {
+                    continue;
+                };
+                let mut path = vec![step];
+                path.extend(reach.path.iter().copied());
+                events.push(WriteEvent {
+                    site: step.site,
+                    write,
+                    path,
+                    helper_awaits: reached
+                        .iter()
+                        .any(|reach| awaits_other(model, reach.function)),
+                });
+            }
+            if events.iter().all(|event| event.path.is_empty()) {
+                continue;
+            }
+            events.sort_by_key(|event| event.site);
+            for pair in events.windows(2) {
+                let (first, second) = (&pair[0], &pair[1]);
+                if first.path.is_empty() && second.path.is_empty() {
+                    // Two writes of the method itself: the check above.
+                    continue;
+                }
+                let between = ((first.site + 1)..second.site)
+                    .filter(|&id| !model.nodes.contains(first.site, id))
+                    .find(|&id| {
+                        matches!(model.nodes.kind(id), AstKind::AwaitExpression(_))
+                            && model.nodes.enclosing_function(id) == Some(function)
+                            && !model
+                                .sql_execs
+                                .iter()
+                                .any(|exec| model.nodes.contains(id, exec.node))
+                            && events.iter().all(|event| {
+                                !model.nodes.contains(id, event.site)
+                                    || (!event.path.is_empty() && event.helper_awaits)
+                            })
+                    });
+                let Some(awaited) = between else {
+                    continue;
+                };
+                // At the second write as the method makes it: the call of
+                // the helper (the same helper may write both times).
+                let at = match model.nodes.kind(second.site) {
+                    AstKind::CallExpression(call) => call.span,
+                    _ => second.write.call.span,
+                };
+                if reported.contains(&at) {
+                    break;
+                }
+                reported.push(at);
+                let line = |span: oxc_span::Span| {
+                    crate::text::Position::of(
+                        model.source_text,
+                        span.start as usize,
+                        crate::text::LineEndings::JavaScript,
+                    )
+                    .line
+                };
+                let describe = |event: &WriteEvent<'_>| {
+                    let site_span = match model.nodes.kind(event.site) {
+                        AstKind::CallExpression(call) => call.span,
+                        _ => event.write.call.span,
+                    };
+                    if event.path.is_empty() {
+                        format!("line {}", line(site_span))
+                    } else {
+                        format!(
+                            "line {} ({})",
+                            line(site_span),
+                            path_text(method.name, &event.path, "sql.exec")
+                        )
+                    }
+                };
+                let awaited_text = model.text(oxc_span::GetSpan::span(&model.nodes.kind(awaited)));
+                report.push(
+                    Violation::new(at, format!(
+                        "`{}` makes two writes that are separated by `{}`: {} then {}; a failure or eviction there leaves the first write without the second",
+                        method.name,
+                        awaited_text.lines().next().unwrap_or(awaited_text),
+                        describe(first),
+                        describe(second),
+                    ))
+                    .fix("do the awaited work first, then make the writes together inside `this.ctx.storage.transactionSync(() => { … })`, with helpers that only write")
+                    .effect("the writes commit or roll back together; no request sees or keeps half of the change")
+                    .class(class_model.name),
+                );
+                break;
+            }
+        }
     }
 }
 
