@@ -138,11 +138,8 @@ fn awaits_other(model: &FileModel<'_>, function: NodeId) -> bool {
             return false;
         }
         match inner(&awaited.argument) {
-            Expression::CallExpression(call) => {
-                !method_call(call)
-                    .is_some_and(|(receiver, _)| model.storage_path_at(receiver, id).is_some())
-                    && !model.sql_execs.iter().any(|exec| exec.node == id + 1)
-            }
+            Expression::CallExpression(call) => method_call(call)
+                .is_none_or(|(receiver, _)| model.storage_path_at(receiver, id).is_none()),
             _ => true,
         }
     })
