@@ -56,6 +56,7 @@ impl<'a> FileModel<'a> {
             model.collect_aliases(index);
         }
         model.collect_calls();
+        model.collect_sql_sources();
         model.collect_request_paths();
         model
     }
@@ -663,7 +664,11 @@ impl<'a> FileModel<'a> {
                     let statements = text.as_deref().and_then(sql::analyze);
                     self.sql_execs.push(SqlExec {
                         node: id,
-                        call,
+                        call: Some(call),
+                        origin: SqlOrigin::Exec,
+                        span: call.span,
+                        callee_span: call.callee.span(),
+                        query_span: argument(call, 0).map_or(call.span, GetSpan::span),
                         class,
                         source,
                         confident,

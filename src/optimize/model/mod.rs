@@ -42,6 +42,7 @@ pub mod name_origin;
 pub mod named_objects;
 pub mod project;
 pub mod query;
+mod sql_sources;
 pub mod storage_api;
 
 pub use facts::{ClassFact, FileFacts, SqlFact, StubFact};
@@ -226,12 +227,36 @@ pub enum SqlSource {
     Unknown,
 }
 
-/// A call `<sql>.exec(query, ...bindings)`.
+/// What brought a SQL statement to storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqlOrigin {
+    /// `<sql>.exec(query, ...bindings)`.
+    Exec,
+    /// A call of a same-file wrapper whose string parameter reaches `exec`
+    /// (`sql2(query, ...args)`, `this.query(q, ...p)`).
+    Wrapper,
+    /// A framework's tagged template over `exec` (the Agents SDK's
+    /// `` this.sql`SELECT … ${x}` ``): values are bound parameters and the
+    /// result is an array of rows.
+    TaggedTemplate,
+}
+
+/// One SQL statement given to storage, whatever brought it there: an
+/// `exec` call, a wrapper's call, or a framework's tagged template. Every
+/// SQL rule (2xx) reads these.
 #[derive(Debug, Clone)]
 pub struct SqlExec<'a> {
-    /// The `CallExpression` node.
+    /// The `CallExpression` (or `TaggedTemplateExpression`) node.
     pub node: NodeId,
-    pub call: &'a CallExpression<'a>,
+    /// The call (`exec`, or the wrapper's); `None` for a tagged template.
+    pub call: Option<&'a CallExpression<'a>>,
+    pub origin: SqlOrigin,
+    /// The whole expression.
+    pub span: Span,
+    /// The callee (`this.sql.exec`, `sql2`) or the template's tag.
+    pub callee_span: Span,
+    /// The SQL argument (or the template).
+    pub query_span: Span,
     /// The class the call is written in, as an index into `classes`.
     pub class: Option<usize>,
     pub source: SqlSource,
@@ -246,7 +271,7 @@ pub struct SqlExec<'a> {
 
 impl<'a> SqlExec<'a> {
     pub fn span(&self) -> Span {
-        self.call.span
+        self.span
     }
 
     /// The first statement's kind, when parsed.
@@ -257,7 +282,16 @@ impl<'a> SqlExec<'a> {
     }
 
     pub fn query_span(&self) -> Span {
-        argument(self.call, 0).map_or(self.call.span, GetSpan::span)
+        self.query_span
+    }
+
+    /// The SQL argument of a call (not of a tagged template).
+    pub fn query(&self) -> Option<&'a Expression<'a>> {
+        let call = self.call?;
+        call.arguments
+            .iter()
+            .filter_map(Argument::as_expression)
+            .find(|argument| argument.span() == self.query_span)
     }
 }
 

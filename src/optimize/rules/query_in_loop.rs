@@ -121,9 +121,9 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             _ => "run one batched query (`WHERE id IN (…)` with spread bindings) or a JOIN before the loop".to_string(),
         };
         report.push(
-            Violation::new(exec.call.span, format!(
+            Violation::new(exec.span, format!(
                 "`{}` runs once per iteration of this loop with a different key: N+1 queries{}",
-                context.text(exec.call.callee.span()),
+                context.text(exec.callee_span),
                 key.as_ref().map(|column| format!(" on `{column}`")).unwrap_or_default()
             ))
             .fix(fix)

@@ -1,7 +1,5 @@
 //! DO103 schema-setup-every-request.
 
-use oxc_span::GetSpan;
-
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::sql::StatementKind;
@@ -88,7 +86,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             ))
             .fix(format!(
                 "move `{}` into `{class_name}`'s constructor (synchronous `sql.exec` needs no `blockConcurrencyWhile`)",
-                model.text(exec.call.span()).lines().next().unwrap_or_default()
+                model.text(exec.span).lines().next().unwrap_or_default()
             ))
             .effect("one schema check per object wake-up instead of one per request")
             .class(model.classes[class].name),

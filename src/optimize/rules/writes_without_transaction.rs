@@ -102,9 +102,9 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         reported_methods.push(function);
         let awaited_text = model.text(oxc_span::GetSpan::span(&model.nodes.kind(awaited)));
         report.push(
-            Violation::new(second.call.span, format!(
+            Violation::new(second.span, format!(
                 "this write and the one on line {} are separated by `{}`: a failure or eviction there leaves the first write without the second",
-                crate::text::Position::of(model.source_text, first.call.span.start as usize, crate::text::LineEndings::JavaScript).line,
+                crate::text::Position::of(model.source_text, first.span.start as usize, crate::text::LineEndings::JavaScript).line,
                 awaited_text.lines().next().unwrap_or(awaited_text)
             ))
             .fix("do the awaited work first, then make the writes together inside `this.ctx.storage.transactionSync(() => { … })`")
@@ -231,7 +231,7 @@ fn check_through_helpers(
                 // the helper (the same helper may write both times).
                 let at = match model.nodes.kind(second.site) {
                     AstKind::CallExpression(call) => call.span,
-                    _ => second.write.call.span,
+                    _ => second.write.span,
                 };
                 if reported.contains(&at) {
                     break;
@@ -248,7 +248,7 @@ fn check_through_helpers(
                 let describe = |event: &WriteEvent<'_>| {
                     let site_span = match model.nodes.kind(event.site) {
                         AstKind::CallExpression(call) => call.span,
-                        _ => event.write.call.span,
+                        _ => event.write.span,
                     };
                     if event.path.is_empty() {
                         format!("line {}", line(site_span))
