@@ -81,7 +81,19 @@ const FRAMEWORK_BASES: &[(&str, &str, &str)] = &[
     ("agents", "AIChatAgent", "Agents SDK AIChatAgent"),
     ("agents", "McpAgent", "Agents SDK McpAgent"),
     ("@cloudflare/actors", "Actor", "@cloudflare/actors Actor"),
+    (
+        "@cloudflare/ai-chat",
+        "AIChatAgent",
+        "@cloudflare/ai-chat AIChatAgent",
+    ),
+    ("y-partyserver", "YServer", "y-partyserver YServer"),
+    ("partysync", "SyncServer", "partysync SyncServer"),
 ];
+
+/// The label of a class whose base comes from a package not in
+/// [`FRAMEWORK_BASES`] and that is bound as a Durable Object: by rules.md's
+/// general reading, that base is a framework that dispatches its own hooks.
+pub const PACKAGE_FRAMEWORK: &str = "a framework base from a package";
 
 /// The hooks a framework base calls itself.
 pub const FRAMEWORK_HOOKS: &[&str] = &[
@@ -183,6 +195,9 @@ pub struct ClassModel<'a> {
     pub field_aliases: HashMap<&'a str, StoragePath>,
     /// The class installs a hook dispatcher (e.g. `Lifecycle.install(this)`).
     pub installs_dispatcher: bool,
+    /// A Durable Object only because its constructor takes a
+    /// `DurableObjectState` (no base, not bound): a helper unless exported.
+    pub state_parameter_only: bool,
 }
 
 impl<'a> ClassModel<'a> {

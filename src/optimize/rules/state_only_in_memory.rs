@@ -120,6 +120,7 @@ const WRITES: &[&str] = &[
     "run",
     "serializeAttachment",
     "setState",
+    "stash",
     "setAlarm",
     "insert",
     "upsert",
@@ -519,6 +520,41 @@ fn is_load(model: &FileModel<'_>, node: NodeId, depth: u8) -> bool {
         })
 }
 
+/// State a framework base persists itself: a field decorated `@Persist`
+/// (actors), every field when the class calls `this.stash()` with no
+/// argument, and the chat history of `AIChatAgent` (`this.messages`).
+fn persisted_by_base(model: &FileModel<'_>, class: &ClassModel<'_>, name: &str) -> bool {
+    let decorated = class.class.body.body.iter().any(|element| {
+        let ClassElement::PropertyDefinition(property) = element else {
+            return false;
+        };
+        crate::optimize::semantic::key_name(&property.key) == Some(name)
+            && property.decorators.iter().any(|decorator| {
+                let expression = match inner(&decorator.expression) {
+                    Expression::CallExpression(call) => &call.callee,
+                    other => other,
+                };
+                identifier_name(expression) == Some("Persist")
+            })
+    });
+    if decorated {
+        return true;
+    }
+    if let DoKind::Framework(label) = class.kind
+        && label.contains("AIChatAgent")
+        && name == "messages"
+    {
+        return true;
+    }
+    model.nodes.descendants(class.node).any(|(_, node)| {
+        matches!(node.kind, AstKind::CallExpression(call)
+        if call.arguments.is_empty()
+            && method_call(call).is_some_and(|(receiver, method)| {
+                method == "stash" && matches!(inner(receiver), Expression::ThisExpression(_))
+            }))
+    })
+}
+
 fn is_ephemeral_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     lower == "ws"
@@ -545,6 +581,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             .collect();
         for (name, accesses) in accesses(model, class_index) {
             if RUNTIME_FIELDS.contains(&name)
+                || persisted_by_base(model, class, name)
                 || class.field_aliases.contains_key(name)
                 || class.method(name).is_some()
                 || is_ephemeral_name(name)
