@@ -910,6 +910,14 @@ fn namespace_like(expr: &Expression<'_>) -> bool {
     namespace_binding(expr).is_some()
         || identifier_name(expr).is_some()
         || static_member(expr).is_some()
+        || computed_env_member(expr)
+}
+
+/// `env[name]`, `this.env[binding]`, `c.env[key]`: a namespace chosen by a
+/// computed key.
+fn computed_env_member(expr: &Expression<'_>) -> bool {
+    matches!(inner(expr), Expression::ComputedMemberExpression(member)
+        if member_path(&member.object).is_some_and(|path| path.last() == Some(&"env")))
 }
 
 fn looks_like_binding(name: &str) -> bool {
