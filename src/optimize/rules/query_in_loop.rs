@@ -5,6 +5,8 @@ use oxc_span::GetSpan;
 
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::StoragePath;
+use crate::optimize::model::call_graph::{CallGraph, path_text, runs_when_called};
+use crate::optimize::model::class_facts::calls_within;
 use crate::optimize::model::storage_api;
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{NodeId, argument, identifier_name, method_call};
@@ -204,6 +206,86 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             .fix(format!("add a batch method to the class and call it once: `await {stub_name}.{}Many(items)`", stub.method))
             .effect("20 items: 20 RPC round trips (each a network hop to the object) become 1"),
         );
+    }
+    check_through_helpers(context, report);
+}
+
+/// A helper called once per loop iteration with a per-iteration argument
+/// (`for (const id of ids) this.loadUser(id)`) whose body reads with a query
+/// or a single-key storage call: the N+1 is reported at that read, with the
+/// path from the method that loops.
+fn check_through_helpers(context: &FileContext<'_, '_>, report: &mut Report) {
+    let model = context.model;
+    let graph = CallGraph::new(model);
+    let mut reported: Vec<oxc_span::Span> = Vec::new();
+    for (class, class_model) in model.classes.iter().enumerate() {
+        if !class_model.is_do() {
+            continue;
+        }
+        for method in &class_model.methods {
+            for step in graph.callees(Some(class), method.function) {
+                let Some(loop_node) = model.enclosing_loop(step.site, method.function) else {
+                    continue;
+                };
+                if !varies_per_iteration(context, step.site, loop_node) {
+                    continue;
+                }
+                let reached = graph.reachable(Some(class), step.function, |_, _| true);
+                let read = reached.iter().find_map(|reach| {
+                    let in_reach = |node: NodeId| {
+                        model.nodes.contains(reach.function, node)
+                            && runs_when_called(model, node, reach.function)
+                            && model.enclosing_loop(node, reach.function).is_none()
+                    };
+                    let query = model.sql_execs.iter().find(|exec| {
+                        exec.confident
+                            && in_reach(exec.node)
+                            && exec
+                                .statement()
+                                .is_some_and(|statement| statement.kind == StatementKind::Select)
+                    });
+                    if let Some(exec) = query {
+                        return Some((reach, exec.span, "sql.exec".to_string()));
+                    }
+                    calls_within(model, reach.function).find_map(|(id, call)| {
+                        let (receiver, name) = method_call(call)?;
+                        (storage_api::is_batchable_method(name)
+                            && in_reach(id)
+                            && model.storage_path_at(receiver, id) == Some(StoragePath::Storage)
+                            && !matches!(
+                                argument(call, 0).map(|arg| arg.get_inner_expression()),
+                                Some(
+                                    oxc_ast::ast::Expression::ArrayExpression(_)
+                                        | oxc_ast::ast::Expression::ObjectExpression(_)
+                                )
+                            ))
+                        .then(|| (reach, call.span, format!("storage.{name}")))
+                    })
+                });
+                let Some((reach, span, work)) = read else {
+                    continue;
+                };
+                if reported.contains(&span) {
+                    continue;
+                }
+                reported.push(span);
+                let mut path = vec![step];
+                path.extend(reach.path.iter().copied());
+                report.push(
+                    Violation::new(span, format!(
+                        "this read runs once per iteration of a loop in `{}` ({}): N+1 round trips",
+                        method.name,
+                        path_text(method.name, &path, &work)
+                    ))
+                    .fix(format!(
+                        "give `{}` the whole list of keys and read them in one call (`WHERE id IN (…)` with spread bindings, or `get([...keys])`), then loop over the result",
+                        step.name
+                    ))
+                    .effect("N+1 with 20 keys: 20 round trips become 1")
+                    .class(class_model.name),
+                );
+            }
+        }
     }
 }
 
