@@ -5,7 +5,7 @@ use oxc_span::GetSpan;
 
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::StoragePath;
-use crate::optimize::model::call_graph::{CallGraph, path_text, runs_when_called};
+use crate::optimize::model::call_graph::{CallGraph, Step, path_text, runs_when_called};
 use crate::optimize::model::class_facts::calls_within;
 use crate::optimize::model::storage_api;
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
@@ -218,6 +218,8 @@ fn check_through_helpers(context: &FileContext<'_, '_>, report: &mut Report) {
     let model = context.model;
     let graph = CallGraph::new(model);
     let mut reported: Vec<oxc_span::Span> = Vec::new();
+    type Read<'a> = Option<(Vec<Step<'a>>, oxc_span::Span, String)>;
+    let mut helpers: std::collections::HashMap<NodeId, Read<'_>> = std::collections::HashMap::new();
     for (class, class_model) in model.classes.iter().enumerate() {
         if !class_model.is_do() {
             continue;
@@ -230,39 +232,43 @@ fn check_through_helpers(context: &FileContext<'_, '_>, report: &mut Report) {
                 if !varies_per_iteration(context, step.site, loop_node) {
                     continue;
                 }
-                let reached = graph.reachable(Some(class), step.function, |_, _| true);
-                let read = reached.iter().find_map(|reach| {
-                    let in_reach = |node: NodeId| {
-                        model.nodes.contains(reach.function, node)
-                            && runs_when_called(model, node, reach.function)
-                            && model.enclosing_loop(node, reach.function).is_none()
-                    };
-                    let query = model.sql_execs.iter().find(|exec| {
-                        exec.confident
-                            && in_reach(exec.node)
-                            && exec
-                                .statement()
-                                .is_some_and(|statement| statement.kind == StatementKind::Select)
-                    });
-                    if let Some(exec) = query {
-                        return Some((reach, exec.span, "sql.exec".to_string()));
-                    }
-                    calls_within(model, reach.function).find_map(|(id, call)| {
-                        let (receiver, name) = method_call(call)?;
-                        (storage_api::is_batchable_method(name)
-                            && in_reach(id)
-                            && model.storage_path_at(receiver, id) == Some(StoragePath::Storage)
-                            && !matches!(
-                                argument(call, 0).map(|arg| arg.get_inner_expression()),
-                                Some(
-                                    oxc_ast::ast::Expression::ArrayExpression(_)
-                                        | oxc_ast::ast::Expression::ObjectExpression(_)
-                                )
-                            ))
-                        .then(|| (reach, call.span, format!("storage.{name}")))
+                // Each helper is walked once per file.
+                let read = helpers.entry(step.function).or_insert_with(|| {
+                    let reached = graph.reachable(Some(class), step.function, |_, _| true);
+                    reached.iter().find_map(|reach| {
+                        let in_reach = |node: NodeId| {
+                            model.nodes.contains(reach.function, node)
+                                && runs_when_called(model, node, reach.function)
+                                && model.enclosing_loop(node, reach.function).is_none()
+                        };
+                        let query = model.sql_execs.iter().find(|exec| {
+                            exec.confident
+                                && in_reach(exec.node)
+                                && exec.statement().is_some_and(|statement| {
+                                    statement.kind == StatementKind::Select
+                                })
+                        });
+                        if let Some(exec) = query {
+                            return Some((reach.path.clone(), exec.span, "sql.exec".to_string()));
+                        }
+                        calls_within(model, reach.function).find_map(|(id, call)| {
+                            let (receiver, name) = method_call(call)?;
+                            (storage_api::is_batchable_method(name)
+                                && in_reach(id)
+                                && model.storage_path_at(receiver, id)
+                                    == Some(StoragePath::Storage)
+                                && !matches!(
+                                    argument(call, 0).map(|arg| arg.get_inner_expression()),
+                                    Some(
+                                        oxc_ast::ast::Expression::ArrayExpression(_)
+                                            | oxc_ast::ast::Expression::ObjectExpression(_)
+                                    )
+                                ))
+                            .then(|| (reach.path.clone(), call.span, format!("storage.{name}")))
+                        })
                     })
                 });
-                let Some((reach, span, work)) = read else {
+                let Some((inner_path, span, work)) = read.clone() else {
                     continue;
                 };
                 if reported.contains(&span) {
@@ -270,7 +276,7 @@ fn check_through_helpers(context: &FileContext<'_, '_>, report: &mut Report) {
                 }
                 reported.push(span);
                 let mut path = vec![step];
-                path.extend(reach.path.iter().copied());
+                path.extend(inner_path);
                 report.push(
                     Violation::new(span, format!(
                         "this read runs once per iteration of a loop in `{}` ({}): N+1 round trips",

@@ -521,9 +521,8 @@ fn is_load(model: &FileModel<'_>, node: NodeId, depth: u8) -> bool {
 }
 
 /// State a framework base persists itself: a field decorated `@Persist`
-/// (actors), every field when the class calls `this.stash()` with no
-/// argument, and the chat history of `AIChatAgent` (`this.messages`).
-fn persisted_by_base(model: &FileModel<'_>, class: &ClassModel<'_>, name: &str) -> bool {
+/// (actors) and the chat history of `AIChatAgent` (`this.messages`).
+fn persisted_by_base(class: &ClassModel<'_>, name: &str) -> bool {
     let decorated = class.class.body.body.iter().any(|element| {
         let ClassElement::PropertyDefinition(property) = element else {
             return false;
@@ -540,12 +539,12 @@ fn persisted_by_base(model: &FileModel<'_>, class: &ClassModel<'_>, name: &str) 
     if decorated {
         return true;
     }
-    if let DoKind::Framework(label) = class.kind
-        && label.contains("AIChatAgent")
+    matches!(class.kind, DoKind::Framework(label) if label.contains("AIChatAgent"))
         && name == "messages"
-    {
-        return true;
-    }
+}
+
+/// Whether the class hands its whole state to the base: `this.stash()`.
+fn stashes_everything(model: &FileModel<'_>, class: &ClassModel<'_>) -> bool {
     model.nodes.descendants(class.node).any(|(_, node)| {
         matches!(node.kind, AstKind::CallExpression(call)
         if call.arguments.is_empty()
@@ -571,7 +570,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             continue;
         }
         let (persisted, whole) = persisted_fields(model, class);
-        if whole {
+        if whole || stashes_everything(model, class) {
             continue;
         }
         let typed: Vec<(&str, Option<&str>)> = class
@@ -581,7 +580,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             .collect();
         for (name, accesses) in accesses(model, class_index) {
             if RUNTIME_FIELDS.contains(&name)
-                || persisted_by_base(model, class, name)
+                || persisted_by_base(class, name)
                 || class.field_aliases.contains_key(name)
                 || class.method(name).is_some()
                 || is_ephemeral_name(name)

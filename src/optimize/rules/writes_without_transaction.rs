@@ -156,6 +156,9 @@ fn check_through_helpers(
     let model = context.model;
     let graph = CallGraph::new(model);
     let mut reported: Vec<oxc_span::Span> = Vec::new();
+    type Summary<'s, 'a> = Option<(Vec<Step<'a>>, &'s SqlExec<'a>, bool)>;
+    let mut helpers: std::collections::HashMap<NodeId, Summary<'_, '_>> =
+        std::collections::HashMap::new();
     for (class, class_model) in model.classes.iter().enumerate() {
         if !class_model.is_do() {
             continue;
@@ -176,28 +179,35 @@ fn check_through_helpers(
                 if in_transaction(model, step.site) {
                     continue;
                 }
-                let reached = graph.reachable(Some(class), step.function, |_, _| true);
-                let first_write = reached.iter().find_map(|reach| {
-                    writes
-                        .iter()
-                        .find(|exec| {
-                            model.nodes.contains(reach.function, exec.node)
-                                && runs_when_called(model, exec.node, reach.function)
-                        })
-                        .map(|exec| (reach, *exec))
+                // Each helper is walked once per file.
+                let summary = helpers.entry(step.function).or_insert_with(|| {
+                    let reached = graph.reachable(Some(class), step.function, |_, _| true);
+                    let first_write = reached.iter().find_map(|reach| {
+                        writes
+                            .iter()
+                            .find(|exec| {
+                                model.nodes.contains(reach.function, exec.node)
+                                    && runs_when_called(model, exec.node, reach.function)
+                            })
+                            .map(|exec| (reach.path.clone(), *exec))
+                    });
+                    first_write.map(|(path, write)| {
+                        let awaits = reached
+                            .iter()
+                            .any(|reach| awaits_other(model, reach.function));
+                        (path, write, awaits)
+                    })
                 });
-                let Some((reach, write)) = first_write else {
+                let Some((inner_path, write, helper_awaits)) = summary.clone() else {
                     continue;
                 };
                 let mut path = vec![step];
-                path.extend(reach.path.iter().copied());
+                path.extend(inner_path);
                 events.push(WriteEvent {
                     site: step.site,
                     write,
                     path,
-                    helper_awaits: reached
-                        .iter()
-                        .any(|reach| awaits_other(model, reach.function)),
+                    helper_awaits,
                 });
             }
             if events.iter().all(|event| event.path.is_empty()) {
