@@ -10,6 +10,7 @@
 //! first, visits each function once (recursion is harmless) and stops at
 //! [`MAX_DEPTH`] steps, so the cost is bounded by the functions of one file.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use oxc_ast::AstKind;
@@ -45,6 +46,8 @@ pub struct CallGraph<'m, 'a> {
     functions: HashMap<&'a str, NodeId>,
     /// Names some `const`/`let` anywhere in the file binds to a function.
     closures: HashSet<&'a str>,
+    /// Callees already computed, by (class, function).
+    memo: RefCell<HashMap<(Option<usize>, NodeId), Vec<Step<'a>>>>,
 }
 
 impl<'m, 'a> CallGraph<'m, 'a> {
@@ -90,6 +93,7 @@ impl<'m, 'a> CallGraph<'m, 'a> {
             model,
             functions,
             closures,
+            memo: RefCell::new(HashMap::new()),
         }
     }
 
@@ -123,6 +127,17 @@ impl<'m, 'a> CallGraph<'m, 'a> {
     /// order: `this.m()` / `this.#m()` of `class` (not its constructor),
     /// same-file functions and closures called by name.
     pub fn callees(&self, class: Option<usize>, function: NodeId) -> Vec<Step<'a>> {
+        if let Some(steps) = self.memo.borrow().get(&(class, function)) {
+            return steps.clone();
+        }
+        let steps = self.compute_callees(class, function);
+        self.memo
+            .borrow_mut()
+            .insert((class, function), steps.clone());
+        steps
+    }
+
+    fn compute_callees(&self, class: Option<usize>, function: NodeId) -> Vec<Step<'a>> {
         let model = self.model;
         let mut steps = Vec::new();
         for (site, call) in calls_within(model, function) {

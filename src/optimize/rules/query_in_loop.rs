@@ -217,7 +217,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
 fn check_through_helpers(context: &FileContext<'_, '_>, report: &mut Report) {
     let model = context.model;
     let graph = CallGraph::new(model);
-    let mut reported: Vec<oxc_span::Span> = Vec::new();
+    let mut reported: std::collections::HashSet<oxc_span::Span> = std::collections::HashSet::new();
     type Read<'a> = Option<(Vec<Step<'a>>, oxc_span::Span, String)>;
     let mut helpers: std::collections::HashMap<NodeId, Read<'_>> = std::collections::HashMap::new();
     for (class, class_model) in model.classes.iter().enumerate() {
@@ -274,7 +274,7 @@ fn check_through_helpers(context: &FileContext<'_, '_>, report: &mut Report) {
                 if reported.contains(&span) {
                     continue;
                 }
-                reported.push(span);
+                reported.insert(span);
                 let mut path = vec![step];
                 path.extend(inner_path);
                 report.push(

@@ -155,10 +155,16 @@ fn check_through_helpers(
 ) {
     let model = context.model;
     let graph = CallGraph::new(model);
-    let mut reported: Vec<oxc_span::Span> = Vec::new();
+    let mut reported: std::collections::HashSet<oxc_span::Span> = std::collections::HashSet::new();
     type Summary<'s, 'a> = Option<(Vec<Step<'a>>, &'s SqlExec<'a>, bool)>;
     let mut helpers: std::collections::HashMap<NodeId, Summary<'_, '_>> =
         std::collections::HashMap::new();
+    // Per function: its own first write, whether it awaits other work.
+    let mut own_write: std::collections::HashMap<NodeId, Option<&SqlExec<'_>>> =
+        std::collections::HashMap::new();
+    let mut own_awaits: std::collections::HashMap<NodeId, bool> = std::collections::HashMap::new();
+    let lines =
+        crate::text::LineIndex::new(model.source_text, crate::text::LineEndings::JavaScript);
     for (class, class_model) in model.classes.iter().enumerate() {
         if !class_model.is_do() {
             continue;
@@ -183,18 +189,20 @@ fn check_through_helpers(
                 let summary = helpers.entry(step.function).or_insert_with(|| {
                     let reached = graph.reachable(Some(class), step.function, |_, _| true);
                     let first_write = reached.iter().find_map(|reach| {
-                        writes
-                            .iter()
-                            .find(|exec| {
+                        let write = *own_write.entry(reach.function).or_insert_with(|| {
+                            writes.iter().copied().find(|exec| {
                                 model.nodes.contains(reach.function, exec.node)
                                     && runs_when_called(model, exec.node, reach.function)
                             })
-                            .map(|exec| (reach.path.clone(), *exec))
+                        });
+                        write.map(|exec| (reach.path.clone(), exec))
                     });
                     first_write.map(|(path, write)| {
-                        let awaits = reached
-                            .iter()
-                            .any(|reach| awaits_other(model, reach.function));
+                        let awaits = reached.iter().any(|reach| {
+                            *own_awaits
+                                .entry(reach.function)
+                                .or_insert_with(|| awaits_other(model, reach.function))
+                        });
                         (path, write, awaits)
                     })
                 });
@@ -246,14 +254,9 @@ fn check_through_helpers(
                 if reported.contains(&at) {
                     break;
                 }
-                reported.push(at);
+                reported.insert(at);
                 let line = |span: oxc_span::Span| {
-                    crate::text::Position::of(
-                        model.source_text,
-                        span.start as usize,
-                        crate::text::LineEndings::JavaScript,
-                    )
-                    .line
+                    lines.line_number(model.source_text, span.start as usize)
                 };
                 let describe = |event: &WriteEvent<'_>| {
                     let site_span = match model.nodes.kind(event.site) {
