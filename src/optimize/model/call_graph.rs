@@ -39,6 +39,9 @@ pub struct Reached<'a> {
     pub path: Vec<Step<'a>>,
 }
 
+/// Callees by (class, function).
+type CalleeMemo<'a> = HashMap<(Option<usize>, NodeId), Vec<Step<'a>>>;
+
 /// The call graph of one file: built once per rule run (it only indexes the
 /// file's top-level function declarations), answering per function.
 pub struct CallGraph<'m, 'a> {
@@ -47,7 +50,7 @@ pub struct CallGraph<'m, 'a> {
     /// Names some `const`/`let` anywhere in the file binds to a function.
     closures: HashSet<&'a str>,
     /// Callees already computed, by (class, function).
-    memo: RefCell<HashMap<(Option<usize>, NodeId), Vec<Step<'a>>>>,
+    memo: RefCell<CalleeMemo<'a>>,
 }
 
 impl<'m, 'a> CallGraph<'m, 'a> {
