@@ -6,8 +6,11 @@
 //! Object classes (extends `DurableObject` from `cloudflare:workers`, also
 //! aliased or with `<Env>`; `implements DurableObject`; a constructor taking a
 //! `DurableObjectState`; a `class_name` bound in a wrangler config; or a
-//! framework base — partyserver `Server`, Agents SDK `Agent`/`AIChatAgent`,
-//! `@cloudflare/actors` `Actor`), their constructor, handlers, RPC methods and
+//! framework base — partyserver `Server`, y-partyserver `YServer`, partysync
+//! `SyncServer`, Agents SDK `Agent`/`AIChatAgent`/`McpAgent`,
+//! `@cloudflare/ai-chat`, `@cloudflare/actors` `Actor`, or any package base
+//! of a bound class; a class that only takes a `DurableObjectState` and is
+//! neither exported nor bound is a helper), their constructor, handlers, RPC methods and
 //! fields, how storage is reached (`this.ctx.storage`, `this.state.storage`,
 //! the constructor's `ctx.storage`, fields assigned from these, and local
 //! aliases such as `const sql = this.ctx.storage.sql` or
@@ -23,7 +26,10 @@
 //! [`FileModel`] (once per file, while the AST is alive), [`query`] is the
 //! read-only API rules call on it, [`facts`] turns it into [`FileFacts`],
 //! [`storage_api`] is the one storage-API word list, and [`name_origin`] the
-//! name-origin (taint) engine. The query API rules share lives here too,
+//! name-origin (taint) engine, [`call_graph`] the per-file call graph the
+//! "where does this run" rules walk, and `sql_sources` the SQL that reaches
+//! storage through wrappers and frameworks' tagged templates. The query API
+//! rules share lives here too,
 //! never in `rules/` (no rule imports another): [`class_facts`] (per-class facts: calls by name, the
 //! user's names for state and storage, the `this.method()` call graph),
 //! [`lifecycle`] (declarations, uses, exits, request paths), [`cold_start`]
