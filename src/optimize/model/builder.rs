@@ -709,6 +709,7 @@ impl<'a> FileModel<'a> {
                         node: id,
                         call: Some(call),
                         origin: SqlOrigin::Exec,
+                        inner: None,
                         span: call.span,
                         callee_span: call.callee.span(),
                         query_span: argument(call, 0).map_or(call.span, GetSpan::span),

@@ -272,6 +272,8 @@ pub struct SqlExec<'a> {
     /// The call (`exec`, or the wrapper's); `None` for a tagged template.
     pub call: Option<&'a CallExpression<'a>>,
     pub origin: SqlOrigin,
+    /// For a wrapper's call: the `exec` call inside the wrapper.
+    pub inner: Option<NodeId>,
     /// The whole expression.
     pub span: Span,
     /// The callee (`this.sql.exec`, `sql2`) or the template's tag.

@@ -372,6 +372,19 @@ impl<'a> FileModel<'a> {
         false
     }
 
+    /// How the rows of a SQL statement are used: for a wrapper's call, how
+    /// the wrapper itself reads its `exec` (`return exec(q).toArray()`),
+    /// else how the caller reads what the wrapper returns.
+    pub fn sql_consumption(&self, exec: &SqlExec<'a>) -> Consumption {
+        if let Some(inner) = exec.inner {
+            let inside = self.consumption(inner);
+            if inside != Consumption::Unknown {
+                return inside;
+            }
+        }
+        self.consumption(exec.node)
+    }
+
     /// How the cursor returned by the call at `node` is used.
     pub fn consumption(&self, node: NodeId) -> Consumption {
         // A framework's tagged template returns the rows as an array.

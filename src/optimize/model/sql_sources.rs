@@ -57,6 +57,7 @@ impl<'a> FileModel<'a> {
                 node: id,
                 call: None,
                 origin: SqlOrigin::TaggedTemplate,
+                inner: None,
                 span: tagged.span,
                 callee_span: tagged.tag.span(),
                 query_span: quasi.span,
@@ -69,7 +70,7 @@ impl<'a> FileModel<'a> {
             });
         }
         // Wrappers: a function one of whose parameters is `exec`'s SQL.
-        let mut wrappers: Vec<(WrapperName<'a>, bool, NodeId, usize)> = Vec::new();
+        let mut wrappers: Vec<(WrapperName<'a>, bool, NodeId, usize, NodeId)> = Vec::new();
         for exec in &self.sql_execs {
             let Some(name) = exec.query().and_then(identifier_name) else {
                 continue;
@@ -90,6 +91,7 @@ impl<'a> FileModel<'a> {
                     exec.confident,
                     function,
                     position,
+                    exec.node,
                 ));
                 continue;
             }
@@ -113,6 +115,7 @@ impl<'a> FileModel<'a> {
                     exec.confident,
                     function,
                     position,
+                    exec.node,
                 ));
             }
         }
@@ -121,7 +124,7 @@ impl<'a> FileModel<'a> {
                 let AstKind::CallExpression(call) = self.nodes.kind(id) else {
                     continue;
                 };
-                let wrapper = wrappers.iter().find(|(name, _, function, _)| {
+                let wrapper = wrappers.iter().find(|(name, _, function, _, _)| {
                     !self.nodes.contains(*function, id)
                         && match name {
                             WrapperName::Method(class, method) => {
@@ -133,7 +136,7 @@ impl<'a> FileModel<'a> {
                             }
                         }
                 });
-                let Some((_, confident, _, position)) = wrapper else {
+                let Some((_, confident, _, position, inner)) = wrapper else {
                     continue;
                 };
                 let Some(query) = argument(call, *position) else {
@@ -145,6 +148,7 @@ impl<'a> FileModel<'a> {
                     node: id,
                     call: Some(call),
                     origin: SqlOrigin::Wrapper,
+                    inner: Some(*inner),
                     span: call.span,
                     callee_span: call.callee.span(),
                     query_span: query.span(),
