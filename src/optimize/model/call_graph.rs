@@ -144,7 +144,7 @@ impl<'m, 'a> CallGraph<'m, 'a> {
         let model = self.model;
         let mut steps = Vec::new();
         for (site, call) in calls_within(model, function) {
-            if !runs_when_called(model, site, function) {
+            if !runs_during(model, site, function) {
                 continue;
             }
             let target = match inner(&call.callee) {
@@ -235,6 +235,53 @@ pub fn runs_when_called(model: &FileModel<'_>, node: NodeId, function: NodeId) -
             .parent(inner_function)
             .is_some_and(|parent| matches!(model.nodes.kind(parent), AstKind::CallExpression(_)));
         if !passed_to_call {
+            return false;
+        }
+        current = model.nodes.enclosing_function(inner_function);
+    }
+    false
+}
+
+/// Calls that keep a callback for later instead of running it now: event
+/// listeners, route registrations, timers.
+const REGISTRATIONS: &[&str] = &[
+    "addEventListener",
+    "on",
+    "once",
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "all",
+    "use",
+    "route",
+    "subscribe",
+    "setTimeout",
+    "setInterval",
+    "queueMicrotask",
+];
+
+/// Like [`runs_when_called`], but a callback handed to a registration
+/// (`app.get("/", (c) => this.list(c))`, `ws.addEventListener(…)`,
+/// `setTimeout(…)`) runs later, not during the call.
+pub fn runs_during(model: &FileModel<'_>, node: NodeId, function: NodeId) -> bool {
+    if !runs_when_called(model, node, function) {
+        return false;
+    }
+    let mut current = model.nodes.enclosing_function(node);
+    while let Some(inner_function) = current {
+        if inner_function == function {
+            return true;
+        }
+        let registered = model.nodes.parent(inner_function).is_some_and(|parent| {
+            matches!(model.nodes.kind(parent), AstKind::CallExpression(call)
+                if crate::optimize::semantic::method_call(call)
+                    .map(|(_, name)| name)
+                    .or_else(|| crate::optimize::semantic::identifier_name(&call.callee))
+                    .is_some_and(|name| REGISTRATIONS.contains(&name)))
+        });
+        if registered {
             return false;
         }
         current = model.nodes.enclosing_function(inner_function);

@@ -5,7 +5,7 @@ use oxc_span::GetSpan;
 
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::MethodRole;
-use crate::optimize::model::call_graph::{CallGraph, path_text, runs_when_called, work_name};
+use crate::optimize::model::call_graph::{CallGraph, path_text, work_name};
 use crate::optimize::model::class_facts::calls_within;
 use crate::optimize::model::cold_start::{
     async_storage_method, block_concurrency_calls, is_network_fetch,
@@ -143,7 +143,8 @@ fn check_helpers(context: &FileContext<'_, '_>, guarded: &[NodeId], report: &mut
         });
         for reach in reached.iter().filter(|reach| !reach.path.is_empty()) {
             for (id, call) in calls_within(model, reach.function) {
-                if !runs_when_called(model, id, reach.function)
+                // Directly in the helper, like the constructor's own check.
+                if model.nodes.enclosing_function(id) != Some(reach.function)
                     || in_guard(id)
                     || (!is_network_fetch(call) && async_storage_method(model, id, call).is_none())
                 {
