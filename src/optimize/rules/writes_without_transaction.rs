@@ -145,6 +145,44 @@ fn awaits_other(model: &FileModel<'_>, function: NodeId) -> bool {
     })
 }
 
+/// Whether two nodes sit in exclusive branches: the two sides of one
+/// `if`/`else` or conditional, or two cases of one `switch`.
+fn exclusive(model: &FileModel<'_>, a: NodeId, b: NodeId) -> bool {
+    let Some(common) = model
+        .nodes
+        .ancestors(a)
+        .find(|&ancestor| model.nodes.contains(ancestor, b))
+    else {
+        return false;
+    };
+    let span_of = |node: NodeId| oxc_span::GetSpan::span(&model.nodes.kind(node));
+    let (a_span, b_span) = (span_of(a), span_of(b));
+    match model.nodes.kind(common) {
+        AstKind::IfStatement(statement) => statement.alternate.as_ref().is_some_and(|alternate| {
+            let consequent = oxc_span::GetSpan::span(&statement.consequent);
+            let alternate = oxc_span::GetSpan::span(alternate);
+            (consequent.contains_inclusive(a_span) && alternate.contains_inclusive(b_span))
+                || (alternate.contains_inclusive(a_span) && consequent.contains_inclusive(b_span))
+        }),
+        AstKind::ConditionalExpression(conditional) => {
+            let consequent = oxc_span::GetSpan::span(&conditional.consequent);
+            let alternate = oxc_span::GetSpan::span(&conditional.alternate);
+            (consequent.contains_inclusive(a_span) && alternate.contains_inclusive(b_span))
+                || (alternate.contains_inclusive(a_span) && consequent.contains_inclusive(b_span))
+        }
+        AstKind::SwitchStatement(statement) => {
+            let case_of = |span: oxc_span::Span| {
+                statement
+                    .cases
+                    .iter()
+                    .position(|case| case.span.contains_inclusive(span))
+            };
+            matches!((case_of(a_span), case_of(b_span)), (Some(x), Some(y)) if x != y)
+        }
+        _ => false,
+    }
+}
+
 /// Two writes in one method where at least one goes through a helper the
 /// method calls, separated by an await of something else: reported at the
 /// second write with the path from the method.
@@ -226,6 +264,9 @@ fn check_through_helpers(
                 let (first, second) = (&pair[0], &pair[1]);
                 if first.path.is_empty() && second.path.is_empty() {
                     // Two writes of the method itself: the check above.
+                    continue;
+                }
+                if exclusive(model, first.site, second.site) {
                     continue;
                 }
                 let between = ((first.site + 1)..second.site)
