@@ -40,6 +40,7 @@ impl<'a> FileModel<'a> {
             method_nodes: HashMap::new(),
         };
         model.collect_declarations(hints);
+        model.demote_helper_classes();
         for (index, class) in model.classes.iter().enumerate() {
             if let Some(name) = class.name {
                 model.class_index.entry(name).or_insert(index);
@@ -56,6 +57,7 @@ impl<'a> FileModel<'a> {
             model.collect_aliases(index);
         }
         model.collect_calls();
+        model.collect_sql_sources();
         model.collect_request_paths();
         model
     }
@@ -264,6 +266,7 @@ impl<'a> FileModel<'a> {
         }
         let mut methods = Vec::new();
         let mut fields = Vec::new();
+        let mut state_parameter_only = false;
         for element in &class.body.body {
             match element {
                 ClassElement::MethodDefinition(method) => {
@@ -280,6 +283,7 @@ impl<'a> FileModel<'a> {
                         })
                     {
                         kind = DoKind::Native;
+                        state_parameter_only = true;
                     }
                     // TS parameter properties: `constructor(private state: DurableObjectState)`.
                     if role == MethodRole::Constructor {
@@ -356,9 +360,26 @@ impl<'a> FileModel<'a> {
                 _ => {}
             }
         }
-        if kind == DoKind::NotDo && name.is_some_and(|name| hints.bound_classes.contains(name)) {
-            kind = DoKind::Native;
+        let bound = name.is_some_and(|name| hints.bound_classes.contains(name));
+        if kind == DoKind::NotDo && bound {
+            // A bound class whose base comes from a package (not
+            // `cloudflare:workers`, not a file of the project) is a
+            // framework class: its base dispatches the hooks.
+            let package_base = class
+                .heritage
+                .as_ref()
+                .and_then(|heritage| identifier_name(&heritage.expression))
+                .and_then(|base| self.imports.get(base))
+                .is_some_and(|import| {
+                    !import.source.starts_with('.') && import.source != "cloudflare:workers"
+                });
+            kind = if package_base {
+                DoKind::Framework(PACKAGE_FRAMEWORK)
+            } else {
+                DoKind::Native
+            };
         }
+        let state_parameter_only = state_parameter_only && kind == DoKind::Native && !bound;
         // Roles depend on the final kind (framework hooks).
         for method in &mut methods {
             if matches!(
@@ -385,6 +406,29 @@ impl<'a> FileModel<'a> {
             local_aliases: HashMap::new(),
             field_aliases: HashMap::new(),
             installs_dispatcher,
+            state_parameter_only,
+        }
+    }
+
+    /// A class that is a Durable Object only because its constructor takes a
+    /// `DurableObjectState`, and that the module does not export, is a
+    /// helper the real Durable Object builds (`new Sessions(ctx)`).
+    fn demote_helper_classes(&mut self) {
+        let exported_names: HashSet<String> = self
+            .exports
+            .iter()
+            .filter_map(|export| match export {
+                ExportFact::Name(name) => Some(name.clone()),
+                _ => None,
+            })
+            .collect();
+        for class in &mut self.classes {
+            if class.state_parameter_only
+                && !class.exported
+                && !class.name.is_some_and(|name| exported_names.contains(name))
+            {
+                class.kind = DoKind::NotDo;
+            }
         }
     }
 
@@ -663,7 +707,12 @@ impl<'a> FileModel<'a> {
                     let statements = text.as_deref().and_then(sql::analyze);
                     self.sql_execs.push(SqlExec {
                         node: id,
-                        call,
+                        call: Some(call),
+                        origin: SqlOrigin::Exec,
+                        inner: None,
+                        span: call.span,
+                        callee_span: call.callee.span(),
+                        query_span: argument(call, 0).map_or(call.span, GetSpan::span),
                         class,
                         source,
                         confident,
@@ -862,6 +911,14 @@ fn namespace_like(expr: &Expression<'_>) -> bool {
     namespace_binding(expr).is_some()
         || identifier_name(expr).is_some()
         || static_member(expr).is_some()
+        || computed_env_member(expr)
+}
+
+/// `env[name]`, `this.env[binding]`, `c.env[key]`: a namespace chosen by a
+/// computed key.
+fn computed_env_member(expr: &Expression<'_>) -> bool {
+    matches!(inner(expr), Expression::ComputedMemberExpression(member)
+        if member_path(&member.object).is_some_and(|path| path.last() == Some(&"env")))
 }
 
 fn looks_like_binding(name: &str) -> bool {

@@ -99,7 +99,7 @@ impl<'a> FileModel<'a> {
                     range: range(exec.span()),
                     query_range: range(exec.query_span()),
                     statements: exec.statements.clone()?,
-                    consumption: self.consumption(exec.node),
+                    consumption: self.sql_consumption(exec),
                     in_class: exec.class.is_some_and(|index| self.classes[index].is_do()),
                 })
             })

@@ -6,8 +6,11 @@
 //! Object classes (extends `DurableObject` from `cloudflare:workers`, also
 //! aliased or with `<Env>`; `implements DurableObject`; a constructor taking a
 //! `DurableObjectState`; a `class_name` bound in a wrangler config; or a
-//! framework base — partyserver `Server`, Agents SDK `Agent`/`AIChatAgent`,
-//! `@cloudflare/actors` `Actor`), their constructor, handlers, RPC methods and
+//! framework base — partyserver `Server`, y-partyserver `YServer`, partysync
+//! `SyncServer`, Agents SDK `Agent`/`AIChatAgent`/`McpAgent`,
+//! `@cloudflare/ai-chat`, `@cloudflare/actors` `Actor`, or any package base
+//! of a bound class; a class that only takes a `DurableObjectState` and is
+//! neither exported nor bound is a helper), their constructor, handlers, RPC methods and
 //! fields, how storage is reached (`this.ctx.storage`, `this.state.storage`,
 //! the constructor's `ctx.storage`, fields assigned from these, and local
 //! aliases such as `const sql = this.ctx.storage.sql` or
@@ -23,7 +26,10 @@
 //! [`FileModel`] (once per file, while the AST is alive), [`query`] is the
 //! read-only API rules call on it, [`facts`] turns it into [`FileFacts`],
 //! [`storage_api`] is the one storage-API word list, and [`name_origin`] the
-//! name-origin (taint) engine. The query API rules share lives here too,
+//! name-origin (taint) engine, [`call_graph`] the per-file call graph the
+//! "where does this run" rules walk, and `sql_sources` the SQL that reaches
+//! storage through wrappers and frameworks' tagged templates. The query API
+//! rules share lives here too,
 //! never in `rules/` (no rule imports another): [`class_facts`] (per-class facts: calls by name, the
 //! user's names for state and storage, the `this.method()` call graph),
 //! [`lifecycle`] (declarations, uses, exits, request paths), [`cold_start`]
@@ -32,6 +38,7 @@
 //! and [`project`] (the project index, built once).
 
 pub mod builder;
+pub mod call_graph;
 pub mod class_facts;
 pub mod cold_start;
 pub mod configs;
@@ -41,6 +48,7 @@ pub mod name_origin;
 pub mod named_objects;
 pub mod project;
 pub mod query;
+mod sql_sources;
 pub mod storage_api;
 
 pub use facts::{ClassFact, FileFacts, SqlFact, StubFact};
@@ -79,7 +87,19 @@ const FRAMEWORK_BASES: &[(&str, &str, &str)] = &[
     ("agents", "AIChatAgent", "Agents SDK AIChatAgent"),
     ("agents", "McpAgent", "Agents SDK McpAgent"),
     ("@cloudflare/actors", "Actor", "@cloudflare/actors Actor"),
+    (
+        "@cloudflare/ai-chat",
+        "AIChatAgent",
+        "@cloudflare/ai-chat AIChatAgent",
+    ),
+    ("y-partyserver", "YServer", "y-partyserver YServer"),
+    ("partysync", "SyncServer", "partysync SyncServer"),
 ];
+
+/// The label of a class whose base comes from a package not in
+/// [`FRAMEWORK_BASES`] and that is bound as a Durable Object: by rules.md's
+/// general reading, that base is a framework that dispatches its own hooks.
+pub const PACKAGE_FRAMEWORK: &str = "a framework base from a package";
 
 /// The hooks a framework base calls itself.
 pub const FRAMEWORK_HOOKS: &[&str] = &[
@@ -181,6 +201,9 @@ pub struct ClassModel<'a> {
     pub field_aliases: HashMap<&'a str, StoragePath>,
     /// The class installs a hook dispatcher (e.g. `Lifecycle.install(this)`).
     pub installs_dispatcher: bool,
+    /// A Durable Object only because its constructor takes a
+    /// `DurableObjectState` (no base, not bound): a helper unless exported.
+    pub state_parameter_only: bool,
 }
 
 impl<'a> ClassModel<'a> {
@@ -225,12 +248,38 @@ pub enum SqlSource {
     Unknown,
 }
 
-/// A call `<sql>.exec(query, ...bindings)`.
+/// What brought a SQL statement to storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqlOrigin {
+    /// `<sql>.exec(query, ...bindings)`.
+    Exec,
+    /// A call of a same-file wrapper whose string parameter reaches `exec`
+    /// (`sql2(query, ...args)`, `this.query(q, ...p)`).
+    Wrapper,
+    /// A framework's tagged template over `exec` (the Agents SDK's
+    /// `` this.sql`SELECT … ${x}` ``): values are bound parameters and the
+    /// result is an array of rows.
+    TaggedTemplate,
+}
+
+/// One SQL statement given to storage, whatever brought it there: an
+/// `exec` call, a wrapper's call, or a framework's tagged template. Every
+/// SQL rule (2xx) reads these.
 #[derive(Debug, Clone)]
 pub struct SqlExec<'a> {
-    /// The `CallExpression` node.
+    /// The `CallExpression` (or `TaggedTemplateExpression`) node.
     pub node: NodeId,
-    pub call: &'a CallExpression<'a>,
+    /// The call (`exec`, or the wrapper's); `None` for a tagged template.
+    pub call: Option<&'a CallExpression<'a>>,
+    pub origin: SqlOrigin,
+    /// For a wrapper's call: the `exec` call inside the wrapper.
+    pub inner: Option<NodeId>,
+    /// The whole expression.
+    pub span: Span,
+    /// The callee (`this.sql.exec`, `sql2`) or the template's tag.
+    pub callee_span: Span,
+    /// The SQL argument (or the template).
+    pub query_span: Span,
     /// The class the call is written in, as an index into `classes`.
     pub class: Option<usize>,
     pub source: SqlSource,
@@ -245,7 +294,7 @@ pub struct SqlExec<'a> {
 
 impl<'a> SqlExec<'a> {
     pub fn span(&self) -> Span {
-        self.call.span
+        self.span
     }
 
     /// The first statement's kind, when parsed.
@@ -256,7 +305,16 @@ impl<'a> SqlExec<'a> {
     }
 
     pub fn query_span(&self) -> Span {
-        argument(self.call, 0).map_or(self.call.span, GetSpan::span)
+        self.query_span
+    }
+
+    /// The SQL argument of a call (not of a tagged template).
+    pub fn query(&self) -> Option<&'a Expression<'a>> {
+        let call = self.call?;
+        call.arguments
+            .iter()
+            .filter_map(Argument::as_expression)
+            .find(|argument| argument.span() == self.query_span)
     }
 }
 

@@ -498,7 +498,9 @@ impl<'m, 'a> NameOrigins<'m, 'a> {
                 node: declarator_node,
             }) => {
                 let Some(init) = &declarator.init else {
-                    return Taint::Clean;
+                    // `let name; try { name = url.searchParams.get("n") } …`:
+                    // the value is what a later assignment gives it.
+                    return self.assigned_later(declarator_node, name);
                 };
                 let init_taint = self.taint_of(declarator_node, init);
                 let taint = match &declarator.id {
@@ -527,6 +529,13 @@ impl<'m, 'a> NameOrigins<'m, 'a> {
                     BindingPattern::AssignmentPattern(_) => init_taint,
                 };
                 if value_of(taint).is_none() {
+                    // `let room = ""; try { room = url.searchParams.get(…) }`.
+                    if matches!(declarator.id, BindingPattern::BindingIdentifier(_)) {
+                        let later = self.assigned_later(declarator_node, name);
+                        if value_of(later).is_some() {
+                            return later;
+                        }
+                    }
                     return taint;
                 }
                 // A reassignment to a checked value (`name = parseName(name)`)
@@ -559,6 +568,12 @@ impl<'m, 'a> NameOrigins<'m, 'a> {
     /// that call site.
     fn caller_argument(&mut self, function: NodeId, index: usize) -> Taint<'a> {
         let model = self.model;
+        if let Some(taint) = self.callback_argument(function, index) {
+            return taint;
+        }
+        if let Some(taint) = self.factory_argument(function, index) {
+            return taint;
+        }
         let name = match model.nodes.kind(function) {
             AstKind::Function(function) => function.id.as_ref().map(|id| id.name.as_str()),
             AstKind::ArrowFunctionExpression(_) => None,
@@ -602,6 +617,118 @@ impl<'m, 'a> NameOrigins<'m, 'a> {
             }
         }
         Taint::Clean
+    }
+
+    /// A name declared without a value and assigned later (also inside a
+    /// `try`): the first assignment that carries a client value.
+    fn assigned_later(&mut self, declarator_node: NodeId, name: &str) -> Taint<'a> {
+        let model = self.model;
+        let scope = model.nodes.enclosing_function(declarator_node).unwrap_or(0);
+        for assignment in reassignments(model, scope, name) {
+            let Some(right) = model.node_with_span(scope, assignment.right.span()) else {
+                continue;
+            };
+            let taint = self.taint(right);
+            if value_of(taint).is_some() {
+                return taint;
+            }
+        }
+        Taint::Clean
+    }
+
+    /// The element parameter of a callback iterating a client value
+    /// (`names.map((name) => …)`, `rooms.forEach(…)`): an element of it.
+    fn callback_argument(&mut self, function: NodeId, index: usize) -> Option<Taint<'a>> {
+        let model = self.model;
+        if index != 0 || !model.is_iteration_callback(function) {
+            return None;
+        }
+        let parent = model.nodes.parent(function)?;
+        let AstKind::CallExpression(call) = model.nodes.kind(parent) else {
+            return None;
+        };
+        let (receiver, _) = method_call(call)?;
+        Some(match self.taint_of(parent, receiver) {
+            Taint::Value(source) | Taint::Parsed(_, source) => Taint::Value(source),
+            _ => Taint::Clean,
+        })
+    }
+
+    /// A parameter of a closure a factory returns (`const open =
+    /// forRoom(env); open(room)`): the values the closure's callers pass.
+    fn factory_argument(&mut self, function: NodeId, index: usize) -> Option<Taint<'a>> {
+        let model = self.model;
+        let parent = model.nodes.parent(function)?;
+        let returned = matches!(model.nodes.kind(parent), AstKind::ReturnStatement(_))
+            || matches!(
+                model.nodes.kind(parent),
+                AstKind::ArrowFunctionExpression(_)
+            )
+            || model.nodes.parent(parent).is_some_and(|grand| {
+                matches!(model.nodes.kind(parent), AstKind::ExpressionStatement(_))
+                    && matches!(model.nodes.kind(grand), AstKind::FunctionBody(_))
+            });
+        if !returned {
+            return None;
+        }
+        let factory = model.nodes.enclosing_function(function)?;
+        let factory_name = match model.nodes.kind(factory) {
+            AstKind::Function(declared) => declared.id.as_ref().map(|id| id.name.as_str()),
+            _ => None,
+        }
+        .or_else(|| {
+            model
+                .nodes
+                .parent(factory)
+                .and_then(|parent| match model.nodes.kind(parent) {
+                    AstKind::VariableDeclarator(declarator) => binding_name(&declarator.id),
+                    _ => None,
+                })
+        })?;
+        // The locals that hold a closure made by the factory.
+        let holders: Vec<&'a str> = model
+            .nodes
+            .iter()
+            .filter_map(|(_, node)| match node.kind {
+                AstKind::VariableDeclarator(declarator) => {
+                    match declarator.init.as_ref().map(inner) {
+                        Some(Expression::CallExpression(made))
+                            if identifier_name(&made.callee) == Some(factory_name) =>
+                        {
+                            binding_name(&declarator.id)
+                        }
+                        _ => None,
+                    }
+                }
+                _ => None,
+            })
+            .collect();
+        if holders.is_empty() {
+            return None;
+        }
+        let callers: Vec<(NodeId, &'a CallExpression<'a>)> = model
+            .nodes
+            .iter()
+            .filter_map(|(id, node)| match node.kind {
+                AstKind::CallExpression(call)
+                    if identifier_name(&call.callee)
+                        .is_some_and(|name| holders.contains(&name)) =>
+                {
+                    Some((id, call))
+                }
+                _ => None,
+            })
+            .collect();
+        for (id, call) in callers {
+            let Some(argument) = argument(call, index) else {
+                continue;
+            };
+            let taint = self.taint_of(id, argument);
+            if value_of(taint).is_some() && !self.guarded(id) {
+                return Some(taint);
+            }
+        }
+        Some(Taint::Clean)
     }
 
     fn call(&mut self, node: NodeId, call: &'a CallExpression<'a>) -> Taint<'a> {

@@ -372,12 +372,62 @@ impl<'a> FileModel<'a> {
         false
     }
 
+    /// How the rows of a SQL statement are used: for a wrapper's call, how
+    /// the wrapper itself reads its `exec` (`return exec(q).toArray()`),
+    /// else how the caller reads what the wrapper returns.
+    pub fn sql_consumption(&self, exec: &SqlExec<'a>) -> Consumption {
+        if let Some(inner) = exec.inner {
+            let inside = self.consumption(inner);
+            if inside != Consumption::Unknown {
+                return inside;
+            }
+        }
+        self.consumption(exec.node)
+    }
+
     /// How the cursor returned by the call at `node` is used.
     pub fn consumption(&self, node: NodeId) -> Consumption {
+        // A framework's tagged template returns the rows as an array.
+        if matches!(self.nodes.kind(node), AstKind::TaggedTemplateExpression(_)) {
+            return Consumption::ToArray;
+        }
+        self.consumption_at(node, 0)
+    }
+
+    fn consumption_at(&self, node: NodeId, depth: u8) -> Consumption {
         let Some(parent) = self.nodes.parent(node) else {
             return Consumption::Unknown;
         };
         match self.nodes.kind(parent) {
+            // `const cursor = sql.exec(…)` consumed later: how its uses read it.
+            AstKind::VariableDeclarator(declarator) if depth < 2 => {
+                let (Some(name), Some(function)) = (
+                    crate::optimize::semantic::binding_name(&declarator.id),
+                    self.nodes.enclosing_function(parent),
+                ) else {
+                    return Consumption::Unknown;
+                };
+                super::lifecycle::references(self, function, name)
+                    .into_iter()
+                    .filter(|&reference| reference > parent)
+                    .map(|reference| self.consumption_at(reference, depth + 1))
+                    .find(|consumption| *consumption != Consumption::Unknown)
+                    .unwrap_or(Consumption::Unknown)
+            }
+            AstKind::ParenthesizedExpression(_)
+            | AstKind::TSAsExpression(_)
+            | AstKind::TSNonNullExpression(_)
+            | AstKind::AwaitExpression(_)
+                if depth < 4 =>
+            {
+                self.consumption_at(parent, depth + 1)
+            }
+            // `for (const row of cursor) rows.push(row)`: every row collected.
+            AstKind::ForOfStatement(statement)
+                if self.text(statement.body.span()).contains(".push(") =>
+            {
+                Consumption::ToArray
+            }
             AstKind::StaticMemberExpression(member) => {
                 let method = member.property.name.as_str();
                 match method {

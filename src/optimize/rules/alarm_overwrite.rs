@@ -7,14 +7,14 @@ use oxc_ast::ast::*;
 use oxc_span::{GetSpan, Span};
 
 use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::call_graph::{CallGraph, MAX_DEPTH, Step, path_text, runs_when_called};
 use crate::optimize::model::class_facts::{
     calls_within, is_entry, method_calls_named, parameter_names, set_alarm_calls, storage_text,
-    this_method_calls,
 };
 use crate::optimize::model::storage_api;
 use crate::optimize::model::{FileModel, MethodRole, collect_binding_names};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
-use crate::optimize::semantic::{NodeId, argument, member_path, method_call};
+use crate::optimize::semantic::{NodeId, argument, identifier_name, member_path, method_call};
 
 declare_rule! {
     /// **What it does**
@@ -182,38 +182,21 @@ fn binds_any(pattern: &BindingPattern<'_>, names: &HashSet<&str>) -> bool {
     bound.iter().any(|name| names.contains(name))
 }
 
-/// Whether `node` runs when `function` runs: directly, or in callbacks
-/// passed to a call (`blockConcurrencyWhile(async () => …)`), not in a
-/// function stored for later (`{ setAlarm: (t) => storage.setAlarm(t) }`).
-fn runs_when_called(model: &FileModel<'_>, node: NodeId, function: NodeId) -> bool {
-    let mut current = model.nodes.enclosing_function(node);
-    while let Some(inner_function) = current {
-        if inner_function == function {
-            return true;
-        }
-        let passed_to_call = model
-            .nodes
-            .parent(inner_function)
-            .is_some_and(|parent| matches!(model.nodes.kind(parent), AstKind::CallExpression(_)));
-        if !passed_to_call {
-            return false;
-        }
-        current = model.nodes.enclosing_function(inner_function);
-    }
-    false
-}
-
 /// One unguarded `setAlarm` reached from an entry method.
 struct Reached<'a> {
     site: NodeId,
     span: Span,
-    /// The time expression as written (for messages).
+    /// The time as the entry gives it: the argument's text, or, when it is
+    /// a parameter of the helper, the text the caller passes.
     time: String,
-    /// What the time means: the text, with each name declared in the
-    /// method (a parameter or a local) tied to that method. Two paths share
-    /// one schedule only when their times mean the same.
+    /// What the time means: the time as the entry gives it, with each name
+    /// declared in the method that sets it (a parameter or a local not
+    /// replaced by the caller's argument) tied to that method. Two paths
+    /// share one schedule only when their times mean the same.
     meaning: String,
     entry: &'a str,
+    /// `fetch → schedule → setAlarm` when reached through helpers.
+    path: String,
 }
 
 /// The meaning of a `setAlarm` time: `Date.now() + time` where `time` is a
@@ -258,6 +241,7 @@ fn time_meaning(
 /// unguarded `setAlarm` calls on the way.
 struct Walk<'m, 'a> {
     model: &'m FileModel<'a>,
+    graph: &'m CallGraph<'m, 'a>,
     class: usize,
     sites: &'m [(NodeId, &'a CallExpression<'a>)],
     entry: &'a str,
@@ -265,21 +249,38 @@ struct Walk<'m, 'a> {
     found: &'m mut Vec<Reached<'a>>,
 }
 
-impl Walk<'_, '_> {
-    fn visit(&mut self, function: NodeId, guarded: bool, depth: u8) {
+fn normalized(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl<'a> Walk<'_, 'a> {
+    /// The time text of `call` seen from the caller: a helper's parameter
+    /// is replaced by the argument at the call that entered it.
+    fn time_text(&self, call: &CallExpression<'a>, function: NodeId, path: &[Step<'a>]) -> String {
         let model = self.model;
-        if !self.visited.insert(function) || depth > 4 {
+        let Some(time) = argument(call, 0) else {
+            return String::new();
+        };
+        if let (Some(name), Some(step)) = (identifier_name(time), path.last())
+            && let Some(index) = parameter_names(model, function)
+                .iter()
+                .position(|parameter| *parameter == Some(name))
+            && let AstKind::CallExpression(entering) = model.nodes.kind(step.site)
+            && let Some(given) = argument(entering, index)
+        {
+            return normalized(model.text(given.span()));
+        }
+        normalized(model.text(time.span()))
+    }
+
+    fn visit(&mut self, function: NodeId, guarded: bool, path: Vec<Step<'a>>) {
+        let model = self.model;
+        if !self.visited.insert(function) || path.len() > MAX_DEPTH {
             return;
         }
         let guarded = guarded || reads_alarm(model, function);
         for &(site, call) in self.sites {
-            if !model.nodes.contains(function, site)
-                || model
-                    .method_of(self.class, site)
-                    .map(|method| method.function)
-                    != Some(function)
-                || !runs_when_called(model, site, function)
-            {
+            if !model.nodes.contains(function, site) || !runs_when_called(model, site, function) {
                 continue;
             }
             if guarded
@@ -288,42 +289,55 @@ impl Walk<'_, '_> {
             {
                 continue;
             }
-            let time = argument(call, 0)
-                .map(|time| {
-                    model
-                        .text(time.span())
-                        .split_whitespace()
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
+            let time = self.time_text(call, function, &path);
+            let written = argument(call, 0)
+                .map(|time| normalized(model.text(time.span())))
                 .unwrap_or_default();
-            let meaning = time_meaning(model, site, call, function, &time);
+            // A helper's parameter replaced by the caller's argument means
+            // what that argument means; otherwise names of this method tie
+            // the time to it.
+            let meaning = if time == written {
+                time_meaning(model, site, call, function, &time)
+            } else {
+                time.clone()
+            };
             self.found.push(Reached {
                 site,
                 span: call.span,
                 time,
                 meaning,
                 entry: self.entry,
+                path: if path.is_empty() {
+                    self.entry.to_string()
+                } else {
+                    path_text(self.entry, &path, "setAlarm")
+                },
             });
         }
-        for (call_site, method) in this_method_calls(model, self.class, function) {
-            if method.role == MethodRole::Alarm {
+        let alarm = model.classes[self.class]
+            .method("alarm")
+            .map(|method| method.function);
+        for step in self.graph.callees(Some(self.class), function) {
+            if Some(step.function) == alarm {
                 continue;
             }
-            let guarded_here = guarded || under_alarm_condition(model, call_site, function);
-            self.visit(method.function, guarded_here, depth + 1);
+            let guarded_here = guarded || under_alarm_condition(model, step.site, function);
+            let mut next = path.clone();
+            next.push(step);
+            self.visit(step.function, guarded_here, next);
         }
     }
 }
 
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
     let model = context.model;
+    let graph = CallGraph::new(model);
     for (class_index, class) in model.classes.iter().enumerate() {
         if !class.is_do() {
             continue;
         }
         let sites = set_alarm_calls(model, class_index);
-        if sites.len() < 2 {
+        if sites.is_empty() {
             continue;
         }
         let mut found: Vec<Reached<'_>> = Vec::new();
@@ -334,23 +348,23 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         {
             Walk {
                 model,
+                graph: &graph,
                 class: class_index,
                 sites: &sites,
                 entry: method.name,
                 visited: HashSet::new(),
                 found: &mut found,
             }
-            .visit(method.function, false, 0);
+            .visit(method.function, false, Vec::new());
         }
         // Two different sites, reached from two different entries, setting
         // two different times.
         let mut pair: Option<(&Reached<'_>, &Reached<'_>)> = None;
         'search: for (index, first) in found.iter().enumerate() {
             for second in &found[index + 1..] {
-                if first.site != second.site
-                    && first.entry != second.entry
-                    && first.meaning != second.meaning
-                {
+                // The same site counts too: a helper reached from two
+                // entries that pass it different times.
+                if first.entry != second.entry && first.meaning != second.meaning {
                     pair = Some(if first.span.start <= second.span.start {
                         (first, second)
                     } else {
@@ -368,7 +382,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         report.push(
             Violation::new(second.span, format!(
                 "`{class_name}` sets its one alarm from `{}` (`setAlarm({})`) and from `{}` (`setAlarm({})`) without reading it first: the later call silently replaces the other schedule",
-                first.entry, first.time, second.entry, second.time
+                first.path, first.time, second.path, second.time
             ))
             .fix(format!(
                 "keep the pending jobs in storage and set the alarm to the earliest one, e.g. in `{}`: `const at = {}; const current = await {storage}.getAlarm(); if (current === null || at < current) await {storage}.setAlarm(at);`, and let `alarm()` run every due job and re-arm for the next",

@@ -68,7 +68,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         };
         let start = await_expression.span.start as usize;
         let argument_start = await_expression.argument.span().start as usize;
-        let receiver = context.text(exec.call.callee.span());
+        let receiver = context.text(exec.callee_span);
         report.push(
             Violation::new(await_expression.span, format!(
                 "`{receiver}(…)` is synchronous and returns a cursor; this `await` only yields to the event loop"

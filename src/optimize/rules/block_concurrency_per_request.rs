@@ -3,8 +3,13 @@
 use oxc_span::GetSpan;
 
 use crate::optimize::finding::{Area, Severity};
+use oxc_ast::ast::CallExpression;
+
+use crate::optimize::model::call_graph::{CallGraph, path_text};
 use crate::optimize::model::cold_start::block_concurrency_calls;
+use crate::optimize::model::{FileModel, MethodRole};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
+use crate::optimize::semantic::NodeId;
 
 declare_rule! {
     /// **What it does**
@@ -64,11 +69,28 @@ declare_rule! {
 
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
     let model = context.model;
+    let graph = CallGraph::new(model);
     for (id, call) in block_concurrency_calls(model) {
-        let Some((class, method)) = model.method_at(id) else {
+        let Some(function) = model.nodes.enclosing_function(id) else {
             continue;
         };
-        if !method.role.is_handler() || model.guarded_by_field(id, method.function) {
+        let Some((class, method)) = model.method_at(id) else {
+            // A same-file function: reported where a handler reaches it.
+            if let Some(class) = model
+                .class_of(id)
+                .or_else(|| reaching_class(model, &graph, function))
+            {
+                report_through_helper(context, &graph, class, id, call, report);
+            }
+            continue;
+        };
+        if !method.role.is_handler() {
+            if method.role == MethodRole::Internal {
+                report_through_helper(context, &graph, class, id, call, report);
+            }
+            continue;
+        }
+        if model.guarded_by_field(id, method.function) {
             continue;
         }
         let class_name = model.classes[class].display_name();
@@ -81,6 +103,78 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             .effect("requests to the object are no longer serialized behind each other's awaits")
             .class(model.classes[class].name),
         );
+    }
+}
+
+/// A Durable Object class of the file whose methods call `function`.
+fn reaching_class(
+    model: &FileModel<'_>,
+    graph: &CallGraph<'_, '_>,
+    function: NodeId,
+) -> Option<usize> {
+    model.classes.iter().enumerate().find_map(|(index, class)| {
+        (class.is_do()
+            && class.methods.iter().any(|method| {
+                graph
+                    .callees(Some(index), method.function)
+                    .iter()
+                    .any(|step| step.function == function)
+            }))
+        .then_some(index)
+    })
+}
+
+/// `blockConcurrencyWhile` in a helper (`this.cleanup()`, `this.#init()`, a
+/// same-file function): reported when a handler reaches it through calls
+/// that no one-time guard protects, with the path from the handler.
+fn report_through_helper(
+    context: &FileContext<'_, '_>,
+    graph: &CallGraph<'_, '_>,
+    class: usize,
+    id: NodeId,
+    call: &CallExpression<'_>,
+    report: &mut Report,
+) {
+    let model = context.model;
+    let class_model = &model.classes[class];
+    if !class_model.is_do() {
+        return;
+    }
+    let Some(function) = model.nodes.enclosing_function(id) else {
+        return;
+    };
+    // The guard may sit in the helper itself, between its start and the call.
+    let helper = model
+        .method_of(class, id)
+        .map_or(function, |method| method.function);
+    if model.guarded_by_field(id, helper) {
+        return;
+    }
+    for entry in class_model.handlers() {
+        let reached = graph.reachable(Some(class), entry.function, |step, caller| {
+            !model.guarded_by_field(step.site, caller)
+        });
+        let Some(reach) = reached
+            .iter()
+            .find(|reach| reach.function == helper && !reach.path.is_empty())
+        else {
+            continue;
+        };
+        let class_name = class_model.display_name();
+        let path = path_text(entry.name, &reach.path, "blockConcurrencyWhile");
+        report.push(
+            Violation::new(call.callee.span(), format!(
+                "`{class_name}.{}` calls `blockConcurrencyWhile` on every call through a helper ({path}): all other requests to the object wait for it",
+                entry.name
+            ))
+            .fix(format!(
+                "remove it from `{}` (the object is single-threaded between awaits), or run that setup once, in the constructor or behind a memoized promise: `this.ready ??= this.init()`",
+                reach.path.last().map_or(entry.name, |step| step.name)
+            ))
+            .effect("requests to the object are no longer serialized behind each other's awaits")
+            .class(class_model.name),
+        );
+        return;
     }
 }
 

@@ -118,14 +118,14 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         };
         // `for (const row of sql.exec(…)) { await … }`
         if let AstKind::ForOfStatement(statement) = model.nodes.kind(parent)
-            && statement.right.span().contains_inclusive(exec.call.span)
+            && statement.right.span().contains_inclusive(exec.span)
         {
             if let Some(awaited) = await_in_body(model, parent) {
                 report_iterated_across_await(
                     model,
                     exec,
                     "the cursor of this `sql.exec`",
-                    exec.call.span,
+                    exec.span,
                     awaited,
                     report,
                 );

@@ -5,6 +5,8 @@ use oxc_span::GetSpan;
 
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::MethodRole;
+use crate::optimize::model::call_graph::{CallGraph, path_text, runs_during};
+use crate::optimize::model::class_facts::calls_within;
 use crate::optimize::model::cold_start::{
     async_storage_method, block_concurrency_calls, is_network_fetch,
 };
@@ -69,17 +71,70 @@ declare_rule! {
 
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
     let model = context.model;
+    let graph = CallGraph::new(model);
     for (id, call) in block_concurrency_calls(model) {
         let Some((class, method)) = model.method_at(id) else {
             continue;
         };
-        if method.role != MethodRole::Constructor {
+        // In the constructor, or in a helper it calls (`this.#initialize()`).
+        let start_path = if method.role == MethodRole::Constructor {
+            Some(Vec::new())
+        } else if method.role == MethodRole::Internal && runs_during(model, id, method.function) {
+            model.classes[class].constructor().and_then(|constructor| {
+                graph
+                    .reachable(Some(class), constructor.function, |_, _| true)
+                    .into_iter()
+                    .find(|reach| reach.function == method.function)
+                    .map(|reach| reach.path)
+            })
+        } else {
+            None
+        };
+        let Some(start_path) = start_path else {
             continue;
-        }
+        };
         let Some(callback) = argument(call, 0).and_then(|arg| model.function_node(arg)) else {
             continue;
         };
         let mut reasons = Vec::new();
+        // Work in helpers the callback calls (`blockConcurrencyWhile(() => this.load())`).
+        for reach in graph
+            .reachable(Some(class), callback, |_, _| true)
+            .iter()
+            .filter(|reach| !reach.path.is_empty())
+        {
+            let through = reach
+                .path
+                .iter()
+                .map(|step| step.name)
+                .collect::<Vec<_>>()
+                .join(" → ");
+            for (inner_id, inner_call) in calls_within(model, reach.function) {
+                if !runs_during(model, inner_id, reach.function) {
+                    continue;
+                }
+                if is_network_fetch(inner_call) {
+                    reasons.push(format!("a network `fetch` (in {through})"));
+                } else if async_storage_method(model, inner_id, inner_call) == Some("list")
+                    && inner_call.arguments.is_empty()
+                {
+                    reasons.push(format!("a full `storage.list()` (in {through})"));
+                }
+            }
+            for exec in model.sql_execs.iter().filter(|exec| {
+                model.nodes.contains(reach.function, exec.node)
+                    && runs_during(model, exec.node, reach.function)
+            }) {
+                if let Some(statement) = exec.statement()
+                    && statement.kind == StatementKind::Select
+                    && !statement.has_where
+                    && !statement.has_limit
+                    && !statement.has_aggregate
+                {
+                    reasons.push(format!("an unbounded `SELECT` (in {through})"));
+                }
+            }
+        }
         let mut awaited_other = 0;
         for (inner_id, node) in model.nodes.descendants(callback) {
             match node.kind {
@@ -137,8 +192,13 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         let class_name = model.classes[class].display_name();
         report.push(
             Violation::new(call.callee.span(), format!(
-                "`{class_name}`'s constructor blocks every request while it runs {}",
-                reasons.join(", ")
+                "`{class_name}`'s constructor blocks every request while it runs {}{}",
+                reasons.join(", "),
+                if start_path.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", path_text("constructor", &start_path, "blockConcurrencyWhile"))
+                }
             ))
             .fix("keep only schema creation (`sql.exec` DDL) inside; load the rest on first use with a memoized promise: `this.configPromise ??= this.loadConfig()`")
             .effect("cold starts no longer wait for the deferred work (seed measurement: 800 ms → 150 ms, −80%)")

@@ -246,7 +246,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             && !statement.has_aggregate
             && let Some(table) = &statement.table
         {
-            reads.push((exec.node, exec.call.span, Read::Select(table.clone())));
+            reads.push((exec.node, exec.span, Read::Select(table.clone())));
         }
     }
     for (id, span, read) in reads {

@@ -1,10 +1,7 @@
 //! DO210 manual-transaction-sql.
 
-use oxc_span::GetSpan;
-
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
-use crate::optimize::semantic::argument;
 use crate::optimize::sql::StatementKind;
 
 declare_rule! {
@@ -74,7 +71,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             None => exec.text.as_deref().and_then(leading_keyword),
         };
         let Some(keyword) = keyword else { continue };
-        let span = argument(exec.call, 0).map_or(exec.call.span, |arg| arg.span());
+        let span = exec.query_span();
         report.push(
             Violation::new(span, format!(
                 "`{keyword}` in `sql.exec` is rejected by the Durable Objects runtime; the writes around it are not made atomic"

@@ -1,10 +1,7 @@
 //! DO211 pragma-user-version.
 
-use oxc_span::GetSpan;
-
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
-use crate::optimize::semantic::argument;
 
 declare_rule! {
     /// **What it does**
@@ -78,7 +75,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         if !pragma {
             continue;
         }
-        let span = argument(exec.call, 0).map_or(exec.call.span, |arg| arg.span());
+        let span = exec.query_span();
         report.push(
             Violation::new(span, "`PRAGMA user_version` is not supported in Durable Objects: the schema version is never stored")
                 .fix("keep the version in a one-row `_schema_version` table, read and migrated in the constructor inside `transactionSync`")

@@ -5,6 +5,8 @@ use oxc_span::GetSpan;
 
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::StoragePath;
+use crate::optimize::model::call_graph::{CallGraph, Step, path_text, runs_when_called};
+use crate::optimize::model::class_facts::calls_within;
 use crate::optimize::model::storage_api;
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{NodeId, argument, identifier_name, method_call};
@@ -135,12 +137,11 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         };
         // `…IN (${marks})`, ...chunk`: each statement already binds a batch
         // (a chunked loop is the fix DO212 asks for), not one key.
-        if exec
-            .call
-            .arguments
-            .iter()
-            .any(|argument| matches!(argument, oxc_ast::ast::Argument::SpreadElement(_)))
-        {
+        if exec.call.is_some_and(|call| {
+            call.arguments
+                .iter()
+                .any(|argument| matches!(argument, oxc_ast::ast::Argument::SpreadElement(_)))
+        }) {
             continue;
         }
         if varying_loop(context, exec.node, method.function, KeyArguments::All).is_none() {
@@ -152,9 +153,9 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         // Reads and per-row writes are the same N+1; DDL and the rest are not.
         if statement.kind.is_write() {
             report.push(
-                Violation::new(exec.call.span, format!(
+                Violation::new(exec.span, format!(
                     "`{}` runs one `{}` per iteration of this loop with a different key: N+1 statements",
-                    context.text(exec.call.callee.span()),
+                    context.text(exec.callee_span),
                     match statement.kind {
                         StatementKind::Insert => "INSERT",
                         StatementKind::Update => "UPDATE",
@@ -186,9 +187,9 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             _ => "run one batched query (`WHERE id IN (…)` with spread bindings) or a JOIN before the loop".to_string(),
         };
         report.push(
-            Violation::new(exec.call.span, format!(
+            Violation::new(exec.span, format!(
                 "`{}` runs once per iteration of this loop with a different key: N+1 queries{}",
-                context.text(exec.call.callee.span()),
+                context.text(exec.callee_span),
                 key.as_ref().map(|column| format!(" on `{column}`")).unwrap_or_default()
             ))
             .fix(fix)
@@ -266,6 +267,92 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             .fix(format!("add a batch method to the class and call it once: `await {stub_name}.{}Many(items)`", stub.method))
             .effect("20 items: 20 RPC round trips (each a network hop to the object) become 1"),
         );
+    }
+    check_through_helpers(context, report);
+}
+
+/// A helper called once per loop iteration with a per-iteration argument
+/// (`for (const id of ids) this.loadUser(id)`) whose body reads with a query
+/// or a single-key storage call: the N+1 is reported at that read, with the
+/// path from the method that loops.
+fn check_through_helpers(context: &FileContext<'_, '_>, report: &mut Report) {
+    let model = context.model;
+    let graph = CallGraph::new(model);
+    let mut reported: std::collections::HashSet<oxc_span::Span> = std::collections::HashSet::new();
+    type Read<'a> = Option<(Vec<Step<'a>>, oxc_span::Span, String)>;
+    let mut helpers: std::collections::HashMap<NodeId, Read<'_>> = std::collections::HashMap::new();
+    for (class, class_model) in model.classes.iter().enumerate() {
+        if !class_model.is_do() {
+            continue;
+        }
+        for method in &class_model.methods {
+            for step in graph.callees(Some(class), method.function) {
+                let Some(loop_node) = model.enclosing_loop(step.site, method.function) else {
+                    continue;
+                };
+                if !varies_per_iteration(context, step.site, loop_node, KeyArguments::All) {
+                    continue;
+                }
+                // Each helper is walked once per file.
+                let read = helpers.entry(step.function).or_insert_with(|| {
+                    let reached = graph.reachable(Some(class), step.function, |_, _| true);
+                    reached.iter().find_map(|reach| {
+                        let in_reach = |node: NodeId| {
+                            model.nodes.contains(reach.function, node)
+                                && runs_when_called(model, node, reach.function)
+                                && model.enclosing_loop(node, reach.function).is_none()
+                        };
+                        let query = model.sql_execs.iter().find(|exec| {
+                            exec.confident
+                                && in_reach(exec.node)
+                                && exec.statement().is_some_and(|statement| {
+                                    statement.kind == StatementKind::Select
+                                })
+                        });
+                        if let Some(exec) = query {
+                            return Some((reach.path.clone(), exec.span, "sql.exec".to_string()));
+                        }
+                        calls_within(model, reach.function).find_map(|(id, call)| {
+                            let (receiver, name) = method_call(call)?;
+                            (storage_api::is_batchable_method(name)
+                                && in_reach(id)
+                                && model.storage_path_at(receiver, id)
+                                    == Some(StoragePath::Storage)
+                                && !matches!(
+                                    argument(call, 0).map(|arg| arg.get_inner_expression()),
+                                    Some(
+                                        oxc_ast::ast::Expression::ArrayExpression(_)
+                                            | oxc_ast::ast::Expression::ObjectExpression(_)
+                                    )
+                                ))
+                            .then(|| (reach.path.clone(), call.span, format!("storage.{name}")))
+                        })
+                    })
+                });
+                let Some((inner_path, span, work)) = read.clone() else {
+                    continue;
+                };
+                if reported.contains(&span) {
+                    continue;
+                }
+                reported.insert(span);
+                let mut path = vec![step];
+                path.extend(inner_path);
+                report.push(
+                    Violation::new(span, format!(
+                        "this read runs once per iteration of a loop in `{}` ({}): N+1 round trips",
+                        method.name,
+                        path_text(method.name, &path, &work)
+                    ))
+                    .fix(format!(
+                        "give `{}` the whole list of keys and read them in one call (`WHERE id IN (…)` with spread bindings, or `get([...keys])`), then loop over the result",
+                        step.name
+                    ))
+                    .effect("N+1 with 20 keys: 20 round trips become 1")
+                    .class(class_model.name),
+                );
+            }
+        }
     }
 }
 

@@ -1,9 +1,10 @@
 //! DO103 schema-setup-every-request.
 
-use oxc_span::GetSpan;
-
 use crate::optimize::finding::{Area, Severity};
+use crate::optimize::model::call_graph::{CallGraph, path_text};
+use crate::optimize::model::{MethodRole, SqlExec};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
+use crate::optimize::semantic::NodeId;
 use crate::optimize::sql::StatementKind;
 
 declare_rule! {
@@ -59,6 +60,7 @@ declare_rule! {
 
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
     let model = context.model;
+    let graph = CallGraph::new(model);
     for exec in model.sql_execs.iter().filter(|exec| exec.confident) {
         let Some(statements) = &exec.statements else {
             continue;
@@ -74,7 +76,14 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         let Some((class, method)) = model.method_at(exec.node) else {
             continue;
         };
-        if !model.classes[class].is_do() || !method.role.is_handler() {
+        if !model.classes[class].is_do() {
+            continue;
+        }
+        if method.role == MethodRole::Internal {
+            report_through_helper(context, &graph, class, exec, method.function, report);
+            continue;
+        }
+        if !method.role.is_handler() {
             continue;
         }
         if model.guarded_by_field(exec.node, method.function) {
@@ -88,11 +97,55 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             ))
             .fix(format!(
                 "move `{}` into `{class_name}`'s constructor (synchronous `sql.exec` needs no `blockConcurrencyWhile`)",
-                model.text(exec.call.span()).lines().next().unwrap_or_default()
+                model.text(exec.span).lines().next().unwrap_or_default()
             ))
             .effect("one schema check per object wake-up instead of one per request")
             .class(model.classes[class].name),
         );
+    }
+}
+
+/// Schema DDL in a helper (`this.ensureSchema()`, `this.#migrate()`) that a
+/// handler reaches through calls no one-time field guard protects.
+fn report_through_helper(
+    context: &FileContext<'_, '_>,
+    graph: &CallGraph<'_, '_>,
+    class: usize,
+    exec: &SqlExec<'_>,
+    helper: NodeId,
+    report: &mut Report,
+) {
+    let model = context.model;
+    if model.guarded_by_field(exec.node, helper) {
+        return;
+    }
+    let class_model = &model.classes[class];
+    for entry in class_model.handlers() {
+        let reached = graph.reachable(Some(class), entry.function, |step, caller| {
+            !model.guarded_by_field(step.site, caller)
+        });
+        let Some(reach) = reached
+            .iter()
+            .find(|reach| reach.function == helper && !reach.path.is_empty())
+        else {
+            continue;
+        };
+        let class_name = class_model.display_name();
+        report.push(
+            Violation::new(exec.query_span(), format!(
+                "schema DDL runs on every call of `{class_name}.{}`, through a helper ({})",
+                entry.name,
+                path_text(entry.name, &reach.path, "sql.exec")
+            ))
+            .fix(format!(
+                "call `{}` once from `{class_name}`'s constructor (synchronous `sql.exec` needs no `blockConcurrencyWhile`) instead of from `{}`",
+                reach.path.last().map_or(entry.name, |step| step.name),
+                entry.name
+            ))
+            .effect("one schema check per object wake-up instead of one per request")
+            .class(class_model.name),
+        );
+        return;
     }
 }
 

@@ -4,9 +4,9 @@ use oxc_ast::ast::{Expression, TemplateLiteral};
 use oxc_span::GetSpan;
 
 use crate::optimize::finding::{Applicability, Area, Severity};
-use crate::optimize::model::{FileModel, SqlSource};
+use crate::optimize::model::{FileModel, SqlOrigin, SqlSource};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
-use crate::optimize::semantic::{argument, identifier_name, inner};
+use crate::optimize::semantic::{identifier_name, inner};
 use crate::text::Edit;
 use crate::text::TextRange;
 
@@ -95,7 +95,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         if exec.source != SqlSource::Built {
             continue;
         }
-        let Some(query) = argument(exec.call, 0) else {
+        let (Some(call), Some(query)) = (exec.call, exec.query()) else {
             continue;
         };
         let query_expr = match inner(query) {
@@ -147,8 +147,10 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         .effect("the prepared statement is reused across calls (seed measurement: ~30% less query time) and values can no longer change the SQL")
         .class(exec.class.and_then(|index| model.classes[index].name));
         let argument_end = query.span().end as usize;
+        // A wrapper may not forward extra bindings: only `exec` is rewritten.
         match template_for_fix
-            .and_then(|template| autofix(model, exec.call, template, argument_end))
+            .filter(|_| exec.origin == SqlOrigin::Exec)
+            .and_then(|template| autofix(model, call, template, argument_end))
         {
             Some((edits, rewritten, applicability)) => {
                 violation = violation.fix(format!("bind the values: `{}`", rewritten));

@@ -9,7 +9,7 @@ use oxc_span::{GetSpan, Span};
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::lifecycle::{Binding, reads_clock, resolve};
 use crate::optimize::model::storage_api;
-use crate::optimize::model::{ClassModel, FileModel};
+use crate::optimize::model::{ClassModel, DoKind, FileModel};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{
     NodeId, identifier_name, inner, is_this, member_path, method_call,
@@ -122,6 +122,7 @@ const WRITES: &[&str] = &[
     "run",
     "serializeAttachment",
     "setState",
+    "stash",
     "insert",
     "upsert",
     "update",
@@ -505,6 +506,40 @@ fn names_a_time(name: &str) -> bool {
         || lower.ends_with("_at")
 }
 
+/// State a framework base persists itself: a field decorated `@Persist`
+/// (actors) and the chat history of `AIChatAgent` (`this.messages`).
+fn persisted_by_base(class: &ClassModel<'_>, name: &str) -> bool {
+    let decorated = class.class.body.body.iter().any(|element| {
+        let ClassElement::PropertyDefinition(property) = element else {
+            return false;
+        };
+        crate::optimize::semantic::key_name(&property.key) == Some(name)
+            && property.decorators.iter().any(|decorator| {
+                let expression = match inner(&decorator.expression) {
+                    Expression::CallExpression(call) => &call.callee,
+                    other => other,
+                };
+                identifier_name(expression) == Some("Persist")
+            })
+    });
+    if decorated {
+        return true;
+    }
+    matches!(class.kind, DoKind::Framework(label) if label.contains("AIChatAgent"))
+        && name == "messages"
+}
+
+/// Whether the class hands its whole state to the base: `this.stash()`.
+fn stashes_everything(model: &FileModel<'_>, class: &ClassModel<'_>) -> bool {
+    model.nodes.descendants(class.node).any(|(_, node)| {
+        matches!(node.kind, AstKind::CallExpression(call)
+        if call.arguments.is_empty()
+            && method_call(call).is_some_and(|(receiver, method)| {
+                method == "stash" && matches!(inner(receiver), Expression::ThisExpression(_))
+            }))
+    })
+}
+
 fn is_ephemeral_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     lower == "ws"
@@ -523,7 +558,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             continue;
         }
         let (persisted, whole) = persisted_fields(model, class);
-        if whole {
+        if whole || stashes_everything(model, class) {
             continue;
         }
         let typed: Vec<(&str, Option<&str>)> = class
@@ -533,6 +568,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             .collect();
         for (name, accesses) in accesses(model, class_index) {
             if RUNTIME_FIELDS.contains(&name)
+                || persisted_by_base(class, name)
                 || class.field_aliases.contains_key(name)
                 || class.method(name).is_some()
                 || is_ephemeral_name(name)

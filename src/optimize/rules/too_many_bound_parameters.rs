@@ -77,10 +77,13 @@ const MAX_PARAMETERS: usize = 100;
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
     let model = context.model;
     for exec in model.sql_execs.iter().filter(|exec| exec.confident) {
+        // A tagged template binds its `${}` values itself; only calls are read.
+        let Some(call) = exec.call else {
+            continue;
+        };
         let class = exec.class.and_then(|index| model.classes[index].name);
-        let written = exec.call.arguments.len().saturating_sub(1);
-        let spread = exec
-            .call
+        let written = call.arguments.len().saturating_sub(1);
+        let spread = call
             .arguments
             .iter()
             .any(|argument| matches!(argument, Argument::SpreadElement(_)));
@@ -112,7 +115,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
                 continue;
             }
         }
-        let Some(query) = argument(exec.call, 0) else {
+        let Some(query) = argument(call, 0) else {
             continue;
         };
         let Some((list, array)) = placeholder_list_in(model, query, 0) else {

@@ -1,10 +1,7 @@
 //! DO207 unsupported-sqlite-syntax.
 
-use oxc_span::GetSpan;
-
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
-use crate::optimize::semantic::argument;
 
 declare_rule! {
     /// **What it does**
@@ -64,7 +61,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             }
             let mut columns = index.columns.clone();
             columns.extend(index.include.iter().cloned());
-            let span = argument(exec.call, 0).map_or(exec.call.span, |arg| arg.span());
+            let span = exec.query_span();
             report.push(
                 Violation::new(span, format!(
                     "SQLite has no `INCLUDE (…)` clause: `CREATE INDEX {}` throws at run time",

@@ -5,9 +5,12 @@ use oxc_ast::ast::Statement;
 use oxc_span::{GetSpan, Span};
 
 use crate::optimize::finding::{Area, Severity};
-use crate::optimize::model::FileModel;
+use oxc_ast::ast::Expression;
+
+use crate::optimize::model::call_graph::{CallGraph, Step, path_text, runs_when_called};
+use crate::optimize::model::{FileModel, SqlExec};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
-use crate::optimize::semantic::{NodeId, method_call};
+use crate::optimize::semantic::{NodeId, inner, method_call};
 
 declare_rule! {
     /// **What it does**
@@ -163,15 +166,234 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         reported_methods.push(function);
         let awaited_text = model.text(model.nodes.kind(awaited).span());
         report.push(
-            Violation::new(second.call.span, format!(
+            Violation::new(second.span, format!(
                 "this write and the one on line {} are separated by `{}`: a failure or eviction there leaves the first write without the second",
-                crate::text::Position::of(model.source_text, first.call.span.start as usize, crate::text::LineEndings::JavaScript).line,
+                crate::text::Position::of(model.source_text, first.span.start as usize, crate::text::LineEndings::JavaScript).line,
                 awaited_text.lines().next().unwrap_or(awaited_text)
             ))
             .fix("do the awaited work first, then make the writes together inside `this.ctx.storage.transactionSync(() => { … })`")
             .effect("the writes commit or roll back together; no request sees or keeps half of the change")
             .class(second.class.and_then(|index| model.classes[index].name)),
         );
+    }
+    check_through_helpers(context, &writes, report);
+}
+
+/// One write as a method sees it: a write of its own, or a call to a helper
+/// that writes (`this.addMessage(…)`).
+struct WriteEvent<'a> {
+    /// The node in the method: the `exec` call, or the call to the helper.
+    site: NodeId,
+    /// The write itself (inside the helper for a helper call).
+    write: &'a SqlExec<'a>,
+    path: Vec<Step<'a>>,
+    /// The helper awaits something other than storage (so awaiting the call
+    /// lets other work in between).
+    helper_awaits: bool,
+}
+
+/// Whether `function` awaits something that is not a storage call.
+fn awaits_other(model: &FileModel<'_>, function: NodeId) -> bool {
+    model.nodes.descendants(function).any(|(id, node)| {
+        let AstKind::AwaitExpression(awaited) = node.kind else {
+            return false;
+        };
+        if !runs_when_called(model, id, function) {
+            return false;
+        }
+        match inner(&awaited.argument) {
+            Expression::CallExpression(call) => method_call(call)
+                .is_none_or(|(receiver, _)| model.storage_path_at(receiver, id).is_none()),
+            _ => true,
+        }
+    })
+}
+
+/// Whether two nodes sit in exclusive branches: the two sides of one
+/// `if`/`else` or conditional, or two cases of one `switch`.
+fn exclusive(model: &FileModel<'_>, a: NodeId, b: NodeId) -> bool {
+    let Some(common) = model
+        .nodes
+        .ancestors(a)
+        .find(|&ancestor| model.nodes.contains(ancestor, b))
+    else {
+        return false;
+    };
+    let span_of = |node: NodeId| oxc_span::GetSpan::span(&model.nodes.kind(node));
+    let (a_span, b_span) = (span_of(a), span_of(b));
+    match model.nodes.kind(common) {
+        AstKind::IfStatement(statement) => statement.alternate.as_ref().is_some_and(|alternate| {
+            let consequent = oxc_span::GetSpan::span(&statement.consequent);
+            let alternate = oxc_span::GetSpan::span(alternate);
+            (consequent.contains_inclusive(a_span) && alternate.contains_inclusive(b_span))
+                || (alternate.contains_inclusive(a_span) && consequent.contains_inclusive(b_span))
+        }),
+        AstKind::ConditionalExpression(conditional) => {
+            let consequent = oxc_span::GetSpan::span(&conditional.consequent);
+            let alternate = oxc_span::GetSpan::span(&conditional.alternate);
+            (consequent.contains_inclusive(a_span) && alternate.contains_inclusive(b_span))
+                || (alternate.contains_inclusive(a_span) && consequent.contains_inclusive(b_span))
+        }
+        AstKind::SwitchStatement(statement) => {
+            let case_of = |span: oxc_span::Span| {
+                statement
+                    .cases
+                    .iter()
+                    .position(|case| case.span.contains_inclusive(span))
+            };
+            matches!((case_of(a_span), case_of(b_span)), (Some(x), Some(y)) if x != y)
+        }
+        _ => false,
+    }
+}
+
+/// Two writes in one method where at least one goes through a helper the
+/// method calls, separated by an await of something else: reported at the
+/// second write with the path from the method.
+fn check_through_helpers(
+    context: &FileContext<'_, '_>,
+    writes: &[&SqlExec<'_>],
+    report: &mut Report,
+) {
+    let model = context.model;
+    let graph = CallGraph::new(model);
+    let mut reported: std::collections::HashSet<oxc_span::Span> = std::collections::HashSet::new();
+    type Summary<'s, 'a> = Option<(Vec<Step<'a>>, &'s SqlExec<'a>, bool)>;
+    let mut helpers: std::collections::HashMap<NodeId, Summary<'_, '_>> =
+        std::collections::HashMap::new();
+    // Per function: its own first write, whether it awaits other work.
+    let mut own_write: std::collections::HashMap<NodeId, Option<&SqlExec<'_>>> =
+        std::collections::HashMap::new();
+    let mut own_awaits: std::collections::HashMap<NodeId, bool> = std::collections::HashMap::new();
+    let lines =
+        crate::text::LineIndex::new(model.source_text, crate::text::LineEndings::JavaScript);
+    for (class, class_model) in model.classes.iter().enumerate() {
+        if !class_model.is_do() {
+            continue;
+        }
+        for method in &class_model.methods {
+            let function = method.function;
+            let mut events: Vec<WriteEvent<'_>> = writes
+                .iter()
+                .filter(|exec| model.nodes.enclosing_function(exec.node) == Some(function))
+                .map(|exec| WriteEvent {
+                    site: exec.node,
+                    write: exec,
+                    path: Vec::new(),
+                    helper_awaits: false,
+                })
+                .collect();
+            for step in graph.callees(Some(class), function) {
+                if in_transaction(model, step.site) {
+                    continue;
+                }
+                // Each helper is walked once per file.
+                let summary = helpers.entry(step.function).or_insert_with(|| {
+                    let reached = graph.reachable(Some(class), step.function, |_, _| true);
+                    let first_write = reached.iter().find_map(|reach| {
+                        let write = *own_write.entry(reach.function).or_insert_with(|| {
+                            writes.iter().copied().find(|exec| {
+                                model.nodes.contains(reach.function, exec.node)
+                                    && runs_when_called(model, exec.node, reach.function)
+                            })
+                        });
+                        write.map(|exec| (reach.path.clone(), exec))
+                    });
+                    first_write.map(|(path, write)| {
+                        let awaits = reached.iter().any(|reach| {
+                            *own_awaits
+                                .entry(reach.function)
+                                .or_insert_with(|| awaits_other(model, reach.function))
+                        });
+                        (path, write, awaits)
+                    })
+                });
+                let Some((inner_path, write, helper_awaits)) = summary.clone() else {
+                    continue;
+                };
+                let mut path = vec![step];
+                path.extend(inner_path);
+                events.push(WriteEvent {
+                    site: step.site,
+                    write,
+                    path,
+                    helper_awaits,
+                });
+            }
+            if events.iter().all(|event| event.path.is_empty()) {
+                continue;
+            }
+            events.sort_by_key(|event| event.site);
+            for pair in events.windows(2) {
+                let (first, second) = (&pair[0], &pair[1]);
+                if first.path.is_empty() && second.path.is_empty() {
+                    // Two writes of the method itself: the check above.
+                    continue;
+                }
+                if exclusive(model, first.site, second.site) {
+                    continue;
+                }
+                let between = ((first.site + 1)..second.site)
+                    .filter(|&id| !model.nodes.contains(first.site, id))
+                    .find(|&id| {
+                        matches!(model.nodes.kind(id), AstKind::AwaitExpression(_))
+                            && model.nodes.enclosing_function(id) == Some(function)
+                            && !model
+                                .sql_execs
+                                .iter()
+                                .any(|exec| model.nodes.contains(id, exec.node))
+                            && events.iter().all(|event| {
+                                !model.nodes.contains(id, event.site)
+                                    || (!event.path.is_empty() && event.helper_awaits)
+                            })
+                    });
+                let Some(awaited) = between else {
+                    continue;
+                };
+                // At the second write as the method makes it: the call of
+                // the helper (the same helper may write both times).
+                let at = match model.nodes.kind(second.site) {
+                    AstKind::CallExpression(call) => call.span,
+                    _ => second.write.span,
+                };
+                if reported.contains(&at) {
+                    break;
+                }
+                reported.insert(at);
+                let line = |span: oxc_span::Span| {
+                    lines.line_number(model.source_text, span.start as usize)
+                };
+                let describe = |event: &WriteEvent<'_>| {
+                    let site_span = match model.nodes.kind(event.site) {
+                        AstKind::CallExpression(call) => call.span,
+                        _ => event.write.span,
+                    };
+                    if event.path.is_empty() {
+                        format!("line {}", line(site_span))
+                    } else {
+                        format!(
+                            "line {} ({})",
+                            line(site_span),
+                            path_text(method.name, &event.path, "sql.exec")
+                        )
+                    }
+                };
+                let awaited_text = model.text(oxc_span::GetSpan::span(&model.nodes.kind(awaited)));
+                report.push(
+                    Violation::new(at, format!(
+                        "`{}` makes two writes that are separated by `{}`: {} then {}; a failure or eviction there leaves the first write without the second",
+                        method.name,
+                        awaited_text.lines().next().unwrap_or(awaited_text),
+                        describe(first),
+                        describe(second),
+                    ))
+                    .fix("do the awaited work first, then make the writes together inside `this.ctx.storage.transactionSync(() => { … })`, with helpers that only write")
+                    .effect("the writes commit or roll back together; no request sees or keeps half of the change")
+                    .class(class_model.name),
+                );
+                break;
+            }
+        }
     }
 }
 
