@@ -32,7 +32,7 @@ async function join(browser, user) {
   await page.$eval("#join input[name=room]", (input, value) => (input.value = value), room);
   await page.$eval("#join input[name=user]", (input, value) => (input.value = value), user);
   await page.click("#join button");
-  await page.waitForFunction(() => !document.getElementById("send").hidden, { timeout: 10_000 });
+  await page.waitForFunction(() => !document.getElementById("send").hidden, { timeout: 10_000, polling: 100 });
   check(true, `${user} joined ${room}`);
   return page;
 }
@@ -46,12 +46,16 @@ async function say(page, text) {
 /** Waits until the page lists `user: text`. */
 async function waitForLine(page, user, text, who) {
   try {
+    // A page in the background gets no animation frames, so the default
+    // `raf` polling could sleep through the message: poll on a timer, with
+    // the page in front.
+    await page.bringToFront();
     await page.waitForFunction(
       (user, text) =>
         [...document.querySelectorAll("#messages li")].some(
           (item) => item.querySelector(".user")?.textContent === user && item.textContent === user + text,
         ),
-      { timeout: 10_000 },
+      { timeout: 10_000, polling: 100 },
       user,
       text,
     );
