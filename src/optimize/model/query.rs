@@ -247,9 +247,13 @@ impl<'a> FileModel<'a> {
     }
 
     /// Whether `node` only runs behind a one-time guard on an instance field
-    /// (`if (!this.ready) …`, `this.ready ??= …`, `this.ready ||= …`),
+    /// (`if (!this.ready) …`, `this.ready ??= …`, `this.ready ||= …`, or an
+    /// early `if (this.ready) return;` before it in the function `limit`),
     /// searching up to `limit`.
     pub fn guarded_by_field(&self, node: NodeId, limit: NodeId) -> bool {
+        if self.early_return_on_field(node, limit) {
+            return true;
+        }
         for ancestor in self.nodes.ancestors(node) {
             if ancestor == limit {
                 return false;
@@ -277,6 +281,42 @@ impl<'a> FileModel<'a> {
             }
         }
         false
+    }
+
+    /// Whether the body of `function` starts (before the statement holding
+    /// `node`) with `if (<test on this.…>) return …;`: the lazy initializer
+    /// that runs its work once per instance.
+    fn early_return_on_field(&self, node: NodeId, function: NodeId) -> bool {
+        let statements: &[Statement<'_>] = match self.nodes.kind(function) {
+            AstKind::Function(function) => match &function.body {
+                Some(body) => &body.statements,
+                None => return false,
+            },
+            AstKind::ArrowFunctionExpression(arrow) => match &arrow.body {
+                ArrowFunctionBody::FunctionBody(body) => &body.statements,
+                _ => return false,
+            },
+            _ => return false,
+        };
+        let at = self.nodes.kind(node).span().start;
+        statements
+            .iter()
+            .take_while(|statement| statement.span().end <= at)
+            .any(|statement| {
+                let Statement::IfStatement(guard) = statement else {
+                    return false;
+                };
+                let returns = match &guard.consequent {
+                    Statement::ReturnStatement(_) => true,
+                    Statement::BlockStatement(block) => {
+                        matches!(block.body.as_slice(), [Statement::ReturnStatement(_)])
+                    }
+                    _ => false,
+                };
+                returns
+                    && guard.alternate.is_none()
+                    && self.text(guard.test.span()).contains("this.")
+            })
     }
 
     /// Names declared or bound per iteration by a loop node: the loop
