@@ -4,45 +4,11 @@
 //! the nesting guard and the analysis threads' large stacks.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::Value;
 
-fn run(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_do-wizard"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("binary runs")
-}
-
-fn write(dir: &Path, path: &str, text: &str) {
-    let full = dir.join(path);
-    std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-    std::fs::write(full, text).unwrap();
-}
-
-const CHAT: &str = r#"import { DurableObject } from "cloudflare:workers";
-export class Chat extends DurableObject {
-  constructor(ctx: DurableObjectState, env: unknown) {
-    super(ctx, env);
-    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS messages (id INTEGER PRIMARY KEY, room TEXT)");
-  }
-  list(room: string) {
-    return this.ctx.storage.sql.exec("SELECT * FROM messages WHERE room = ?", room).toArray();
-  }
-}
-"#;
-
-const CONFIG: &str = r#"{
-  "name": "chat",
-  "main": "src/index.ts",
-  "compatibility_date": "2025-01-01",
-  "durable_objects": { "bindings": [{ "name": "CHAT", "class_name": "Chat" }] },
-  "migrations": [{ "tag": "v1", "new_sqlite_classes": ["Chat"] }]
-}
-"#;
+use crate::util::optimize_project::{CHAT, CONFIG, run, write};
 
 /// A small project with a finding in `src/index.ts`, a few more files (so
 /// that parsing runs on several worker threads) and `extra` at `path`.
