@@ -292,9 +292,13 @@ fn check_through_helpers(
                     let reached = graph.reachable(Some(class), step.function, |_, _| true);
                     let first_write = reached.iter().find_map(|reach| {
                         let write = *own_write.entry(reach.function).or_insert_with(|| {
+                            // A write behind a one-time guard (`if (this.ready)
+                            // return;`, a lazy initializer's seed row) runs once
+                            // per instance, not with each call.
                             writes.iter().copied().find(|exec| {
                                 model.nodes.contains(reach.function, exec.node)
                                     && runs_when_called(model, exec.node, reach.function)
+                                    && !model.guarded_by_field(exec.node, reach.function)
                             })
                         });
                         write.map(|exec| (reach.path.clone(), exec))
