@@ -4,7 +4,7 @@ use oxc_ast::AstKind;
 use oxc_ast::ast::Expression;
 use oxc_span::{GetSpan, Span};
 
-use crate::optimize::model::{FileModel, SqlExec};
+use crate::optimize::model::{FileModel, SqlExec, SqlOrigin};
 use crate::optimize::semantic::NodeId;
 
 use crate::optimize::finding::{Area, Severity};
@@ -107,7 +107,13 @@ fn report_iterated_across_await(
 
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
     let model = context.model;
-    for exec in model.sql_execs.iter().filter(|exec| exec.confident) {
+    // A framework's tagged template (`this.sql\`…\``) returns an array of
+    // rows, read at once: there is no lazy cursor to hold across an await.
+    for exec in model
+        .sql_execs
+        .iter()
+        .filter(|exec| exec.confident && exec.origin != SqlOrigin::TaggedTemplate)
+    {
         let Some(parent) = model.nodes.ancestors(exec.node).find(|&ancestor| {
             !matches!(
                 model.nodes.kind(ancestor),
