@@ -4,10 +4,10 @@ use oxc_ast::AstKind;
 use oxc_span::GetSpan;
 
 use crate::optimize::finding::{Area, Severity};
-use crate::optimize::model::StoragePath;
 use crate::optimize::model::call_graph::{CallGraph, Step, path_text, runs_when_called};
-use crate::optimize::model::class_facts::calls_within;
+use crate::optimize::model::class_facts::{calls_within, parameter_names};
 use crate::optimize::model::storage_api;
+use crate::optimize::model::{FileModel, StoragePath};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{NodeId, argument, identifier_name, method_call};
 use crate::optimize::sql::{FilterOp, StatementKind};
@@ -127,6 +127,24 @@ fn varies_per_iteration(
                     .any(|name| variant.contains(name))
             })
     })
+}
+
+/// Whether the expression at `node` uses a parameter of `function`, or a
+/// local declared in it (a key built from the arguments).
+fn keyed_by_parameter(model: &FileModel<'_>, node: NodeId, function: NodeId) -> bool {
+    let mut names: std::collections::HashSet<&str> = parameter_names(model, function)
+        .into_iter()
+        .flatten()
+        .collect();
+    for (_, inner) in model.nodes.descendants(function) {
+        if let AstKind::VariableDeclarator(declarator) = inner.kind {
+            crate::optimize::model::collect_binding_names(&declarator.id, &mut names);
+        }
+    }
+    model
+        .referenced_names(node)
+        .iter()
+        .any(|name| names.contains(name))
 }
 
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
@@ -302,12 +320,23 @@ fn check_through_helpers(context: &FileContext<'_, '_>, report: &mut Report) {
                                 && runs_when_called(model, node, reach.function)
                                 && model.enclosing_loop(node, reach.function).is_none()
                         };
+                        // The key must come from the caller: a read keyed by a
+                        // constant (or by nothing) is the same read each time.
+                        let keyed = |node: NodeId| keyed_by_parameter(model, node, reach.function);
                         let query = model.sql_execs.iter().find(|exec| {
                             exec.confident
                                 && in_reach(exec.node)
                                 && exec.statement().is_some_and(|statement| {
                                     statement.kind == StatementKind::Select
                                 })
+                                && match exec.call {
+                                    Some(call) => call.arguments.iter().skip(1).any(|argument| {
+                                        model
+                                            .node_with_span(exec.node, argument.span())
+                                            .is_some_and(keyed)
+                                    }),
+                                    None => keyed(exec.node),
+                                }
                         });
                         if let Some(exec) = query {
                             return Some((reach.path.clone(), exec.span, "sql.exec".to_string()));
@@ -316,6 +345,9 @@ fn check_through_helpers(context: &FileContext<'_, '_>, report: &mut Report) {
                             let (receiver, name) = method_call(call)?;
                             (storage_api::is_batchable_method(name)
                                 && in_reach(id)
+                                && argument(call, 0).is_some_and(|key| {
+                                    model.node_with_span(id, key.span()).is_some_and(keyed)
+                                })
                                 && model.storage_path_at(receiver, id)
                                     == Some(StoragePath::Storage)
                                 && !matches!(
