@@ -77,16 +77,60 @@ fn builds_placeholders(model: &FileModel<'_>, expr: &Expression<'_>) -> bool {
             break;
         };
         let content = &after[..close];
+        // `?${i + 1}` inside the piece is a numbered placeholder (`?1`, `?2`).
+        let content = without_interpolations(content);
         if content.contains('?')
             && content
                 .chars()
-                .all(|c| matches!(c, '?' | ',' | '(' | ')' | ' '))
+                .all(|c| matches!(c, '?' | ',' | '(' | ')' | ' ') || c.is_ascii_digit())
         {
             return true;
         }
         rest = &after[close + 1..];
     }
     false
+}
+
+/// `text` with every `${…}` taken out (one level of braces is enough for
+/// the placeholder lists this reads).
+fn without_interpolations(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find("${") {
+        out.push_str(&rest[..open]);
+        match rest[open..].find('}') {
+            Some(close) => rest = &rest[open + close + 1..],
+            None => {
+                rest = "";
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `?${i + 1}`: a number right after `?` makes a numbered placeholder
+/// (`?1`, `?2`, …), not SQL text.
+fn numbered_placeholder(previous_quasi: &str, expression: &Expression<'_>) -> bool {
+    previous_quasi.ends_with('?')
+        && match inner(expression) {
+            Expression::NumericLiteral(_) | Expression::Identifier(_) => true,
+            Expression::BinaryExpression(binary) => {
+                matches!(
+                    binary.operator,
+                    oxc_ast::ast::BinaryOperator::Addition
+                        | oxc_ast::ast::BinaryOperator::Subtraction
+                        | oxc_ast::ast::BinaryOperator::Multiplication
+                ) && [&binary.left, &binary.right].iter().all(|side| {
+                    matches!(
+                        inner(side),
+                        Expression::NumericLiteral(_) | Expression::Identifier(_)
+                    )
+                })
+            }
+            _ => false,
+        }
 }
 
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
@@ -109,9 +153,13 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         let mut template_for_fix: Option<&TemplateLiteral<'_>> = None;
         match query_expr {
             Expression::TemplateLiteral(template) => {
-                for expression in &template.expressions {
+                for (index, expression) in template.expressions.iter().enumerate() {
                     if model.constant_string(expression, 0).is_some()
                         || builds_placeholders(model, expression)
+                        || numbered_placeholder(
+                            template.quasis[index].value.raw.as_str(),
+                            expression,
+                        )
                     {
                         continue;
                     }
