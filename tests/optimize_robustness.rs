@@ -262,16 +262,43 @@ fn skipped_inputs_are_reported_and_links_never_followed() {
 #[test]
 fn unreadable_directory_is_reported() {
     use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
     let dir = project_with("locked/inner.ts", "export const x = 1;\n");
     let locked = dir.path().join("locked");
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
-    // Root reads every directory anyway: then there is nothing to check.
-    let readable = std::fs::read_dir(&locked).is_ok();
-    let report = scan(dir.path());
+    // Root reads every directory anyway (CI runs as root): then scan as an
+    // unprivileged user, for whom the rest of the tree is readable.
+    let as_root = unsafe { libc::geteuid() } == 0;
+    let output = if as_root {
+        for path in [dir.path().to_path_buf(), dir.path().join("src")] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        // The build directory may sit where that user cannot reach (under
+        // /root): run a copy from a directory everyone can read.
+        let bin_dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(bin_dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let binary = bin_dir.path().join("do-wizard");
+        std::fs::copy(env!("CARGO_BIN_EXE_do-wizard"), &binary).unwrap();
+        std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).unwrap();
+        Command::new(&binary)
+            .args(["optimize", ".", "--yes", "--format", "json"])
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .uid(65534)
+            .gid(65534)
+            .output()
+            .expect("binary runs")
+    } else {
+        run(&["optimize", ".", "--yes", "--format", "json"], dir.path())
+    };
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
-    if readable {
-        return;
-    }
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "exit {:?}, stderr: {}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
     assert!(has_finding_in(&report, "src/index.ts"), "{report}");
     let messages = diagnostics_for(&report, "locked");
     assert!(
