@@ -178,12 +178,21 @@ fn is_mark(expr: &Expression<'_>) -> bool {
             let value = literal.value.as_str();
             value.contains('?') && value.chars().all(|c| matches!(c, '?' | ',' | ' '))
         }
+        // `?`, or a numbered `?${i + 1}`: every interpolation follows a `?`.
         Expression::TemplateLiteral(template) => {
-            template.expressions.is_empty()
+            template
+                .quasis
+                .iter()
+                .any(|quasi| quasi.value.raw.contains('?'))
                 && template.quasis.iter().all(|quasi| {
-                    let value = quasi.value.raw.as_str();
-                    value.contains('?') && value.chars().all(|c| matches!(c, '?' | ',' | ' '))
+                    quasi
+                        .value
+                        .raw
+                        .chars()
+                        .all(|c| matches!(c, '?' | ',' | ' ') || c.is_ascii_digit())
                 })
+                && (0..template.expressions.len())
+                    .all(|index| template.quasis[index].value.raw.ends_with('?'))
         }
         _ => false,
     }
