@@ -319,6 +319,64 @@ impl<'a> FileModel<'a> {
             })
     }
 
+    /// Whether two nodes sit in branches that exclude each other: the two arms
+    /// of an `if`/`else` or of a `?:`, or two `switch` cases where the first
+    /// ends with `break`, `return`, `throw` or `continue` (no fall-through).
+    pub fn exclusive_branches(&self, first: NodeId, second: NodeId) -> bool {
+        let model = self;
+        let first_span = model.nodes.kind(first).span();
+        let second_span = model.nodes.kind(second).span();
+        let apart = |a: Span, b: Span| {
+            (a.contains_inclusive(first_span) && b.contains_inclusive(second_span))
+                || (b.contains_inclusive(first_span) && a.contains_inclusive(second_span))
+        };
+        model.nodes.ancestors(first).any(|ancestor| {
+            if !model.nodes.contains(ancestor, second) {
+                return false;
+            }
+            match model.nodes.kind(ancestor) {
+                AstKind::IfStatement(statement) => statement
+                    .alternate
+                    .as_ref()
+                    .is_some_and(|alternate| apart(statement.consequent.span(), alternate.span())),
+                AstKind::ConditionalExpression(conditional) => {
+                    apart(conditional.consequent.span(), conditional.alternate.span())
+                }
+                AstKind::SwitchStatement(switch) => {
+                    let case_of = |span: Span| {
+                        switch
+                            .cases
+                            .iter()
+                            .position(|case| case.span.contains_inclusive(span))
+                    };
+                    match (case_of(first_span), case_of(second_span)) {
+                        (Some(a), Some(b)) if a != b => {
+                            let earlier = &switch.cases[a.min(b)];
+                            earlier.consequent.last().is_some_and(|last| {
+                                matches!(
+                                    last,
+                                    Statement::BreakStatement(_)
+                                        | Statement::ReturnStatement(_)
+                                        | Statement::ThrowStatement(_)
+                                        | Statement::ContinueStatement(_)
+                                ) || matches!(last, Statement::BlockStatement(block)
+                                if block.body.last().is_some_and(|inner| matches!(
+                                    inner,
+                                    Statement::BreakStatement(_)
+                                        | Statement::ReturnStatement(_)
+                                        | Statement::ThrowStatement(_)
+                                        | Statement::ContinueStatement(_)
+                                )))
+                            })
+                        }
+                        _ => false,
+                    }
+                }
+                _ => false,
+            }
+        })
+    }
+
     /// Names declared or bound per iteration by a loop node: the loop
     /// variable(s), callback parameters, and every name declared in its body.
     pub fn loop_variant_names(&self, loop_node: NodeId) -> HashSet<&'a str> {

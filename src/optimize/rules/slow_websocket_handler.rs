@@ -2,7 +2,7 @@
 
 use oxc_ast::AstKind;
 use oxc_ast::ast::*;
-use oxc_span::{GetSpan, Span};
+use oxc_span::Span;
 
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::class_facts::{
@@ -283,43 +283,6 @@ fn first_reply(model: &FileModel<'_>, class: usize, function: NodeId) -> Option<
         .next()
 }
 
-/// Whether two nodes sit in different branches of one `if`, `switch` or
-/// `?:`: they never both run.
-fn exclusive(model: &FileModel<'_>, a: NodeId, b: NodeId) -> bool {
-    let Some(common) = model
-        .nodes
-        .ancestors(a)
-        .find(|&ancestor| model.nodes.contains(ancestor, b))
-    else {
-        return false;
-    };
-    let span_a = model.nodes.kind(a).span();
-    let span_b = model.nodes.kind(b).span();
-    let apart = |first: Span, second: Span| {
-        (first.contains_inclusive(span_a) && second.contains_inclusive(span_b))
-            || (first.contains_inclusive(span_b) && second.contains_inclusive(span_a))
-    };
-    match model.nodes.kind(common) {
-        AstKind::IfStatement(statement) => statement
-            .alternate
-            .as_ref()
-            .is_some_and(|alternate| apart(statement.consequent.span(), alternate.span())),
-        AstKind::ConditionalExpression(conditional) => {
-            apart(conditional.consequent.span(), conditional.alternate.span())
-        }
-        AstKind::SwitchStatement(statement) => {
-            let case_of = |span: Span| {
-                statement
-                    .cases
-                    .iter()
-                    .position(|case| case.span.contains_inclusive(span))
-            };
-            matches!((case_of(span_a), case_of(span_b)), (Some(x), Some(y)) if x != y)
-        }
-        _ => false,
-    }
-}
-
 /// The longest run of awaits (given in source order) that can all happen
 /// in one execution of the handler.
 fn longest_path(model: &FileModel<'_>, awaits: &[(NodeId, Span)]) -> Vec<Span> {
@@ -327,11 +290,11 @@ fn longest_path(model: &FileModel<'_>, awaits: &[(NodeId, Span)]) -> Vec<Span> {
     for index in 0..awaits.len() {
         let mut chain: Vec<usize> = Vec::new();
         for previous in 0..index {
-            if !exclusive(model, awaits[previous].0, awaits[index].0)
+            if !model.exclusive_branches(awaits[previous].0, awaits[index].0)
                 && best[previous].len() > chain.len()
                 && best[previous]
                     .iter()
-                    .all(|&step| !exclusive(model, awaits[step].0, awaits[index].0))
+                    .all(|&step| !model.exclusive_branches(awaits[step].0, awaits[index].0))
             {
                 chain = best[previous].clone();
             }

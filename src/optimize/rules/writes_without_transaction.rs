@@ -1,8 +1,7 @@
 //! DO208 writes-without-transaction.
 
 use oxc_ast::AstKind;
-use oxc_ast::ast::Statement;
-use oxc_span::{GetSpan, Span};
+use oxc_span::GetSpan;
 
 use crate::optimize::finding::{Area, Severity};
 use oxc_ast::ast::Expression;
@@ -68,63 +67,6 @@ fn in_transaction(model: &FileModel<'_>, node: NodeId) -> bool {
     })
 }
 
-/// Whether two nodes sit in branches that exclude each other: the two arms
-/// of an `if`/`else` or of a `?:`, or two `switch` cases where the first
-/// ends with `break`, `return`, `throw` or `continue` (no fall-through).
-fn exclusive_branches(model: &FileModel<'_>, first: NodeId, second: NodeId) -> bool {
-    let first_span = model.nodes.kind(first).span();
-    let second_span = model.nodes.kind(second).span();
-    let apart = |a: Span, b: Span| {
-        (a.contains_inclusive(first_span) && b.contains_inclusive(second_span))
-            || (b.contains_inclusive(first_span) && a.contains_inclusive(second_span))
-    };
-    model.nodes.ancestors(first).any(|ancestor| {
-        if !model.nodes.contains(ancestor, second) {
-            return false;
-        }
-        match model.nodes.kind(ancestor) {
-            AstKind::IfStatement(statement) => statement
-                .alternate
-                .as_ref()
-                .is_some_and(|alternate| apart(statement.consequent.span(), alternate.span())),
-            AstKind::ConditionalExpression(conditional) => {
-                apart(conditional.consequent.span(), conditional.alternate.span())
-            }
-            AstKind::SwitchStatement(switch) => {
-                let case_of = |span: Span| {
-                    switch
-                        .cases
-                        .iter()
-                        .position(|case| case.span.contains_inclusive(span))
-                };
-                match (case_of(first_span), case_of(second_span)) {
-                    (Some(a), Some(b)) if a != b => {
-                        let earlier = &switch.cases[a.min(b)];
-                        earlier.consequent.last().is_some_and(|last| {
-                            matches!(
-                                last,
-                                Statement::BreakStatement(_)
-                                    | Statement::ReturnStatement(_)
-                                    | Statement::ThrowStatement(_)
-                                    | Statement::ContinueStatement(_)
-                            ) || matches!(last, Statement::BlockStatement(block)
-                            if block.body.last().is_some_and(|inner| matches!(
-                                inner,
-                                Statement::BreakStatement(_)
-                                    | Statement::ReturnStatement(_)
-                                    | Statement::ThrowStatement(_)
-                                    | Statement::ContinueStatement(_)
-                            )))
-                        })
-                    }
-                    _ => false,
-                }
-            }
-            _ => false,
-        }
-    })
-}
-
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
     let model = context.model;
     let mut reported_methods = Vec::new();
@@ -147,7 +89,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         if reported_methods.contains(&function) {
             continue;
         }
-        if exclusive_branches(model, first.node, second.node) {
+        if model.exclusive_branches(first.node, second.node) {
             continue;
         }
         let awaited_between = ((first.node + 1)..second.node)
@@ -207,44 +149,6 @@ fn awaits_other(model: &FileModel<'_>, function: NodeId) -> bool {
             _ => true,
         }
     })
-}
-
-/// Whether two nodes sit in exclusive branches: the two sides of one
-/// `if`/`else` or conditional, or two cases of one `switch`.
-fn exclusive(model: &FileModel<'_>, a: NodeId, b: NodeId) -> bool {
-    let Some(common) = model
-        .nodes
-        .ancestors(a)
-        .find(|&ancestor| model.nodes.contains(ancestor, b))
-    else {
-        return false;
-    };
-    let span_of = |node: NodeId| oxc_span::GetSpan::span(&model.nodes.kind(node));
-    let (a_span, b_span) = (span_of(a), span_of(b));
-    match model.nodes.kind(common) {
-        AstKind::IfStatement(statement) => statement.alternate.as_ref().is_some_and(|alternate| {
-            let consequent = oxc_span::GetSpan::span(&statement.consequent);
-            let alternate = oxc_span::GetSpan::span(alternate);
-            (consequent.contains_inclusive(a_span) && alternate.contains_inclusive(b_span))
-                || (alternate.contains_inclusive(a_span) && consequent.contains_inclusive(b_span))
-        }),
-        AstKind::ConditionalExpression(conditional) => {
-            let consequent = oxc_span::GetSpan::span(&conditional.consequent);
-            let alternate = oxc_span::GetSpan::span(&conditional.alternate);
-            (consequent.contains_inclusive(a_span) && alternate.contains_inclusive(b_span))
-                || (alternate.contains_inclusive(a_span) && consequent.contains_inclusive(b_span))
-        }
-        AstKind::SwitchStatement(statement) => {
-            let case_of = |span: oxc_span::Span| {
-                statement
-                    .cases
-                    .iter()
-                    .position(|case| case.span.contains_inclusive(span))
-            };
-            matches!((case_of(a_span), case_of(b_span)), (Some(x), Some(y)) if x != y)
-        }
-        _ => false,
-    }
 }
 
 /// Two writes in one method where at least one goes through a helper the
@@ -334,7 +238,7 @@ fn check_through_helpers(
                     // Two writes of the method itself: the check above.
                     continue;
                 }
-                if exclusive(model, first.site, second.site) {
+                if model.exclusive_branches(first.site, second.site) {
                     continue;
                 }
                 let between = ((first.site + 1)..second.site)
