@@ -17,7 +17,7 @@ use oxc_ast::AstKind;
 use oxc_ast::ast::*;
 
 use super::class_facts::{calls_within, method_in_hierarchy};
-use super::{FileModel, MethodRole};
+use super::{FileModel, MethodModel, MethodRole};
 use crate::optimize::semantic::{NodeId, inner, is_this, this_member};
 
 /// How many calls deep the walk goes from an entry.
@@ -218,6 +218,28 @@ impl<'m, 'a> CallGraph<'m, 'a> {
             }
         }
         out
+    }
+}
+
+impl<'m, 'a> CallGraph<'m, 'a> {
+    /// The first handler of `class` that reaches `helper` through calls no
+    /// one-time field guard protects (`if (!this.ready)`, `??=`, an early
+    /// `return`), with the path there. DO103 and DO104 report work in a
+    /// helper this way.
+    pub fn unguarded_handler_path(
+        &self,
+        class: usize,
+        helper: NodeId,
+    ) -> Option<(&'m MethodModel<'a>, Reached<'a>)> {
+        let model = self.model;
+        model.classes[class].handlers().find_map(|entry| {
+            self.reachable(Some(class), entry.function, |step, caller| {
+                !model.guarded_by_field(step.site, caller)
+            })
+            .into_iter()
+            .find(|reach| reach.function == helper && !reach.path.is_empty())
+            .map(|reach| (entry, reach))
+        })
     }
 }
 

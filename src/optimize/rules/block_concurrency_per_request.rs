@@ -150,32 +150,23 @@ fn report_through_helper(
     if model.guarded_by_field(id, helper) {
         return;
     }
-    for entry in class_model.handlers() {
-        let reached = graph.reachable(Some(class), entry.function, |step, caller| {
-            !model.guarded_by_field(step.site, caller)
-        });
-        let Some(reach) = reached
-            .iter()
-            .find(|reach| reach.function == helper && !reach.path.is_empty())
-        else {
-            continue;
-        };
-        let class_name = class_model.display_name();
-        let path = path_text(entry.name, &reach.path, "blockConcurrencyWhile");
-        report.push(
-            Violation::new(call.callee.span(), format!(
-                "`{class_name}.{}` calls `blockConcurrencyWhile` on every call through a helper ({path}): all other requests to the object wait for it",
-                entry.name
-            ))
-            .fix(format!(
-                "remove it from `{}` (the object is single-threaded between awaits), or run that setup once, in the constructor or behind a memoized promise: `this.ready ??= this.init()`",
-                reach.path.last().map_or(entry.name, |step| step.name)
-            ))
-            .effect("requests to the object are no longer serialized behind each other's awaits")
-            .class(class_model.name),
-        );
+    let Some((entry, reach)) = graph.unguarded_handler_path(class, helper) else {
         return;
-    }
+    };
+    let class_name = class_model.display_name();
+    let path = path_text(entry.name, &reach.path, "blockConcurrencyWhile");
+    report.push(
+        Violation::new(call.callee.span(), format!(
+            "`{class_name}.{}` calls `blockConcurrencyWhile` on every call through a helper ({path}): all other requests to the object wait for it",
+            entry.name
+        ))
+        .fix(format!(
+            "remove it from `{}` (the object is single-threaded between awaits), or run that setup once, in the constructor or behind a memoized promise: `this.ready ??= this.init()`",
+            reach.path.last().map_or(entry.name, |step| step.name)
+        ))
+        .effect("requests to the object are no longer serialized behind each other's awaits")
+        .class(class_model.name),
+    );
 }
 
 #[cfg(test)]

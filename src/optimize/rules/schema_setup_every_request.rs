@@ -120,33 +120,24 @@ fn report_through_helper(
         return;
     }
     let class_model = &model.classes[class];
-    for entry in class_model.handlers() {
-        let reached = graph.reachable(Some(class), entry.function, |step, caller| {
-            !model.guarded_by_field(step.site, caller)
-        });
-        let Some(reach) = reached
-            .iter()
-            .find(|reach| reach.function == helper && !reach.path.is_empty())
-        else {
-            continue;
-        };
-        let class_name = class_model.display_name();
-        report.push(
-            Violation::new(exec.query_span(), format!(
-                "schema DDL runs on every call of `{class_name}.{}`, through a helper ({})",
-                entry.name,
-                path_text(entry.name, &reach.path, "sql.exec")
-            ))
-            .fix(format!(
-                "call `{}` once from `{class_name}`'s constructor (synchronous `sql.exec` needs no `blockConcurrencyWhile`) instead of from `{}`",
-                reach.path.last().map_or(entry.name, |step| step.name),
-                entry.name
-            ))
-            .effect("one schema check per object wake-up instead of one per request")
-            .class(class_model.name),
-        );
+    let Some((entry, reach)) = graph.unguarded_handler_path(class, helper) else {
         return;
-    }
+    };
+    let class_name = class_model.display_name();
+    report.push(
+        Violation::new(exec.query_span(), format!(
+            "schema DDL runs on every call of `{class_name}.{}`, through a helper ({})",
+            entry.name,
+            path_text(entry.name, &reach.path, "sql.exec")
+        ))
+        .fix(format!(
+            "call `{}` once from `{class_name}`'s constructor (synchronous `sql.exec` needs no `blockConcurrencyWhile`) instead of from `{}`",
+            reach.path.last().map_or(entry.name, |step| step.name),
+            entry.name
+        ))
+        .effect("one schema check per object wake-up instead of one per request")
+        .class(class_model.name),
+    );
 }
 
 #[cfg(test)]
