@@ -52,6 +52,25 @@ pub fn directly_in(model: &FileModel<'_>, node: NodeId, function: NodeId) -> boo
     model.nodes.enclosing_function(node) == Some(function)
 }
 
+/// The names a function declares: its parameters and every local it binds
+/// (nested functions' included), e.g. to tell a method's own values from
+/// constants and fields.
+pub fn declared_names<'a>(
+    model: &FileModel<'a>,
+    function: NodeId,
+) -> std::collections::HashSet<&'a str> {
+    let mut names: std::collections::HashSet<&'a str> = parameter_names(model, function)
+        .into_iter()
+        .flatten()
+        .collect();
+    for (_, inner) in model.nodes.descendants(function) {
+        if let AstKind::VariableDeclarator(declarator) = inner.kind {
+            crate::optimize::model::collect_binding_names(&declarator.id, &mut names);
+        }
+    }
+    names
+}
+
 /// The parameter names of a function or arrow node (`None` for patterns).
 pub fn parameter_names<'a>(model: &FileModel<'a>, function: NodeId) -> Vec<Option<&'a str>> {
     let params = match model.nodes.kind(function) {

@@ -9,7 +9,8 @@ use oxc_span::{GetSpan, Span};
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::call_graph::{CallGraph, MAX_DEPTH, Step, path_text, runs_when_called};
 use crate::optimize::model::class_facts::{
-    calls_within, is_entry, method_calls_named, parameter_names, set_alarm_calls, storage_text,
+    calls_within, declared_names, is_entry, method_calls_named, parameter_names, set_alarm_calls,
+    storage_text,
 };
 use crate::optimize::model::storage_api;
 use crate::optimize::model::{FileModel, MethodRole, collect_binding_names};
@@ -214,15 +215,7 @@ fn time_meaning(
     else {
         return time.to_string();
     };
-    let mut local: HashSet<&str> = parameter_names(model, function)
-        .into_iter()
-        .flatten()
-        .collect();
-    for (_, inner) in model.nodes.descendants(function) {
-        if let AstKind::VariableDeclarator(declarator) = inner.kind {
-            collect_binding_names(&declarator.id, &mut local);
-        }
-    }
+    let local = declared_names(model, function);
     let mut tied: Vec<&str> = model
         .referenced_names(node)
         .into_iter()

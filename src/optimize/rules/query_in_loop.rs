@@ -5,7 +5,7 @@ use oxc_span::GetSpan;
 
 use crate::optimize::finding::{Area, Severity};
 use crate::optimize::model::call_graph::{CallGraph, Step, path_text, runs_when_called};
-use crate::optimize::model::class_facts::{calls_within, parameter_names};
+use crate::optimize::model::class_facts::{calls_within, declared_names};
 use crate::optimize::model::storage_api;
 use crate::optimize::model::{FileModel, StoragePath};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
@@ -132,15 +132,7 @@ fn varies_per_iteration(
 /// Whether the expression at `node` uses a parameter of `function`, or a
 /// local declared in it (a key built from the arguments).
 fn keyed_by_parameter(model: &FileModel<'_>, node: NodeId, function: NodeId) -> bool {
-    let mut names: std::collections::HashSet<&str> = parameter_names(model, function)
-        .into_iter()
-        .flatten()
-        .collect();
-    for (_, inner) in model.nodes.descendants(function) {
-        if let AstKind::VariableDeclarator(declarator) = inner.kind {
-            crate::optimize::model::collect_binding_names(&declarator.id, &mut names);
-        }
-    }
+    let names = declared_names(model, function);
     model
         .referenced_names(node)
         .iter()
