@@ -8,6 +8,8 @@
 //! checked by reading the edited text back: if the result does not parse to
 //! exactly the intended change, no edit is offered.
 
+pub mod add;
+
 use jsonc_parser::ast::{ObjectPropName, Value};
 use jsonc_parser::common::Ranged;
 use jsonc_parser::{CollectOptions, ParseOptions, parse_to_ast};
