@@ -20,6 +20,8 @@ pub struct Cli {
 pub enum Command {
     /// Answer a few questions and generate a Durable Objects project.
     New(NewArgs),
+    /// Add a Durable Objects pattern to an existing Workers project.
+    Add(AddArgs),
     /// Analyze an existing Durable Objects project and propose fixes.
     Optimize(OptimizeArgs),
     /// Print the documentation of one optimize rule (e.g. `DO201`).
@@ -103,6 +105,30 @@ pub struct OptimizeArgs {
 pub struct ExplainArgs {
     /// A rule code, e.g. `DO201`.
     pub code: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The pattern to add (e.g. `rate-limiter`); asked in a terminal when omitted.
+    pub pattern: Option<String>,
+    /// The project's directory (where its wrangler config is).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// Print the changes as a unified diff, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Read the answers (`pattern`, `class_name`, `binding`) from this JSON or JSONC file.
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
+    /// Take the pattern's own names for every question left open.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// The Durable Object class name (default: the pattern's, e.g. `RateLimiter`).
+    #[arg(long = "class", value_name = "NAME")]
+    pub class_name: Option<String>,
+    /// The binding name on `env` (default: the pattern's, e.g. `RATE_LIMITER`).
+    #[arg(long, value_name = "NAME")]
+    pub binding: Option<String>,
 }
 
 #[derive(Debug, Args)]

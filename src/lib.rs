@@ -9,6 +9,7 @@
 //!
 //! The binary in `main.rs` only parses the command line and calls [`run`].
 
+pub mod add;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -50,6 +51,7 @@ impl Outcome {
 pub fn run(cli: cli::Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         cli::Command::New(args) => commands::new::run(&args),
+        cli::Command::Add(args) => commands::add::run(&args),
         cli::Command::Optimize(args) => commands::optimize::run(&args),
         cli::Command::Explain(args) => commands::explain::explain(&args.code),
         cli::Command::Rules => commands::explain::rules(),

@@ -1,6 +1,7 @@
 //! One module per subcommand: the only glue between the pipelines, the
 //! terminal and exit codes. [`crate::run`] dispatches here and nowhere else.
 
+pub mod add;
 pub mod completions;
 pub mod explain;
 pub mod new;

@@ -112,13 +112,21 @@ fn json_insert(
                     };
                     return append_item(text, &container, &|_| (*item).to_string())
                         .map(|edits| apply(text, &edits))
-                        .ok_or_else(|| format!("`{}` has a layout that cannot be extended", path.join(".")));
+                        .ok_or_else(|| {
+                            format!("`{}` has a layout that cannot be extended", path.join("."))
+                        });
                 }
                 (Value::Object(inner), true, Leaf::Property { .. }) => {
-                    return append_property(text, inner, leaf, comments, nl)
-                        .ok_or_else(|| format!("`{}` has a layout that cannot be extended", path.join(".")));
+                    return append_property(text, inner, leaf, comments, nl).ok_or_else(|| {
+                        format!("`{}` has a layout that cannot be extended", path.join("."))
+                    });
                 }
-                _ => return Err(format!("`{}` is not the expected kind of value", path[..=depth].join("."))),
+                _ => {
+                    return Err(format!(
+                        "`{}` is not the expected kind of value",
+                        path[..=depth].join(".")
+                    ));
+                }
             },
             None => {
                 // Create `key` in `object`, holding the rest of the path.
@@ -127,12 +135,21 @@ fn json_insert(
                 let container = Container {
                     open: range.start,
                     close: range.end - 1,
-                    items: object.properties.iter().map(|p| range_of(p.range)).collect(),
+                    items: object
+                        .properties
+                        .iter()
+                        .map(|p| range_of(p.range))
+                        .collect(),
                 };
                 let render = |layout: Layout<'_>| nested(rest, leaf, layout, comments, nl);
                 return append_item(text, &container, &render)
                     .map(|edits| apply(text, &edits))
-                    .ok_or_else(|| format!("`{}` has a layout that cannot be extended", path[..depth].join(".")));
+                    .ok_or_else(|| {
+                        format!(
+                            "`{}` has a layout that cannot be extended",
+                            path[..depth].join(".")
+                        )
+                    });
             }
         }
     }
@@ -150,7 +167,11 @@ fn append_property(
     let container = Container {
         open: range.start,
         close: range.end - 1,
-        items: object.properties.iter().map(|p| range_of(p.range)).collect(),
+        items: object
+            .properties
+            .iter()
+            .map(|p| range_of(p.range))
+            .collect(),
     };
     let render = |layout: Layout<'_>| nested(&[], leaf, layout, comments, nl);
     append_item(text, &container, &render).map(|edits| apply(text, &edits))
@@ -159,7 +180,12 @@ fn append_property(
 /// `"k1": { "k2": [ leaf ] }` for the keys `rest`, laid out like the
 /// container it goes into.
 fn nested(rest: &[&str], leaf: &Leaf<'_>, layout: Layout<'_>, comments: bool, nl: &str) -> String {
-    let Layout { indent, unit, lines, .. } = layout;
+    let Layout {
+        indent,
+        unit,
+        lines,
+        ..
+    } = layout;
     let leaf_text = |indent: &str| match leaf {
         Leaf::Element(item) => (*item).to_string(),
         Leaf::Property {
@@ -195,7 +221,10 @@ fn nested(rest: &[&str], leaf: &Leaf<'_>, layout: Layout<'_>, comments: bool, nl
         nl,
     );
     if lines {
-        format!("{}: {open}{nl}{inner_indent}{inner}{nl}{indent}{close}", quoted(key))
+        format!(
+            "{}: {open}{nl}{inner_indent}{inner}{nl}{indent}{close}",
+            quoted(key)
+        )
     } else {
         format!("{}: {open} {inner} {close}", quoted(key))
     }
@@ -209,7 +238,12 @@ fn json_add(config: &WranglerConfig, change: &AddObject) -> Result<String, Strin
         quoted(&change.class_name)
     );
     let mut text = config.text.clone();
-    text = json_insert(&text, &["durable_objects", "bindings"], &Leaf::Element(&binding), comments)?;
+    text = json_insert(
+        &text,
+        &["durable_objects", "bindings"],
+        &Leaf::Element(&binding),
+        comments,
+    )?;
     for environment in &change.environments {
         text = json_insert(
             &text,
@@ -233,7 +267,10 @@ fn json_add(config: &WranglerConfig, change: &AddObject) -> Result<String, Strin
         }
         Declaration::Migration { tag } => {
             let reread = WranglerConfig::parse(&config.path, text.clone()).map_err(|error| {
-                format!("the edited file would not parse ({}); nothing was changed", error.message)
+                format!(
+                    "the edited file would not parse ({}); nothing was changed",
+                    error.message
+                )
             })?;
             let edits = append_sqlite_migration(&reread, tag, &[&change.class_name])
                 .ok_or("`migrations` has a layout that cannot be extended")?;
@@ -395,7 +432,10 @@ fn toml_add(config: &WranglerConfig, change: &AddObject) -> Result<String, Strin
         }
         Declaration::Migration { tag } => {
             let reread = WranglerConfig::parse(&config.path, text.clone()).map_err(|error| {
-                format!("the edited file would not parse ({}); nothing was changed", error.message)
+                format!(
+                    "the edited file would not parse ({}); nothing was changed",
+                    error.message
+                )
             })?;
             let edits = append_sqlite_migration(&reread, tag, &[&change.class_name]).ok_or(
                 "`migrations` is an inline array; add the migration as a [[migrations]] table",
@@ -452,10 +492,8 @@ fn text_tables_with_prefix(text: &str, prefix: &str) -> Option<usize> {
 
 fn as_data(config: &WranglerConfig, text: &str) -> Result<serde_json::Value, String> {
     match config.format {
-        ConfigFormat::Json => {
-            jsonc_parser::parse_to_serde_value(text, &ParseOptions::default())
-                .map_err(|error| error.to_string())
-        }
+        ConfigFormat::Json => jsonc_parser::parse_to_serde_value(text, &ParseOptions::default())
+            .map_err(|error| error.to_string()),
         ConfigFormat::Toml => toml::from_str(text).map_err(|error| error.to_string()),
     }
 }
@@ -487,7 +525,11 @@ fn verify(config: &WranglerConfig, after: &str, change: &AddObject) -> Result<()
             list.push(item);
         }
     };
-    push(&mut expected, &["durable_objects", "bindings"], binding.clone());
+    push(
+        &mut expected,
+        &["durable_objects", "bindings"],
+        binding.clone(),
+    );
     for environment in &change.environments {
         push(
             &mut expected,
@@ -526,7 +568,10 @@ fn verify(config: &WranglerConfig, after: &str, change: &AddObject) -> Result<()
     if expected == actual {
         Ok(())
     } else {
-        Err("the edit would change more than the new binding, class and vars; nothing was changed".into())
+        Err(
+            "the edit would change more than the new binding, class and vars; nothing was changed"
+                .into(),
+        )
     }
 }
 
@@ -620,12 +665,7 @@ mod tests {
         let after = edit(
             "wrangler.jsonc",
             text,
-            &change(
-                Declaration::Migration {
-                    tag: "v2".into(),
-                },
-                &["staging"],
-            ),
+            &change(Declaration::Migration { tag: "v2".into() }, &["staging"]),
         )
         .unwrap();
         assert_eq!(
@@ -636,7 +676,12 @@ mod tests {
             "{after}"
         );
         assert!(after.contains(r#"{ "tag": "v2", "new_sqlite_classes": ["RateLimiter"] }"#));
-        assert!(after.contains(r#""vars": { "X": "1", "RATE_LIMIT": "100", "RATE_WINDOW_SECONDS": "60" }"#), "{after}");
+        assert!(
+            after.contains(
+                r#""vars": { "X": "1", "RATE_LIMIT": "100", "RATE_WINDOW_SECONDS": "60" }"#
+            ),
+            "{after}"
+        );
     }
 
     #[test]
@@ -645,12 +690,7 @@ mod tests {
         let after = edit(
             "wrangler.toml",
             text,
-            &change(
-                Declaration::Migration {
-                    tag: "v2".into(),
-                },
-                &["staging"],
-            ),
+            &change(Declaration::Migration { tag: "v2".into() }, &["staging"]),
         )
         .unwrap();
         assert_eq!(
@@ -665,12 +705,7 @@ mod tests {
         let error = edit(
             "wrangler.toml",
             text,
-            &change(
-                Declaration::Migration {
-                    tag: "v2".into(),
-                },
-                &[],
-            ),
+            &change(Declaration::Migration { tag: "v2".into() }, &[]),
         )
         .unwrap_err();
         assert!(error.contains("would not parse"), "{error}");

@@ -1,0 +1,983 @@
+//! Planning `add`: the project as read + one pattern → one set of file
+//! changes (new files and edits), checked before anything is written.
+
+use std::path::{Path, PathBuf};
+
+use oxc_allocator::Allocator;
+use oxc_ast::ast::{ArrayExpressionElement, Expression, Statement};
+use oxc_ast_visit::Visit;
+use oxc_parser::Parser;
+use oxc_span::{GetSpan, SourceType};
+
+use super::pattern::{self, AddPattern};
+use super::project::{Project, Style, check_parses};
+use crate::config::edit::add::{AddObject, Declaration, NewVar, add_object};
+use crate::config::edit::next_migration_tag;
+use crate::input_error;
+
+/// One file of the plan: new (`before` is `None`) or edited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileChange {
+    pub path: PathBuf,
+    pub before: Option<String>,
+    pub after: String,
+}
+
+/// Everything `add` will do, and what it tells the user.
+#[derive(Debug, Clone)]
+pub struct AddPlan {
+    pub pattern: AddPattern,
+    pub changes: Vec<FileChange>,
+    /// Lines for the user: skipped steps, lines to add by hand, next steps.
+    pub notes: Vec<String>,
+}
+
+impl AddPlan {
+    /// The whole plan as one unified diff (new files as additions).
+    pub fn diff(&self) -> String {
+        let mut out = String::new();
+        for change in &self.changes {
+            let path = change.path.to_string_lossy().replace('\\', "/");
+            let before = change.before.as_deref().unwrap_or("");
+            let old = if change.before.is_some() {
+                format!("a/{path}")
+            } else {
+                "/dev/null".to_string()
+            };
+            out.push_str(
+                &similar::TextDiff::from_lines(before, &change.after)
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(&old, &format!("b/{path}"))
+                    .to_string(),
+            );
+        }
+        out
+    }
+
+    /// Write every change through the write layer, all or nothing; each
+    /// edited file only if it still holds what was read.
+    pub fn write(&self, root: &Path) -> anyhow::Result<()> {
+        use crate::write::{Change, Expect, write_all};
+        let changes: Vec<Change> = self
+            .changes
+            .iter()
+            .map(|change| {
+                let expect = match &change.before {
+                    Some(before) => Expect::Content(before.clone().into_bytes()),
+                    None => Expect::Absent,
+                };
+                Change::new(change.path.clone(), change.after.clone(), expect)
+            })
+            .collect();
+        write_all(root, &changes)
+    }
+}
+
+/// Where the new modules go, and whether the entry's routing can be edited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Layout {
+    /// A project `new` made: modules beside the entry, routes wired into
+    /// its routing table.
+    Wizard { dir: PathBuf },
+    /// Any other entry: the pattern's modules in a folder of their own
+    /// beside the entry, the routes as a function the user calls.
+    Foreign { dir: PathBuf },
+}
+
+impl Layout {
+    fn dir(&self) -> &Path {
+        match self {
+            Layout::Wizard { dir } | Layout::Foreign { dir } => dir,
+        }
+    }
+}
+
+/// The folder `add` writes its modules into in a project it did not make.
+pub const FOREIGN_DIR: &str = "do-wizard";
+
+const RESERVED: &[&str] = &[
+    "break",
+    "case",
+    "catch",
+    "class",
+    "const",
+    "continue",
+    "debugger",
+    "default",
+    "delete",
+    "do",
+    "else",
+    "enum",
+    "export",
+    "extends",
+    "false",
+    "finally",
+    "for",
+    "function",
+    "if",
+    "import",
+    "in",
+    "instanceof",
+    "new",
+    "null",
+    "return",
+    "super",
+    "switch",
+    "this",
+    "throw",
+    "true",
+    "try",
+    "typeof",
+    "var",
+    "void",
+    "while",
+    "with",
+    "as",
+    "implements",
+    "interface",
+    "let",
+    "package",
+    "private",
+    "protected",
+    "public",
+    "static",
+    "yield",
+    "any",
+    "boolean",
+    "number",
+    "string",
+    "symbol",
+    "type",
+    "await",
+    "async",
+    "undefined",
+    "never",
+    "object",
+    "unknown",
+];
+
+/// A TypeScript identifier (ASCII letters, digits, `_`, `$`; not a
+/// reserved word).
+pub fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+        && !RESERVED.contains(&name)
+}
+
+fn shown(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+/// The refusals that need only the project and the names.
+pub fn check_names(
+    project: &Project,
+    default: &AddPattern,
+    chosen: &AddPattern,
+) -> anyhow::Result<()> {
+    for (what, flag, name) in [
+        ("class name", "--class", &chosen.class_name),
+        ("binding", "--binding", &chosen.binding),
+    ] {
+        if !is_identifier(name) {
+            return Err(input_error!(
+                "{flag} {}: not a TypeScript identifier (letters, digits, _ and $, not starting with a digit, not a reserved word); the {what} must be one",
+                crate::error::quote(name)
+            ));
+        }
+    }
+    let config = shown(&project.config_path);
+    let renamed = chosen.class_name != default.class_name;
+    if project.classes.contains(&chosen.class_name) {
+        let place = where_named(project, &chosen.class_name);
+        if renamed {
+            return Err(input_error!(
+                "{place}: class `{}` already exists; choose another name with --class",
+                chosen.class_name
+            ));
+        }
+        return Err(input_error!(
+            "{place}: pattern `{}` is already present (class `{}`); pass --class NAME to add a second one under another name",
+            chosen.id,
+            chosen.class_name
+        ));
+    }
+    if project.env_names.contains(&chosen.binding) {
+        return Err(input_error!(
+            "{config}: binding `{}` already exists on env; choose another name with --binding",
+            chosen.binding
+        ));
+    }
+    Ok(())
+}
+
+/// The file that names `class` (the config, else the entry).
+fn where_named(project: &Project, class: &str) -> String {
+    if project.config.text.contains(&format!("\"{class}\"")) {
+        shown(&project.config_path)
+    } else {
+        shown(&project.entry.path)
+    }
+}
+
+/// Replace whole-word `from` with `to` (a class or binding renamed).
+fn rename_word(text: &str, from: &str, to: &str) -> String {
+    if from == to {
+        return text.to_string();
+    }
+    let pattern =
+        regex::Regex::new(&format!(r"\b{}\b", regex::escape(from))).expect("a valid regex");
+    pattern.replace_all(text, regex::NoExpand(to)).into_owned()
+}
+
+/// Plan adding `chosen` (the pattern with the names to use) to `project`.
+pub fn plan(project: &Project, chosen: &AddPattern) -> anyhow::Result<AddPlan> {
+    let default = pattern::find(&chosen.id).unwrap_or_else(|| chosen.clone());
+    check_names(project, &default, chosen)?;
+    if project.javascript {
+        return Err(input_error!(
+            "{}: a JavaScript entry; add writes the pattern's TypeScript modules and cannot strip their types yet (rename the entry to .ts, or copy the class by hand)",
+            shown(&project.entry.path)
+        ));
+    }
+    let entry_dir = project
+        .entry
+        .path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let wizard = ["http.ts", "auth.ts"]
+        .iter()
+        .all(|name| project.root.join(&entry_dir).join(name).is_file())
+        && project.entry.text.contains("from \"./auth\"");
+    let layout = if wizard {
+        Layout::Wizard {
+            dir: entry_dir.clone(),
+        }
+    } else {
+        Layout::Foreign {
+            dir: entry_dir.join(FOREIGN_DIR),
+        }
+    };
+    let project_name = project
+        .config
+        .name
+        .as_ref()
+        .map(|name| name.value.clone())
+        .unwrap_or_else(|| "worker".into());
+    let date = project
+        .config
+        .compatibility_date
+        .as_ref()
+        .map(|date| date.value.clone())
+        .unwrap_or_default();
+    let context = pattern::context(&default, &project_name, &date, project.style.value());
+    let rendered = pattern::render_root(&format!("patterns/{}", chosen.id), &context)?;
+    let rename = |text: &str| {
+        let text = rename_word(text, &default.class_name, &chosen.class_name);
+        rename_word(&text, &default.binding, &chosen.binding)
+    };
+
+    let mut changes: Vec<FileChange> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+    let lib = layout.dir().to_path_buf();
+    let module = &chosen.module;
+    let new_file = |changes: &mut Vec<FileChange>,
+                    path: PathBuf,
+                    text: String|
+     -> anyhow::Result<()> {
+        if project.root.join(&path).exists() {
+            return Err(input_error!(
+                "{}: already exists; pattern `{}` would write it (is the pattern already there?)",
+                shown(&path),
+                chosen.id
+            ));
+        }
+        changes.push(FileChange {
+            path,
+            before: None,
+            after: text,
+        });
+        Ok(())
+    };
+
+    // The class and its own extra modules.
+    let routes_rel = format!("src/routes/{module}.ts");
+    let has_routes = pattern::file(&rendered, &routes_rel).is_some();
+    for file in &rendered {
+        let Some(relative) = file.path.to_str() else {
+            continue;
+        };
+        if let Some(name) = relative.strip_prefix("src/")
+            && !name.starts_with("routes/")
+        {
+            new_file(&mut changes, lib.join(name), rename(&file.contents))?;
+        }
+    }
+    if let Some(page) = rendered.iter().find(|file| file.path.starts_with("public")) {
+        notes.push(format!(
+            "Not added: the pattern's page {} (it needs an assets binding; copy it from a project `do-wizard new` makes).",
+            shown(&page.path)
+        ));
+    }
+
+    // Support modules the class and routes import, in a project without them.
+    if let Layout::Foreign { dir } = &layout {
+        let mut wanted = vec!["src/http.ts".to_string()];
+        if has_routes {
+            wanted.push("src/auth.ts".into());
+            wanted.push("src/router.ts".into());
+        }
+        let base = pattern::render_base(&wanted, &context)?;
+        for file in base {
+            let name = file.path.strip_prefix("src").unwrap_or(&file.path);
+            let path = dir.join(name);
+            if !project.root.join(&path).exists() {
+                changes.push(FileChange {
+                    path,
+                    before: None,
+                    after: file.contents,
+                });
+            }
+        }
+    }
+
+    // Routes.
+    let class_import = relative_import(&entry_dir, &lib.join(module));
+    let mut entry_after = add_class_export(&project.entry.text, &chosen.class_name, &class_import)
+        .ok_or_else(|| {
+            input_error!(
+                "{}: cannot find where to add `export {{ {} }}`",
+                shown(&project.entry.path),
+                chosen.class_name
+            )
+        })?;
+    if let Some(routes) = pattern::file(&rendered, &routes_rel) {
+        let routes_path = lib.join("routes").join(format!("{module}.ts"));
+        new_file(&mut changes, routes_path.clone(), rename(&routes.contents))?;
+        let import = relative_import(&entry_dir, &lib.join("routes").join(module));
+        let wired = match &layout {
+            Layout::Wizard { .. } => wire_routes(&entry_after, &chosen.ident, &import),
+            Layout::Foreign { .. } => None,
+        };
+        match wired {
+            Some(text) => entry_after = text,
+            None => {
+                let function = format!("serve{}", upper_first(&chosen.ident));
+                let serve_path = lib.join(format!("serve-{module}.ts"));
+                new_file(
+                    &mut changes,
+                    serve_path.clone(),
+                    serve_module(&function, &format!("./routes/{module}"), &chosen.title),
+                )?;
+                let import = relative_import(&entry_dir, &lib.join(format!("serve-{module}")));
+                notes.push(format!(
+                    "The routes are in {}; to serve them, add these two lines to {}:\n  import {{ {function} }} from \"{import}\";\n  // first thing in fetch(request, env):\n  const routed = await {function}(request, env); if (routed !== null) return routed;",
+                    shown(&serve_path),
+                    shown(&project.entry.path)
+                ));
+                notes.push(
+                    "The service routes need `Authorization: Bearer <API_TOKEN>` once the API_TOKEN secret is set (`wrangler secret put API_TOKEN`; locally in .dev.vars)."
+                        .into(),
+                );
+            }
+        }
+    } else {
+        notes.push(format!(
+            "Pattern `{}` has no routes module to wire; call the class through env.{} from your fetch.",
+            chosen.id, chosen.binding
+        ));
+    }
+    check_parses(&project.entry.path, &entry_after)?;
+    changes.push(FileChange {
+        path: project.entry.path.clone(),
+        before: Some(project.entry.text.clone()),
+        after: entry_after,
+    });
+
+    // The test.
+    let test_rel = format!("test/{module}.test.ts");
+    let helpers = project.root.join("test/helpers.ts").is_file();
+    match (pattern::file(&rendered, &test_rel), &project.vitest, &layout) {
+        (Some(test), Some(vitest), Layout::Wizard { .. }) if helpers && has_routes => {
+            new_file(&mut changes, PathBuf::from(&test_rel), rename(&test.contents))?;
+            if let Some(after) = add_test_bindings(&vitest.text, &chosen.test_vars) {
+                changes.push(FileChange {
+                    path: vitest.path.clone(),
+                    before: Some(vitest.text.clone()),
+                    after,
+                });
+            }
+        }
+        (Some(_), None, _) => notes.push(format!(
+            "Test skipped: the project has no vitest setup that runs in workerd (@cloudflare/vitest-plugin), so {test_rel} was not written."
+        )),
+        (Some(_), Some(_), _) => notes.push(format!(
+            "Test skipped: {test_rel} drives the routes through the Worker's fetch and needs the test helpers of a project `do-wizard new` made."
+        )),
+        (None, _, _) => {}
+    }
+
+    // The config.
+    let vars: Vec<NewVar> = chosen
+        .vars
+        .iter()
+        .filter(|var| !project.vars.contains(&var.name))
+        .map(|var| NewVar {
+            name: var.name.clone(),
+            value: var.default.clone(),
+            comment: var.comment.clone(),
+        })
+        .collect();
+    let declaration = match project.style {
+        Style::Exports => Declaration::Export,
+        Style::Migrations => Declaration::Migration {
+            tag: next_tag(project, &chosen.class_name),
+        },
+    };
+    let object = AddObject {
+        binding: chosen.binding.clone(),
+        class_name: chosen.class_name.clone(),
+        declaration,
+        environments: project.binding_environments.clone(),
+        vars: vars.clone(),
+        var_environments: Vec::new(),
+    };
+    let config_after = add_object(&project.config, &object).map_err(|reason| {
+        input_error!(
+            "{}: cannot add the binding: {reason}",
+            shown(&project.config_path)
+        )
+    })?;
+    changes.push(FileChange {
+        path: project.config_path.clone(),
+        before: Some(project.config.text.clone()),
+        after: config_after,
+    });
+
+    // The Env type.
+    match &project.env_types {
+        Some(types) => {
+            let needs_token = has_routes;
+            match add_env_types(
+                &types.text,
+                &chosen.binding,
+                &chosen.class_name,
+                &entry_module(&project.entry.path),
+                &vars.iter().map(|var| var.name.as_str()).collect::<Vec<_>>(),
+                needs_token,
+            ) {
+                Some(after) => changes.push(FileChange {
+                    path: types.path.clone(),
+                    before: Some(types.text.clone()),
+                    after,
+                }),
+                None => notes.push(format!(
+                    "{} has no `interface Env {{ ... }}` to extend: run `wrangler types` to regenerate it.",
+                    shown(&types.path)
+                )),
+            }
+        }
+        None => notes.push(
+            "No worker-configuration.d.ts: run `wrangler types` so that `Env` knows the new binding."
+                .into(),
+        ),
+    }
+
+    changes.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(AddPlan {
+        pattern: chosen.clone(),
+        changes,
+        notes,
+    })
+}
+
+fn upper_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The next migration tag, following the project's scheme: `v<N+1>` for
+/// `v1`, `v2`...; a date-prefixed scheme (`2024-01-01-add-rooms`) gets
+/// today's date with `-add-<class>`; anything else the fallback `v<N+1>`.
+fn next_tag(project: &Project, class: &str) -> String {
+    let migrations = &project.config.migrations;
+    let tags: Vec<&str> = migrations
+        .iter()
+        .filter_map(|migration| migration.tag.as_ref().map(|tag| tag.value.as_str()))
+        .collect();
+    let dated = regex::Regex::new(r"^(\d{4}-\d{2}-\d{2})(-.*)?$").expect("a valid regex");
+    if !tags.is_empty() && tags.iter().all(|tag| dated.is_match(tag)) {
+        let today = today();
+        let latest = tags
+            .iter()
+            .filter_map(|tag| tag.get(..10))
+            .max()
+            .unwrap_or("");
+        let date = if today.as_str() > latest {
+            today
+        } else {
+            latest.to_string()
+        };
+        let base = format!("{date}-add-{}", kebab(class));
+        let mut tag = base.clone();
+        let mut counter = 2;
+        while tags.contains(&tag.as_str()) {
+            tag = format!("{base}-{counter}");
+            counter += 1;
+        }
+        return tag;
+    }
+    next_migration_tag(migrations)
+}
+
+/// `RateLimiter` → `rate-limiter`.
+fn kebab(class: &str) -> String {
+    let mut out = String::new();
+    for (index, c) in class.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if index > 0 {
+                out.push('-');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Today's date (UTC) as YYYY-MM-DD.
+fn today() -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs() / 86_400) as i64;
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// `src/index.ts` → `./src/index` (for `import("...")` in the Env type).
+fn entry_module(entry: &Path) -> String {
+    let text = shown(&entry.with_extension(""));
+    format!("./{text}")
+}
+
+/// The specifier that imports `target` (a path without extension) from a
+/// module in `from_dir`.
+fn relative_import(from_dir: &Path, target: &Path) -> String {
+    let from: Vec<_> = from_dir.components().collect();
+    let to: Vec<_> = target.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = Vec::new();
+    for _ in common..from.len() {
+        parts.push("..".into());
+    }
+    for component in &to[common..] {
+        parts.push(component.as_os_str().to_string_lossy().into_owned());
+    }
+    let joined = parts.join("/");
+    if joined.starts_with("..") {
+        joined
+    } else {
+        format!("./{joined}")
+    }
+}
+
+/// The end of the line holding byte `position` (after its newline).
+fn after_line(text: &str, position: usize) -> usize {
+    text[position..]
+        .find('\n')
+        .map_or(text.len(), |offset| position + offset + 1)
+}
+
+/// Insert `line` as a line of its own after byte `position`'s line.
+fn insert_line(text: &str, position: usize, line: &str) -> String {
+    let at = after_line(text, position);
+    let mut out = text.to_string();
+    if at == text.len() && !text.ends_with('\n') && !text.is_empty() {
+        out.push('\n');
+        out.push_str(line);
+        out.push('\n');
+    } else {
+        out.insert_str(at, &format!("{line}\n"));
+    }
+    out
+}
+
+/// Add `export { Class } from "<import>";` after the entry's last
+/// re-export (else its last import; else at the top).
+fn add_class_export(text: &str, class: &str, import: &str) -> Option<String> {
+    let line = format!("export {{ {class} }} from \"{import}\";");
+    let allocator = Allocator::default();
+    let parsed = Parser::new(&allocator, text, SourceType::ts()).parse();
+    if parsed.panicked {
+        return None;
+    }
+    let mut last_export = None;
+    let mut last_import = None;
+    for statement in &parsed.program.body {
+        match statement {
+            Statement::ExportFromDeclaration(_) | Statement::ExportAllDeclaration(_) => {
+                last_export = Some(statement.span().end as usize)
+            }
+            Statement::ImportDeclaration(_) => last_import = Some(statement.span().end as usize),
+            _ => {}
+        }
+    }
+    match last_export.or(last_import) {
+        Some(end) => Some(insert_line(text, end, &line)),
+        None => Some(format!("{line}\n{text}")),
+    }
+}
+
+/// In a `new`-made entry: import the pattern's routes table and append it to
+/// the routing table (an array of `...xRoutes` spreads). `None` when the
+/// entry has no such table.
+fn wire_routes(text: &str, ident: &str, import: &str) -> Option<String> {
+    struct Finder {
+        spread_end: Option<u32>,
+    }
+    impl<'a> Visit<'a> for Finder {
+        fn visit_array_expression(&mut self, array: &oxc_ast::ast::ArrayExpression<'a>) {
+            let spreads: Vec<_> = array
+                .elements
+                .iter()
+                .filter_map(|element| match element {
+                    ArrayExpressionElement::SpreadElement(spread) => match &spread.argument {
+                        Expression::Identifier(id) if id.name.ends_with("Routes") => {
+                            Some(spread.span.end)
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect();
+            if !spreads.is_empty() && spreads.len() == array.elements.len() {
+                self.spread_end = spreads.last().copied();
+            }
+            oxc_ast_visit::walk::walk_array_expression(self, array);
+        }
+    }
+    let allocator = Allocator::default();
+    let parsed = Parser::new(&allocator, text, SourceType::ts()).parse();
+    if parsed.panicked || !parsed.diagnostics.is_empty() {
+        return None;
+    }
+    let mut finder = Finder { spread_end: None };
+    finder.visit_program(&parsed.program);
+    let spread_end = finder.spread_end? as usize;
+    let last_routes_import = parsed
+        .program
+        .body
+        .iter()
+        .filter_map(|statement| match statement {
+            Statement::ImportDeclaration(import) if import.source.value.contains("/routes/") => {
+                Some(import.span.end as usize)
+            }
+            _ => None,
+        })
+        .last()?;
+    let name = format!("{ident}Routes");
+    // The table entry first (it is later in the file), then the import.
+    let mut out = text.to_string();
+    // Follow the table's layout: one spread per line, or all on one line.
+    let before = &text[..spread_end];
+    let line_start = before.rfind('\n').map_or(0, |index| index + 1);
+    let indent: String = before[line_start..]
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect();
+    let rest = &text[spread_end..];
+    let one_per_line = rest
+        .trim_start_matches([' ', '\t', ','])
+        .starts_with(['\n', '\r'])
+        && before[line_start..].trim_start().starts_with("...");
+    if one_per_line {
+        let comma = rest.starts_with(',');
+        let insertion = if comma {
+            format!("\n{indent}...{name},")
+        } else {
+            format!(",\n{indent}...{name}")
+        };
+        let at = if comma { spread_end + 1 } else { spread_end };
+        out.insert_str(at, &insertion);
+    } else {
+        out.insert_str(spread_end, &format!(", ...{name}"));
+    }
+    Some(insert_line(
+        &out,
+        last_routes_import,
+        &format!("import {{ routes as {name} }} from \"{import}\";"),
+    ))
+}
+
+/// A module with one function that serves the pattern's routes, for an
+/// entry `add` cannot edit safely.
+fn serve_module(function: &str, routes_import: &str, title: &str) -> String {
+    format!(
+        r#"/**
+ * The routes of the {title}, for a Worker whose `fetch` does its own
+ * routing: call {function}(request, env) first; it answers the pattern's
+ * paths and returns null for every other one. Service routes need
+ * `Authorization: Bearer <API_TOKEN>` once the API_TOKEN secret is set.
+ */
+import {{ authorize }} from "./auth";
+import {{ HttpError, errorResponse, methodNotAllowed }} from "./http";
+import {{ routes }} from "{routes_import}";
+
+/** The parameters when `segments` fit `path`, else null. */
+function match(path: readonly string[], segments: readonly string[]): Record<string, string> | null {{
+  if (path.length !== segments.length) return null;
+  const params: Record<string, string> = {{}};
+  for (let index = 0; index < path.length; index++) {{
+    const expected = path[index] ?? "";
+    const actual = segments[index] ?? "";
+    if (expected.startsWith(":")) params[expected.slice(1)] = actual;
+    else if (expected !== actual) return null;
+  }}
+  return params;
+}}
+
+export async function {function}(request: Request, env: Env): Promise<Response | null> {{
+  const url = new URL(request.url);
+  const segments = url.pathname.split("/").slice(1);
+  for (const route of routes) {{
+    const params = match(route.path, segments);
+    if (params === null) continue;
+    const denied = await authorize(request, env, route.access);
+    if (denied !== null) return denied;
+    const handler = route.methods[request.method];
+    if (handler === undefined) return methodNotAllowed(Object.keys(route.methods));
+    const first = route.path.find((segment) => segment.startsWith(":"));
+    const name = first === undefined ? "" : (params[first.slice(1)] ?? "");
+    try {{
+      return await handler({{ request, env, url, name, params }});
+    }} catch (error) {{
+      if (error instanceof HttpError) return errorResponse(error.status, error.message);
+      console.error(JSON.stringify({{ event: "request_failed", method: request.method, path: url.pathname, error: String(error) }}));
+      return errorResponse(500, "internal error");
+    }}
+  }}
+  return null;
+}}
+"#
+    )
+}
+
+/// Add the pattern's test-only values to vitest's miniflare `bindings`.
+fn add_test_bindings(text: &str, vars: &[pattern::PatternVar]) -> Option<String> {
+    let missing: Vec<_> = vars
+        .iter()
+        .filter(|var| !text.contains(&format!("{}:", var.name)))
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let open = text.find("bindings: {")? + "bindings: {".len();
+    let indent = text[open..]
+        .lines()
+        .nth(1)
+        .map(|line| {
+            line.chars()
+                .take_while(|c| *c == ' ' || *c == '\t')
+                .collect::<String>()
+        })
+        .filter(|indent| !indent.is_empty())?;
+    let mut block = String::new();
+    for var in missing {
+        if let Some(comment) = &var.comment {
+            block.push_str(&format!("{indent}// {comment}\n"));
+        }
+        block.push_str(&format!("{indent}{}: \"{}\",\n", var.name, var.default));
+    }
+    let at = after_line(text, open);
+    let mut out = text.to_string();
+    out.insert_str(at, &block);
+    Some(out)
+}
+
+/// Extend the `Env` type of worker-configuration.d.ts: the binding, the new
+/// vars, `API_TOKEN` when the routes need it, and `durableNamespaces`.
+fn add_env_types(
+    text: &str,
+    binding: &str,
+    class: &str,
+    entry_module: &str,
+    vars: &[&str],
+    token: bool,
+) -> Option<String> {
+    let head = regex::Regex::new(r"interface (__BaseEnv_Env|Env) \{").expect("a valid regex");
+    let found = head
+        .find_iter(text)
+        .find(|found| !text[found.end()..].trim_start().starts_with('}'))?;
+    // The closing brace of the interface body.
+    let mut depth = 0usize;
+    let mut close = None;
+    for (offset, c) in text[found.end() - 1..].char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    close = Some(found.end() - 1 + offset);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let close = close?;
+    let body = &text[found.end()..close];
+    let indent = body
+        .lines()
+        .find(|line| !line.trim().is_empty())
+        .map(|line| {
+            line.chars()
+                .take_while(|c| *c == ' ' || *c == '\t')
+                .collect::<String>()
+        })
+        .unwrap_or_else(|| "\t".into());
+    let mut lines = Vec::new();
+    let has = |name: &str| {
+        regex::Regex::new(&format!(r"(?m)^\s*{}\??:", regex::escape(name)))
+            .expect("a valid regex")
+            .is_match(body)
+    };
+    for var in vars {
+        if !has(var) {
+            lines.push(format!("{indent}{var}: string;"));
+        }
+    }
+    if token && !has("API_TOKEN") {
+        lines.push(format!("{indent}API_TOKEN: string;"));
+    }
+    lines.push(format!(
+        "{indent}{binding}: DurableObjectNamespace<import(\"{entry_module}\").{class}>;"
+    ));
+    let line_start = text[..close].rfind('\n').map_or(0, |index| index + 1);
+    let mut out = text.to_string();
+    if text[line_start..close].trim().is_empty() {
+        out.insert_str(line_start, &format!("{}\n", lines.join("\n")));
+    } else {
+        out.insert_str(close, &format!("\n{}\n", lines.join("\n")));
+    }
+    // `durableNamespaces: "A" | "B";`
+    let namespaces = regex::Regex::new(r"durableNamespaces: ([^;]*);").expect("a valid regex");
+    if let Some(captures) = namespaces.captures(&out.clone()) {
+        let list = captures.get(1).expect("group 1");
+        let current = list.as_str().trim();
+        let replacement = if current == "never" || current.is_empty() {
+            format!("\"{class}\"")
+        } else {
+            format!("{current} | \"{class}\"")
+        };
+        out.replace_range(list.range(), &replacement);
+    }
+    // `Pick<Cloudflare.Env, "A" | "B">` of the string vars.
+    let pick = regex::Regex::new(r"Pick<Cloudflare\.Env, ([^>]*)>").expect("a valid regex");
+    let mut added: Vec<String> = vars.iter().map(|var| format!("\"{var}\"")).collect();
+    if token && !has("API_TOKEN") {
+        added.push("\"API_TOKEN\"".into());
+    }
+    if !added.is_empty()
+        && let Some(captures) = pick.captures(&out.clone())
+    {
+        let list = captures.get(1).expect("group 1");
+        let mut names: Vec<String> = list
+            .as_str()
+            .split('|')
+            .map(|name| name.trim().to_string())
+            .collect();
+        for name in added {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        out.replace_range(list.range(), &names.join(" | "));
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers() {
+        assert!(is_identifier("RateLimiter"));
+        assert!(is_identifier("_x$1"));
+        assert!(!is_identifier("1abc"));
+        assert!(!is_identifier("rate-limiter"));
+        assert!(!is_identifier("class"));
+        assert!(!is_identifier(""));
+    }
+
+    #[test]
+    fn relative_imports() {
+        assert_eq!(
+            relative_import(Path::new("src"), Path::new("src/lock")),
+            "./lock"
+        );
+        assert_eq!(
+            relative_import(Path::new("src"), Path::new("src/do-wizard/lock")),
+            "./do-wizard/lock"
+        );
+        assert_eq!(
+            relative_import(Path::new(""), Path::new("src/lock")),
+            "./src/lock"
+        );
+        assert_eq!(
+            relative_import(Path::new("src/a"), Path::new("src/lock")),
+            "../lock"
+        );
+    }
+
+    #[test]
+    fn class_export_goes_after_the_last_re_export() {
+        let text = "import { x } from \"./x\";\nexport { A } from \"./a\";\n\nexport default {};\n";
+        assert_eq!(
+            add_class_export(text, "B", "./b").unwrap(),
+            "import { x } from \"./x\";\nexport { A } from \"./a\";\nexport { B } from \"./b\";\n\nexport default {};\n"
+        );
+    }
+
+    #[test]
+    fn routes_tables_one_per_line_and_inline() {
+        let text = "import { routes as aRoutes } from \"./routes/a\";\nconst routes = [\n  ...aRoutes,\n];\n";
+        assert_eq!(
+            wire_routes(text, "b", "./routes/b").unwrap(),
+            "import { routes as aRoutes } from \"./routes/a\";\nimport { routes as bRoutes } from \"./routes/b\";\nconst routes = [\n  ...aRoutes,\n  ...bRoutes,\n];\n"
+        );
+        let text =
+            "import { routes as aRoutes } from \"./routes/a\";\nconst routes = [...aRoutes];\n";
+        assert_eq!(
+            wire_routes(text, "b", "./routes/b").unwrap(),
+            "import { routes as aRoutes } from \"./routes/a\";\nimport { routes as bRoutes } from \"./routes/b\";\nconst routes = [...aRoutes, ...bRoutes];\n"
+        );
+    }
+
+    #[test]
+    fn env_types_get_the_binding_vars_and_namespace() {
+        let text = "declare namespace Cloudflare {\n\tinterface GlobalProps {\n\t\tmainModule: typeof import(\"./src/index\");\n\t\tdurableNamespaces: \"A\";\n\t}\n\tinterface Env {\n\t\tA: DurableObjectNamespace<import(\"./src/index\").A>;\n\t}\n}\ninterface Env extends Cloudflare.Env {}\n";
+        let after = add_env_types(text, "B_NS", "B", "./src/index", &["B_TTL"], false).unwrap();
+        assert_eq!(
+            after,
+            "declare namespace Cloudflare {\n\tinterface GlobalProps {\n\t\tmainModule: typeof import(\"./src/index\");\n\t\tdurableNamespaces: \"A\" | \"B\";\n\t}\n\tinterface Env {\n\t\tA: DurableObjectNamespace<import(\"./src/index\").A>;\n\t\tB_TTL: string;\n\t\tB_NS: DurableObjectNamespace<import(\"./src/index\").B>;\n\t}\n}\ninterface Env extends Cloudflare.Env {}\n"
+        );
+    }
+}
