@@ -7,6 +7,7 @@
 pub mod pattern;
 pub mod plan;
 pub mod project;
+pub mod strip;
 
 pub use pattern::AddPattern;
 pub use plan::{AddPlan, FileChange, plan};

@@ -237,12 +237,6 @@ fn rename_word(text: &str, from: &str, to: &str) -> String {
 pub fn plan(project: &Project, chosen: &AddPattern) -> anyhow::Result<AddPlan> {
     let default = pattern::find(&chosen.id).unwrap_or_else(|| chosen.clone());
     check_names(project, &default, chosen)?;
-    if project.javascript {
-        return Err(input_error!(
-            "{}: a JavaScript entry; add writes the pattern's TypeScript modules and cannot strip their types yet (rename the entry to .ts, or copy the class by hand)",
-            shown(&project.entry.path)
-        ));
-    }
     let entry_dir = project
         .entry
         .path
@@ -402,6 +396,9 @@ pub fn plan(project: &Project, chosen: &AddPattern) -> anyhow::Result<AddPlan> {
     let test_rel = format!("test/{module}.test.ts");
     let helpers = project.root.join("test/helpers.ts").is_file();
     match (pattern::file(&rendered, &test_rel), &project.vitest, &layout) {
+        (Some(_), _, _) if project.javascript => notes.push(format!(
+            "Test skipped: the pattern's test ({test_rel}) is TypeScript and this project's entry is JavaScript."
+        )),
         (Some(test), Some(vitest), Layout::Wizard { .. }) if helpers && has_routes => {
             new_file(&mut changes, PathBuf::from(&test_rel), rename(&test.contents))?;
             if let Some(after) = add_test_bindings(&vitest.text, &chosen.test_vars) {
@@ -460,6 +457,7 @@ pub fn plan(project: &Project, chosen: &AddPattern) -> anyhow::Result<AddPlan> {
 
     // The Env type.
     match &project.env_types {
+        _ if project.javascript => {}
         Some(types) => {
             let needs_token = has_routes;
             match add_env_types(
@@ -487,12 +485,40 @@ pub fn plan(project: &Project, chosen: &AddPattern) -> anyhow::Result<AddPlan> {
         ),
     }
 
+    if project.javascript {
+        changes = to_javascript(changes)?;
+    }
     changes.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(AddPlan {
         pattern: chosen.clone(),
         changes,
         notes,
     })
+}
+
+/// The new TypeScript modules as JavaScript (`.js`, types stripped); a
+/// module of types only is left out.
+fn to_javascript(changes: Vec<FileChange>) -> anyhow::Result<Vec<FileChange>> {
+    let mut out = Vec::new();
+    for change in changes {
+        let is_new_ts = change.before.is_none()
+            && change.path.extension().is_some_and(|ext| ext == "ts")
+            && !change.path.to_string_lossy().ends_with(".d.ts");
+        if !is_new_ts {
+            out.push(change);
+            continue;
+        }
+        let (text, has_code) = super::strip::strip_types(&change.path, &change.after)
+            .map_err(|reason| anyhow::anyhow!("making JavaScript of a pattern module: {reason}"))?;
+        if has_code {
+            out.push(FileChange {
+                path: change.path.with_extension("js"),
+                before: None,
+                after: text,
+            });
+        }
+    }
+    Ok(out)
 }
 
 fn upper_first(text: &str) -> String {

@@ -68,7 +68,9 @@ pub fn add_object(config: &WranglerConfig, change: &AddObject) -> Result<String,
 
 /// What goes at the end of a path: an array element or an object property.
 enum Leaf<'a> {
-    Element(&'a str),
+    /// An object element, `(key, JSON value)` pairs: on one line, or one
+    /// pair per line when the element before it spans lines.
+    Element(&'a [(&'a str, String)]),
     Property {
         key: &'a str,
         value: &'a str,
@@ -110,7 +112,8 @@ fn json_insert(
                         close: range.end - 1,
                         items: array.elements.iter().map(|e| range_of(e.range())).collect(),
                     };
-                    return append_item(text, &container, &|_| (*item).to_string())
+                    let nl = newline_of(text);
+                    return append_item(text, &container, &|layout| element(item, layout, nl))
                         .map(|edits| apply(text, &edits))
                         .ok_or_else(|| {
                             format!("`{}` has a layout that cannot be extended", path.join("."))
@@ -177,6 +180,24 @@ fn append_property(
     append_item(text, &container, &render).map(|edits| apply(text, &edits))
 }
 
+/// `{ "k": v, ... }`, spread over lines like the element before it.
+fn element(fields: &[(&str, String)], layout: Layout<'_>, nl: &str) -> String {
+    let Layout { indent, unit, .. } = layout;
+    if layout.spread {
+        let body: Vec<String> = fields
+            .iter()
+            .map(|(key, value)| format!("{indent}{unit}{}: {value}", quoted(key)))
+            .collect();
+        format!("{{{nl}{}{nl}{indent}}}", body.join(&format!(",{nl}")))
+    } else {
+        let body: Vec<String> = fields
+            .iter()
+            .map(|(key, value)| format!("{}: {value}", quoted(key)))
+            .collect();
+        format!("{{ {} }}", body.join(", "))
+    }
+}
+
 /// `"k1": { "k2": [ leaf ] }` for the keys `rest`, laid out like the
 /// container it goes into.
 fn nested(rest: &[&str], leaf: &Leaf<'_>, layout: Layout<'_>, comments: bool, nl: &str) -> String {
@@ -187,7 +208,7 @@ fn nested(rest: &[&str], leaf: &Leaf<'_>, layout: Layout<'_>, comments: bool, nl
         ..
     } = layout;
     let leaf_text = |indent: &str| match leaf {
-        Leaf::Element(item) => (*item).to_string(),
+        Leaf::Element(item) => element(item, layout, nl),
         Leaf::Property {
             key,
             value,
@@ -232,23 +253,23 @@ fn nested(rest: &[&str], leaf: &Leaf<'_>, layout: Layout<'_>, comments: bool, nl
 
 fn json_add(config: &WranglerConfig, change: &AddObject) -> Result<String, String> {
     let comments = config.path.extension().is_some_and(|ext| ext == "jsonc");
-    let binding = format!(
-        "{{ \"name\": {}, \"class_name\": {} }}",
-        quoted(&change.binding),
-        quoted(&change.class_name)
-    );
+    let fields = [
+        ("name", quoted(&change.binding)),
+        ("class_name", quoted(&change.class_name)),
+    ];
+    let binding: &[(&str, String)] = &fields;
     let mut text = config.text.clone();
     text = json_insert(
         &text,
         &["durable_objects", "bindings"],
-        &Leaf::Element(&binding),
+        &Leaf::Element(binding),
         comments,
     )?;
     for environment in &change.environments {
         text = json_insert(
             &text,
             &["env", environment, "durable_objects", "bindings"],
-            &Leaf::Element(&binding),
+            &Leaf::Element(binding),
             comments,
         )?;
     }
