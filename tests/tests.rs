@@ -12,6 +12,7 @@
 
 mod util;
 
+mod add;
 mod fix_safety;
 mod layers;
 mod new_bad_input;

@@ -707,17 +707,20 @@ fn wire_routes(text: &str, ident: &str, import: &str) -> Option<String> {
     let mut finder = Finder { spread_end: None };
     finder.visit_program(&parsed.program);
     let spread_end = finder.spread_end? as usize;
-    let last_routes_import = parsed
-        .program
-        .body
-        .iter()
-        .filter_map(|statement| match statement {
-            Statement::ImportDeclaration(import) if import.source.value.contains("/routes/") => {
-                Some(import.span.end as usize)
-            }
-            _ => None,
-        })
-        .last()?;
+    let last_routes_import =
+        parsed
+            .program
+            .body
+            .iter()
+            .rev()
+            .find_map(|statement| match statement {
+                Statement::ImportDeclaration(import)
+                    if import.source.value.contains("/routes/") =>
+                {
+                    Some(import.span.end as usize)
+                }
+                _ => None,
+            })?;
     let name = format!("{ident}Routes");
     // The table entry first (it is later in the file), then the import.
     let mut out = text.to_string();

@@ -104,10 +104,7 @@ pub fn read(root: &Path) -> anyhow::Result<Project> {
         let at = error
             .offset
             .map(|offset| {
-                let line = text[..(offset as usize).min(text.len())]
-                    .matches('\n')
-                    .count()
-                    + 1;
+                let line = text[..offset.min(text.len())].matches('\n').count() + 1;
                 format!(":{line}")
             })
             .unwrap_or_default();
