@@ -133,7 +133,7 @@ fn findings(dir: &Path) -> Vec<(String, String)> {
         .iter()
         .map(|finding| {
             (
-                finding["code"].as_str().unwrap_or_default().to_string(),
+                finding["rule"].as_str().unwrap_or_default().to_string(),
                 finding["file"].as_str().unwrap_or_default().to_string(),
             )
         })
