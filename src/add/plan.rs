@@ -11,7 +11,7 @@ use oxc_span::{GetSpan, SourceType};
 
 use super::pattern::{self, AddPattern};
 use super::project::{Project, Style, check_parses};
-use crate::config::edit::add::{AddObject, Declaration, NewVar, add_object};
+use crate::config::edit::add::{AddObject, Declaration, NewVar, add_object, existing_vars};
 use crate::config::edit::next_migration_tag;
 use crate::input_error;
 
@@ -419,14 +419,27 @@ pub fn plan(project: &Project, chosen: &AddPattern) -> anyhow::Result<AddPlan> {
     }
 
     // The config.
-    let vars: Vec<NewVar> = chosen
-        .vars
+    let missing = |set: &[String]| -> Vec<NewVar> {
+        chosen
+            .vars
+            .iter()
+            .filter(|var| !set.contains(&var.name))
+            .map(|var| NewVar {
+                name: var.name.clone(),
+                value: var.default.clone(),
+                comment: var.comment.clone(),
+            })
+            .collect()
+    };
+    let vars = missing(&existing_vars(&project.config, None));
+    // Environments with bindings of their own get the vars too (wrangler
+    // inherits neither), each without overwriting what it sets.
+    let environment_vars: Vec<(String, Vec<NewVar>)> = project
+        .binding_environments
         .iter()
-        .filter(|var| !project.vars.contains(&var.name))
-        .map(|var| NewVar {
-            name: var.name.clone(),
-            value: var.default.clone(),
-            comment: var.comment.clone(),
+        .map(|environment| {
+            let set = existing_vars(&project.config, Some(environment));
+            (environment.clone(), missing(&set))
         })
         .collect();
     let declaration = match project.style {
@@ -441,7 +454,7 @@ pub fn plan(project: &Project, chosen: &AddPattern) -> anyhow::Result<AddPlan> {
         declaration,
         environments: project.binding_environments.clone(),
         vars: vars.clone(),
-        var_environments: Vec::new(),
+        environment_vars,
     };
     let config_after = add_object(&project.config, &object).map_err(|reason| {
         input_error!(

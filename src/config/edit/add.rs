@@ -45,12 +45,29 @@ pub struct AddObject {
     pub declaration: Declaration,
     /// The environments (by name) that get the binding too.
     pub environments: Vec<String>,
-    /// Vars to add at the top level (and in the listed environments that
-    /// have a `vars` table of their own); a var already set is skipped by the
-    /// caller.
+    /// Vars to add at the top level; a var already set is left out by the
+    /// caller ([`existing_vars`]).
     pub vars: Vec<NewVar>,
-    /// Environments whose own `vars` get the vars too.
-    pub var_environments: Vec<String>,
+    /// Vars to add to environments (by name): wrangler does not inherit
+    /// `vars` either.
+    pub environment_vars: Vec<(String, Vec<NewVar>)>,
+}
+
+/// The names of the vars set at the top level (`None`) or in one environment.
+pub fn existing_vars(config: &WranglerConfig, environment: Option<&str>) -> Vec<String> {
+    let Ok(data) = as_data(config, &config.text) else {
+        return Vec::new();
+    };
+    let vars = match environment {
+        None => data.get("vars"),
+        Some(name) => data
+            .get("env")
+            .and_then(|env| env.get(name))
+            .and_then(|env| env.get("vars")),
+    };
+    vars.and_then(|vars| vars.as_object())
+        .map(|vars| vars.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 /// The edited text, or why the file cannot be edited safely.
@@ -306,7 +323,15 @@ fn json_add(config: &WranglerConfig, change: &AddObject) -> Result<String, Strin
             comment: var.comment.as_deref(),
         };
         text = json_insert(&text, &["vars"], &leaf, comments)?;
-        for environment in &change.var_environments {
+    }
+    for (environment, vars) in &change.environment_vars {
+        for var in vars {
+            let value = quoted(&var.value);
+            let leaf = Leaf::Property {
+                key: &var.name,
+                value: &value,
+                comment: var.comment.as_deref(),
+            };
             text = json_insert(&text, &["env", environment, "vars"], &leaf, comments)?;
         }
     }
@@ -464,10 +489,8 @@ fn toml_add(config: &WranglerConfig, change: &AddObject) -> Result<String, Strin
             text = apply(&text, &edits);
         }
     }
-    if !change.vars.is_empty() {
-        let lines: String = change
-            .vars
-            .iter()
+    let lines = |vars: &[NewVar]| -> String {
+        vars.iter()
             .map(|var| {
                 let comment = var
                     .comment
@@ -476,10 +499,14 @@ fn toml_add(config: &WranglerConfig, change: &AddObject) -> Result<String, Strin
                     .unwrap_or_default();
                 format!("{comment}{} = {}{nl}", var.name, quoted(&var.value))
             })
-            .collect();
-        text = toml_table_keys(&text, "vars", &lines);
-        for environment in &change.var_environments {
-            text = toml_table_keys(&text, &format!("env.{environment}.vars"), &lines);
+            .collect()
+    };
+    if !change.vars.is_empty() {
+        text = toml_table_keys(&text, "vars", &lines(&change.vars));
+    }
+    for (environment, vars) in &change.environment_vars {
+        if !vars.is_empty() {
+            text = toml_table_keys(&text, &format!("env.{environment}.vars"), &lines(vars));
         }
     }
     Ok(text)
@@ -571,17 +598,18 @@ fn verify(config: &WranglerConfig, after: &str, change: &AddObject) -> Result<()
             json!({ "tag": tag, "new_sqlite_classes": [change.class_name] }),
         ),
     }
-    for var in &change.vars {
-        let mut targets = vec![vec!["vars".to_string()]];
-        targets.extend(
-            change
-                .var_environments
-                .iter()
-                .map(|environment| vec!["env".into(), environment.clone(), "vars".into()]),
-        );
-        for target in targets {
-            let path: Vec<&str> = target.iter().map(String::as_str).collect();
-            if let Some(map) = at(&mut expected, &path, json!({})).as_object_mut() {
+    let mut targets: Vec<(Vec<&str>, &[NewVar])> = Vec::new();
+    if !change.vars.is_empty() {
+        targets.push((vec!["vars"], &change.vars));
+    }
+    for (environment, vars) in &change.environment_vars {
+        if !vars.is_empty() {
+            targets.push((vec!["env", environment, "vars"], vars));
+        }
+    }
+    for (path, vars) in targets {
+        if let Some(map) = at(&mut expected, &path, json!({})).as_object_mut() {
+            for var in vars {
                 map.insert(var.name.clone(), J::String(var.value.clone()));
             }
         }
@@ -620,7 +648,7 @@ mod tests {
                     comment: None,
                 },
             ],
-            var_environments: Vec::new(),
+            environment_vars: Vec::new(),
         }
     }
 
