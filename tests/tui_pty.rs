@@ -369,3 +369,35 @@ fn optimize_without_colour_prints_the_plain_report() {
     assert!(!raw.contains('\x1b'), "escape codes in plain mode: {raw:?}");
     assert!(raw.contains("warning[DO201] missing-index"), "{raw}");
 }
+
+#[test]
+fn add_asks_for_the_pattern_and_the_names_in_a_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/add/c3-durable-objects");
+    let status = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(&fixture)
+        .arg(tmp.path().join("project"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let dir = tmp.path().join("project");
+    let mut session = Session::spawn(&["add", "--dry-run"], &dir, 100, 30, &[]);
+    session.wait_for("Which pattern should be added?");
+    session.send(DOWN); // rate-limiter
+    session.send(ENTER);
+    session.wait_for("Durable Object class name?");
+    session.send("Throttle");
+    session.send(ENTER);
+    session.wait_for("Binding name on env?");
+    session.send(ENTER); // the pattern's own: RATE_LIMITER
+    session.wait_for("dry run:");
+    assert_eq!(session.wait_exit(), 0);
+    let output = session.raw_text();
+    assert!(
+        output.contains("export class Throttle extends DurableObject<Env>"),
+        "{output}"
+    );
+    assert!(output.contains("\"name\": \"RATE_LIMITER\""), "{output}");
+}
