@@ -749,6 +749,16 @@ mod tests {
     }
 
     #[test]
+    fn plain_json_gets_no_comments() {
+        let text = "{\n  \"name\": \"w\",\n  \"exports\": {}\n}\n";
+        let after = edit("wrangler.json", text, &change(Declaration::Export, &[])).unwrap();
+        assert!(!after.contains("//"), "{after}");
+        let data: serde_json::Value = serde_json::from_str(&after).unwrap();
+        assert_eq!(data["vars"]["RATE_LIMIT"], "100");
+        assert_eq!(data["exports"]["RateLimiter"]["storage"], "sqlite");
+    }
+
+    #[test]
     fn toml_inline_bindings_are_not_extended_blindly() {
         let text = "durable_objects = { bindings = [{ name = \"ROOM\", class_name = \"Room\" }] }\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"Room\"]\n";
         let error = edit(
