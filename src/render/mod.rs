@@ -76,6 +76,13 @@ pub fn plan_from(
         collect_files(dir, &mut sources);
         for file in sources {
             let source = file.path();
+            // A pattern's manifest describes the folder; it is not a file of the project.
+            if source
+                .file_name()
+                .is_some_and(|name| name == "pattern.toml")
+            {
+                continue;
+            }
             let relative = source
                 .strip_prefix(root)
                 .expect("files lie under their root");
@@ -88,6 +95,11 @@ pub fn plan_from(
                     let rendered = tera::Tera::one_off(text, &tera_context, false)
                         .map_err(|error| anyhow::anyhow!("{}", describe_tera_error(&error)))
                         .with_context(|| format!("rendering template {name}"))?;
+                    // A template that renders to nothing is a file this
+                    // project does not need (e.g. public/index.html without pages).
+                    if rendered.trim().is_empty() {
+                        continue;
+                    }
                     (PathBuf::from(stripped), rendered)
                 }
                 None => (relative.to_path_buf(), text.to_string()),
