@@ -227,7 +227,8 @@ fn every_combination_renders_and_parses() {
             .into_iter()
             .filter(|(_, _, storage)| *storage == "sqlite" || primary.info().supports_kv())
             .collect();
-        let shapes = if chosen.len() <= 2 || chosen.len() == all.len() {
+        let every_shape = chosen.len() <= 2 || chosen.len() == all.len();
+        let shapes = if every_shape {
             shapes
         } else {
             vec![shapes[(mask as usize) % shapes.len()]]
@@ -275,7 +276,9 @@ fn every_combination_renders_and_parses() {
                 assert!(entry.contains(&info.class_name));
             }
             for file in &plan.files {
-                if file.path.extension().is_some_and(|ext| ext == "ts") {
+                // The analysis above reports any source it cannot parse;
+                // oxc's own parse is checked again for the fully tested sets.
+                if every_shape && file.path.extension().is_some_and(|ext| ext == "ts") {
                     parse_typescript(&file.path, &file.contents);
                 }
                 assert!(

@@ -92,7 +92,7 @@ pub fn plan_from(
             let (output, contents) = match relative.to_str().and_then(|s| s.strip_suffix(".tera")) {
                 Some(stripped) => {
                     let name = source.to_string_lossy();
-                    let rendered = tera::Tera::one_off(text, &tera_context, false)
+                    let rendered = render_template(&name, text, &tera_context)
                         .map_err(|error| anyhow::anyhow!("{}", describe_tera_error(&error)))
                         .with_context(|| format!("rendering template {name}"))?;
                     // A template that renders to nothing is a file this
@@ -118,6 +118,28 @@ pub fn plan_from(
         );
     }
     Ok(Plan { files })
+}
+
+/// Render one template. Templates are compiled once per process, keyed by
+/// their path and text, so rendering many projects (the combination tests)
+/// does not parse the same template again for each.
+fn render_template(name: &str, text: &str, context: &tera::Context) -> tera::TeraResult<String> {
+    use std::collections::HashMap;
+    use std::sync::{LazyLock, Mutex};
+    static COMPILED: LazyLock<Mutex<HashMap<(String, String), tera::Tera>>> =
+        LazyLock::new(|| Mutex::new(HashMap::new()));
+    let key = (name.to_string(), text.to_string());
+    let mut compiled = COMPILED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if !compiled.contains_key(&key) {
+        let mut tera = tera::Tera::default();
+        // Never escape: the outputs are code, configs and Markdown.
+        tera.autoescape_on(Vec::<&'static str>::new());
+        tera.add_raw_template("one_off", text)?;
+        compiled.insert(key.clone(), tera);
+    }
+    compiled[&key].render("one_off", context)
 }
 
 fn collect_files<'a>(dir: &'a Dir<'a>, out: &mut Vec<&'a include_dir::File<'a>>) {
