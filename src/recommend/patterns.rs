@@ -26,6 +26,9 @@ pub struct PatternId(u16);
 pub struct Var {
     pub name: String,
     pub default: String,
+    /// A value to try locally (`wrangler dev --var NAME:VALUE` in the README).
+    #[serde(default, rename = "try")]
+    pub try_value: Option<String>,
     #[serde(default)]
     pub comment: Option<String>,
     /// Only when this other pattern is also chosen.
@@ -53,6 +56,9 @@ pub struct TestVar {
 
 /// The context booleans a var's `when_flag` may name.
 pub const FLAGS: &[&str] = &["analytics_ttl", "sharding"];
+
+/// What a pattern's `uses` may list.
+pub const USES: &[&str] = &["alarms", "websockets"];
 
 /// `[use_case]`: the `use_case` option this pattern answers.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -117,6 +123,15 @@ pub struct Pattern {
     /// chosen pattern that has one is used.
     #[serde(default)]
     pub body_route: Option<String>,
+    /// What its code and tests use, for the README: `"alarms"`, `"websockets"`.
+    #[serde(default)]
+    pub uses: Vec<String>,
+    /// A Markdown bullet for the README's Security list.
+    #[serde(default)]
+    pub security_bullet: Option<String>,
+    /// Clauses added to the README's bullet on limits (names and bodies).
+    #[serde(default)]
+    pub security_notes: Vec<String>,
     /// The seeds' "when / storage / queries" line for it.
     pub fits: String,
     /// Where in the seeds it comes from.
@@ -443,6 +458,11 @@ pub fn problems(registry: &Registry, templates: &include_dir::Dir<'_>) -> Vec<St
                 problem(format!("var {name}: unknown `when_flag` `{flag}`"));
             }
         }
+        for used in &pattern.uses {
+            if !USES.contains(&used.as_str()) {
+                problem(format!("unknown `uses` entry `{used}`"));
+            }
+        }
         for var in &pattern.vars {
             if var.default.is_empty() {
                 problem(format!("var {} has no default", var.name));
@@ -496,6 +516,7 @@ mod tests {
         copy.vars.push(Var {
             name: "X".to_string(),
             default: String::new(),
+            try_value: None,
             comment: None,
             when: Some("no-such-pattern".to_string()),
             when_flag: None,

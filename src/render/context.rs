@@ -34,9 +34,19 @@ pub struct TemplatePattern {
 pub struct TemplateVar {
     pub name: &'static str,
     pub value: &'static str,
+    /// A value to try locally (README), if the manifest gives one.
+    #[serde(rename = "try")]
+    pub try_value: Option<&'static str>,
     pub comment: Option<&'static str>,
     /// The pattern that declares it.
     pub pattern: &'static str,
+}
+
+/// What the chosen patterns' code and tests use.
+#[derive(Debug, Serialize)]
+pub struct Uses {
+    pub alarms: bool,
+    pub websockets: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -69,6 +79,8 @@ pub struct TemplateContext {
     pub test_vars: Vec<TemplateVar>,
     /// Whether any chosen pattern ships a page under `public/`.
     pub any_page: bool,
+    /// What the chosen patterns use (their manifests' `uses`).
+    pub uses: Uses,
     pub storage: &'static str,
     pub sharding: ShardingContext,
     pub analytics_ttl: bool,
@@ -128,6 +140,7 @@ impl TemplateContext {
                     vars.push(TemplateVar {
                         name: &var.name,
                         value: &var.default,
+                        try_value: var.try_value.as_deref(),
                         comment: var.comment.as_deref(),
                         pattern: &info.id,
                     });
@@ -138,6 +151,7 @@ impl TemplateContext {
                     test_vars.push(TemplateVar {
                         name: &var.name,
                         value: &var.value,
+                        try_value: None,
                         comment: var.comment.as_deref(),
                         pattern: &info.id,
                     });
@@ -145,6 +159,16 @@ impl TemplateContext {
             }
         }
         let any_page = chosen.iter().any(|pattern| pattern.info().page.is_some());
+        let uses_any = |what: &str| {
+            chosen
+                .iter()
+                .any(|pattern| pattern.info().uses.iter().any(|used| used == what))
+        };
+        let uses = Uses {
+            // Temporary analytics counters expire by alarm.
+            alarms: uses_any("alarms") || recommendation.analytics_ttl,
+            websockets: uses_any("websockets"),
+        };
         let package_manager = answers.package_manager;
         let requirements = &answers.requirements;
         TemplateContext {
@@ -159,6 +183,7 @@ impl TemplateContext {
             vars,
             test_vars,
             any_page,
+            uses,
             storage: if recommendation
                 .patterns()
                 .iter()

@@ -49,6 +49,24 @@ impl Plan {
 /// Render the project for these answers from the embedded templates.
 pub fn plan(answers: &NewAnswers, recommendation: &Recommendation) -> anyhow::Result<Plan> {
     let context = TemplateContext::new(answers, recommendation);
+    let mut tera_context =
+        tera::Context::from_serialize(&context).context("building the template context")?;
+    // Each pattern's README section (its optional `readme.md.tera`), rendered
+    // first: the base README lists them in the patterns' order.
+    let mut sections = Vec::new();
+    for pattern in recommendation.patterns() {
+        let name = format!("patterns/{}/{README_SECTION}", pattern.slug());
+        if let Some(file) = TEMPLATES.get_file(&name) {
+            let text = file
+                .contents_utf8()
+                .with_context(|| format!("template {name} is not UTF-8"))?;
+            let rendered = render_template(&name, text, &tera_context)
+                .map_err(|error| anyhow::anyhow!("{}", describe_tera_error(&error)))
+                .with_context(|| format!("rendering template {name}"))?;
+            sections.push(rendered.trim_end().to_string());
+        }
+    }
+    tera_context.insert("readme_sections", &sections);
     let mut roots = vec!["base".to_string()];
     roots.extend(
         recommendation
@@ -56,8 +74,12 @@ pub fn plan(answers: &NewAnswers, recommendation: &Recommendation) -> anyhow::Re
             .into_iter()
             .map(|pattern| format!("patterns/{}", pattern.slug())),
     );
-    plan_from(&TEMPLATES, &roots, &context)
+    plan_with(&TEMPLATES, &roots, &tera_context)
 }
+
+/// A pattern's section of the generated README (optional); not a file of
+/// the project.
+const README_SECTION: &str = "readme.md.tera";
 
 /// Render every file under `roots` of `templates` with `context`.
 pub fn plan_from(
@@ -67,6 +89,14 @@ pub fn plan_from(
 ) -> anyhow::Result<Plan> {
     let tera_context =
         tera::Context::from_serialize(context).context("building the template context")?;
+    plan_with(templates, roots, &tera_context)
+}
+
+fn plan_with(
+    templates: &Dir<'_>,
+    roots: &[String],
+    tera_context: &tera::Context,
+) -> anyhow::Result<Plan> {
     let mut files = Vec::new();
     for root in roots {
         let dir = templates
@@ -76,10 +106,10 @@ pub fn plan_from(
         collect_files(dir, &mut sources);
         for file in sources {
             let source = file.path();
-            // A pattern's manifest describes the folder; it is not a file of the project.
+            // A pattern's manifest and README section are not files of the project.
             if source
                 .file_name()
-                .is_some_and(|name| name == "pattern.toml")
+                .is_some_and(|name| name == "pattern.toml" || name == README_SECTION)
             {
                 continue;
             }
@@ -92,7 +122,7 @@ pub fn plan_from(
             let (output, contents) = match relative.to_str().and_then(|s| s.strip_suffix(".tera")) {
                 Some(stripped) => {
                     let name = source.to_string_lossy();
-                    let rendered = render_template(&name, text, &tera_context)
+                    let rendered = render_template(&name, text, tera_context)
                         .map_err(|error| anyhow::anyhow!("{}", describe_tera_error(&error)))
                         .with_context(|| format!("rendering template {name}"))?;
                     // A template that renders to nothing is a file this
