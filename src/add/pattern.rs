@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use include_dir::{Dir, DirEntry};
 use serde_json::{Map, Value, json};
 
-use crate::recommend::PATTERNS;
+use crate::recommend::PatternId;
 use crate::render::TEMPLATES;
 
 /// One var of a pattern's config.
@@ -34,21 +34,53 @@ pub struct AddPattern {
     pub vars: Vec<PatternVar>,
     /// Test-only values for vitest's miniflare bindings.
     pub test_vars: Vec<PatternVar>,
+    /// A page under `public/` the pattern ships (served by the assets binding).
+    pub page: Option<String>,
+    /// Whether some of its routes are service routes (need the API token).
+    pub service: bool,
 }
 
-/// Every pattern `add` offers, in canonical order.
+/// Every pattern `add` offers, in canonical order (the registry's).
 pub fn all() -> Vec<AddPattern> {
-    PATTERNS
-        .iter()
-        .map(|pattern| AddPattern {
-            id: pattern.slug.to_string(),
-            title: pattern.title.to_string(),
-            class_name: pattern.class_name.to_string(),
-            binding: pattern.binding.to_string(),
-            module: pattern.module.to_string(),
-            ident: camel(pattern.slug),
-            vars: vars_of(pattern.slug),
-            test_vars: test_vars_of(pattern.slug),
+    PatternId::all()
+        .into_iter()
+        .map(|id| {
+            let pattern = id.info();
+            // Vars that hold for the pattern alone: no companion (`when`)
+            // and no context flag (`when_flag`) that `add` never sets.
+            let alone = |when: &Option<String>, when_flag: &Option<String>| {
+                when.as_deref().is_none_or(|slug| slug == pattern.id) && when_flag.is_none()
+            };
+            AddPattern {
+                id: pattern.id.clone(),
+                title: pattern.title.clone(),
+                class_name: pattern.class_name.clone(),
+                binding: pattern.binding.clone(),
+                module: pattern.module.clone(),
+                ident: pattern.ident.clone(),
+                vars: pattern
+                    .vars
+                    .iter()
+                    .filter(|var| alone(&var.when, &var.when_flag))
+                    .map(|var| PatternVar {
+                        name: var.name.clone(),
+                        default: var.default.clone(),
+                        comment: var.comment.clone(),
+                    })
+                    .collect(),
+                test_vars: pattern
+                    .test_vars
+                    .iter()
+                    .filter(|var| alone(&var.when, &var.when_flag))
+                    .map(|var| PatternVar {
+                        name: var.name.clone(),
+                        default: var.value.clone(),
+                        comment: var.comment.clone(),
+                    })
+                    .collect(),
+                page: pattern.page.clone(),
+                service: !pattern.service_prefixes.is_empty(),
+            }
         })
         .collect()
 }
@@ -56,67 +88,6 @@ pub fn all() -> Vec<AddPattern> {
 /// The pattern with this id.
 pub fn find(id: &str) -> Option<AddPattern> {
     all().into_iter().find(|pattern| pattern.id == id)
-}
-
-fn var(name: &str, default: &str, comment: &str) -> PatternVar {
-    PatternVar {
-        name: name.into(),
-        default: default.into(),
-        comment: (!comment.is_empty()).then(|| comment.to_string()),
-    }
-}
-
-/// The vars each pattern reads (the same values `new` writes).
-fn vars_of(id: &str) -> Vec<PatternVar> {
-    match id {
-        "rate-limiter" => vec![
-            var(
-                "RATE_LIMIT",
-                "100",
-                "Requests allowed per key within the sliding window.",
-            ),
-            var("RATE_WINDOW_SECONDS", "60", ""),
-        ],
-        "session" => vec![var(
-            "SESSION_TTL_SECONDS",
-            "86400",
-            "Sessions expire this long after their last write.",
-        )],
-        "leader-election" => vec![var(
-            "LEASE_SECONDS",
-            "10",
-            "A leader keeps its lease this long without a heartbeat.",
-        )],
-        _ => Vec::new(),
-    }
-}
-
-fn test_vars_of(id: &str) -> Vec<PatternVar> {
-    match id {
-        "rate-limiter" => vec![var(
-            "RATE_LIMIT",
-            "5",
-            "Small quotas keep the rate-limiter tests short; the tests read them from env.",
-        )],
-        _ => Vec::new(),
-    }
-}
-
-/// `rate-limiter` → `rateLimiter`.
-fn camel(id: &str) -> String {
-    let mut out = String::new();
-    let mut upper = false;
-    for c in id.chars() {
-        if c == '-' || c == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// `rate-limiter` → `rate_limiter` (the key of `has`).
@@ -142,11 +113,31 @@ pub fn context(
     config_style: &str,
 ) -> Value {
     let mut has = Map::new();
-    for other in all() {
-        has.insert(snake(&other.id), Value::Bool(other.id == pattern.id));
+    for id in PatternId::all() {
+        let info = id.info();
+        has.insert(info.snake.clone(), Value::Bool(info.id == pattern.id));
     }
     let mut pattern_storage = Map::new();
     pattern_storage.insert(pattern.id.clone(), json!("sqlite"));
+    // The manifest's fields, as `new` gives them to templates.
+    let mut entry = PatternId::from_slug(&pattern.id)
+        .and_then(|id| serde_json::to_value(id.info()).ok())
+        .unwrap_or_else(|| json!({}));
+    if let Some(map) = entry.as_object_mut() {
+        map.insert("storage".into(), json!("sqlite"));
+        let page = map.get("page").is_some_and(|page| !page.is_null());
+        map.insert("has_page".into(), json!(page));
+    }
+    let vars: Vec<Value> = pattern
+        .vars
+        .iter()
+        .map(|var| json!({ "name": var.name, "value": var.default, "comment": var.comment, "pattern": pattern.id }))
+        .collect();
+    let test_vars: Vec<Value> = pattern
+        .test_vars
+        .iter()
+        .map(|var| json!({ "name": var.name, "value": var.default, "comment": var.comment, "pattern": pattern.id }))
+        .collect();
     json!({
         "project_name": project_name,
         "compatibility_date": compatibility_date,
@@ -154,15 +145,10 @@ pub fn context(
         "storage": "sqlite",
         "pattern_storage": pattern_storage,
         "has": has,
-        "patterns": [{
-            "id": pattern.id,
-            "class_name": pattern.class_name,
-            "binding": pattern.binding,
-            "module": pattern.module,
-            "ident": pattern.ident,
-            "title": pattern.title,
-            "storage": "sqlite",
-        }],
+        "patterns": [entry],
+        "vars": vars,
+        "test_vars": test_vars,
+        "any_page": pattern.page.is_some(),
         "durable_namespaces": [pattern.class_name],
         "sharding": { "enabled": false, "shards": 1 },
         "analytics_ttl": false,

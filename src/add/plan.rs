@@ -11,7 +11,9 @@ use oxc_span::{GetSpan, SourceType};
 
 use super::pattern::{self, AddPattern};
 use super::project::{Project, Style, check_parses};
-use crate::config::edit::add::{AddObject, Declaration, NewVar, add_object, existing_vars};
+use crate::config::edit::add::{
+    AddObject, Declaration, NewVar, add_object, assets_of, existing_vars, requires_secret,
+};
 use crate::config::edit::next_migration_tag;
 use crate::input_error;
 
@@ -311,11 +313,63 @@ pub fn plan(project: &Project, chosen: &AddPattern) -> anyhow::Result<AddPlan> {
             new_file(&mut changes, lib.join(name), rename(&file.contents))?;
         }
     }
-    if let Some(page) = rendered.iter().find(|file| file.path.starts_with("public")) {
-        notes.push(format!(
-            "Not added: the pattern's page {} (it needs an assets binding; copy it from a project `do-wizard new` makes).",
-            shown(&page.path)
-        ));
+    // The pattern's page, served by the assets binding.
+    let mut page_added = false;
+    let mut add_assets = false;
+    if let Some(page) = &chosen.page {
+        let source = Path::new("public").join(page);
+        let assets = assets_of(&project.config);
+        let directory = match &assets {
+            None => {
+                add_assets = true;
+                Some(PathBuf::from("public"))
+            }
+            Some((Some(directory), Some(binding))) if binding == "ASSETS" => {
+                Some(super::project::normalize(Path::new(directory)))
+            }
+            Some(_) => None,
+        };
+        match (directory, pattern::file(&rendered, &source.to_string_lossy())) {
+            (Some(directory), Some(file)) => {
+                new_file(&mut changes, directory.join(page), file.contents.clone())?;
+                let index_path = directory.join("index.html");
+                let link = format!("      <li><a href=\"/{page}\">{}</a></li>", chosen.title);
+                match super::project::read_text(&project.root, &index_path)? {
+                    None => {
+                        let base = pattern::render_base(&["public/index.html".to_string()], &context)?;
+                        if let Some(index) = base.into_iter().next() {
+                            changes.push(FileChange {
+                                path: index_path,
+                                before: None,
+                                after: index.contents,
+                            });
+                        }
+                    }
+                    Some(text) if !text.contains(&format!("href=\"/{page}\"")) => {
+                        match text.find("    </ul>") {
+                            Some(at) => {
+                                let mut after = text.clone();
+                                after.insert_str(at, &format!("{link}\n"));
+                                changes.push(FileChange {
+                                    path: index_path,
+                                    before: Some(text),
+                                    after,
+                                });
+                            }
+                            None => notes.push(format!(
+                                "{} has no list of pages: link /{page} from it yourself.",
+                                shown(&index_path)
+                            )),
+                        }
+                    }
+                    Some(_) => {}
+                }
+                page_added = true;
+            }
+            _ => notes.push(format!(
+                "Not added: the pattern's page {page} (the project's `assets` use another binding than ASSETS)."
+            )),
+        }
     }
 
     // Support modules the class and routes import, in a project without them.
@@ -373,10 +427,12 @@ pub fn plan(project: &Project, chosen: &AddPattern) -> anyhow::Result<AddPlan> {
                     shown(&serve_path),
                     shown(&project.entry.path)
                 ));
-                notes.push(
-                    "The service routes need `Authorization: Bearer <API_TOKEN>` once the API_TOKEN secret is set (`wrangler secret put API_TOKEN`; locally in .dev.vars)."
-                        .into(),
-                );
+                if chosen.service {
+                    notes.push(
+                        "The service routes need `Authorization: Bearer <API_TOKEN>`: the config lists API_TOKEN as a required secret; set it with `wrangler secret put API_TOKEN` (locally in .dev.vars)."
+                            .into(),
+                    );
+                }
             }
         }
     } else {
@@ -398,6 +454,9 @@ pub fn plan(project: &Project, chosen: &AddPattern) -> anyhow::Result<AddPlan> {
     match (pattern::file(&rendered, &test_rel), &project.vitest, &layout) {
         (Some(_), _, _) if project.javascript => notes.push(format!(
             "Test skipped: the pattern's test ({test_rel}) is TypeScript and this project's entry is JavaScript."
+        )),
+        (Some(_), _, _) if chosen.page.is_some() && !page_added => notes.push(format!(
+            "Test skipped: {test_rel} checks the pattern's page, which was not added."
         )),
         (Some(test), Some(vitest), Layout::Wizard { .. }) if helpers && has_routes => {
             new_file(&mut changes, PathBuf::from(&test_rel), rename(&test.contents))?;
@@ -455,6 +514,12 @@ pub fn plan(project: &Project, chosen: &AddPattern) -> anyhow::Result<AddPlan> {
         environments: project.binding_environments.clone(),
         vars: vars.clone(),
         environment_vars,
+        assets: add_assets,
+        // A deployed Worker must have the token its service routes check.
+        required_secret: (has_routes
+            && chosen.service
+            && !requires_secret(&project.config, "API_TOKEN"))
+        .then(|| "API_TOKEN".to_string()),
     };
     let config_after = add_object(&project.config, &object).map_err(|reason| {
         input_error!(
@@ -480,6 +545,7 @@ pub fn plan(project: &Project, chosen: &AddPattern) -> anyhow::Result<AddPlan> {
                 &entry_module(&project.entry.path),
                 &vars.iter().map(|var| var.name.as_str()).collect::<Vec<_>>(),
                 needs_token,
+                page_added,
             ) {
                 Some(after) => changes.push(FileChange {
                     path: types.path.clone(),
@@ -780,35 +846,21 @@ fn serve_module(function: &str, routes_import: &str, title: &str) -> String {
  */
 import {{ authorize }} from "./auth";
 import {{ HttpError, errorResponse, methodNotAllowed }} from "./http";
+import {{ firstParam, matchPath }} from "./router";
 import {{ routes }} from "{routes_import}";
-
-/** The parameters when `segments` fit `path`, else null. */
-function match(path: readonly string[], segments: readonly string[]): Record<string, string> | null {{
-  if (path.length !== segments.length) return null;
-  const params: Record<string, string> = {{}};
-  for (let index = 0; index < path.length; index++) {{
-    const expected = path[index] ?? "";
-    const actual = segments[index] ?? "";
-    if (expected.startsWith(":")) params[expected.slice(1)] = actual;
-    else if (expected !== actual) return null;
-  }}
-  return params;
-}}
 
 export async function {function}(request: Request, env: Env): Promise<Response | null> {{
   const url = new URL(request.url);
   const segments = url.pathname.split("/").slice(1);
   for (const route of routes) {{
-    const params = match(route.path, segments);
+    const params = matchPath(route.path, segments);
     if (params === null) continue;
     const denied = await authorize(request, env, route.access);
     if (denied !== null) return denied;
     const handler = route.methods[request.method];
     if (handler === undefined) return methodNotAllowed(Object.keys(route.methods));
-    const first = route.path.find((segment) => segment.startsWith(":"));
-    const name = first === undefined ? "" : (params[first.slice(1)] ?? "");
     try {{
-      return await handler({{ request, env, url, name, params }});
+      return await handler({{ request, env, url, name: firstParam(route.path, params), params }});
     }} catch (error) {{
       if (error instanceof HttpError) return errorResponse(error.status, error.message);
       console.error(JSON.stringify({{ event: "request_failed", method: request.method, path: url.pathname, error: String(error) }}));
@@ -862,6 +914,7 @@ fn add_env_types(
     entry_module: &str,
     vars: &[&str],
     token: bool,
+    assets: bool,
 ) -> Option<String> {
     let head = regex::Regex::new(r"interface (__BaseEnv_Env|Env) \{").expect("a valid regex");
     let found = head
@@ -907,6 +960,9 @@ fn add_env_types(
     }
     if token && !has("API_TOKEN") {
         lines.push(format!("{indent}API_TOKEN: string;"));
+    }
+    if assets && !has("ASSETS") {
+        lines.push(format!("{indent}ASSETS: Fetcher;"));
     }
     lines.push(format!(
         "{indent}{binding}: DurableObjectNamespace<import(\"{entry_module}\").{class}>;"
@@ -1016,7 +1072,8 @@ mod tests {
     #[test]
     fn env_types_get_the_binding_vars_and_namespace() {
         let text = "declare namespace Cloudflare {\n\tinterface GlobalProps {\n\t\tmainModule: typeof import(\"./src/index\");\n\t\tdurableNamespaces: \"A\";\n\t}\n\tinterface Env {\n\t\tA: DurableObjectNamespace<import(\"./src/index\").A>;\n\t}\n}\ninterface Env extends Cloudflare.Env {}\n";
-        let after = add_env_types(text, "B_NS", "B", "./src/index", &["B_TTL"], false).unwrap();
+        let after =
+            add_env_types(text, "B_NS", "B", "./src/index", &["B_TTL"], false, false).unwrap();
         assert_eq!(
             after,
             "declare namespace Cloudflare {\n\tinterface GlobalProps {\n\t\tmainModule: typeof import(\"./src/index\");\n\t\tdurableNamespaces: \"A\" | \"B\";\n\t}\n\tinterface Env {\n\t\tA: DurableObjectNamespace<import(\"./src/index\").A>;\n\t\tB_TTL: string;\n\t\tB_NS: DurableObjectNamespace<import(\"./src/index\").B>;\n\t}\n}\ninterface Env extends Cloudflare.Env {}\n"

@@ -51,6 +51,12 @@ pub struct AddObject {
     /// Vars to add to environments (by name): wrangler does not inherit
     /// `vars` either.
     pub environment_vars: Vec<(String, Vec<NewVar>)>,
+    /// Add `assets: { directory: "./public", binding: "ASSETS" }` (a pattern
+    /// with a page, in a project that serves no assets yet).
+    pub assets: bool,
+    /// A secret to list in `secrets.required` (created when the config
+    /// has no `secrets`): the API token that guards the service routes.
+    pub required_secret: Option<String>,
 }
 
 /// The names of the vars set at the top level (`None`) or in one environment.
@@ -68,6 +74,29 @@ pub fn existing_vars(config: &WranglerConfig, environment: Option<&str>) -> Vec<
     vars.and_then(|vars| vars.as_object())
         .map(|vars| vars.keys().cloned().collect())
         .unwrap_or_default()
+}
+
+/// Whether `secrets.required` lists `name`.
+pub fn requires_secret(config: &WranglerConfig, name: &str) -> bool {
+    as_data(config, &config.text).ok().is_some_and(|data| {
+        data.get("secrets")
+            .and_then(|secrets| secrets.get("required"))
+            .and_then(|required| required.as_array())
+            .is_some_and(|required| required.iter().any(|item| item.as_str() == Some(name)))
+    })
+}
+
+/// The top-level `assets` (its `directory` and `binding`), when there is one.
+pub fn assets_of(config: &WranglerConfig) -> Option<(Option<String>, Option<String>)> {
+    let data = as_data(config, &config.text).ok()?;
+    let assets = data.get("assets")?;
+    let text = |key: &str| {
+        assets
+            .get(key)
+            .and_then(|value| value.as_str())
+            .map(str::to_string)
+    };
+    Some((text("directory"), text("binding")))
 }
 
 /// The edited text, or why the file cannot be edited safely.
@@ -88,6 +117,8 @@ enum Leaf<'a> {
     /// An object element, `(key, JSON value)` pairs: on one line, or one
     /// pair per line when the element before it spans lines.
     Element(&'a [(&'a str, String)]),
+    /// Any other element, as JSON text.
+    Raw(&'a str),
     Property {
         key: &'a str,
         value: &'a str,
@@ -122,6 +153,19 @@ fn json_insert(
         match found {
             Some(property) => match (&property.value, last, leaf) {
                 (Value::Object(inner), false, _) => object = inner,
+                (Value::Array(array), true, Leaf::Raw(item)) => {
+                    let range = range_of(array.range);
+                    let container = Container {
+                        open: range.start,
+                        close: range.end - 1,
+                        items: array.elements.iter().map(|e| range_of(e.range())).collect(),
+                    };
+                    return append_item(text, &container, &|_| (*item).to_string())
+                        .map(|edits| apply(text, &edits))
+                        .ok_or_else(|| {
+                            format!("`{}` has a layout that cannot be extended", path.join("."))
+                        });
+                }
                 (Value::Array(array), true, Leaf::Element(item)) => {
                     let range = range_of(array.range);
                     let container = Container {
@@ -226,6 +270,7 @@ fn nested(rest: &[&str], leaf: &Leaf<'_>, layout: Layout<'_>, comments: bool, nl
     } = layout;
     let leaf_text = |indent: &str| match leaf {
         Leaf::Element(item) => element(item, layout, nl),
+        Leaf::Raw(item) => (*item).to_string(),
         Leaf::Property {
             key,
             value,
@@ -241,7 +286,7 @@ fn nested(rest: &[&str], leaf: &Leaf<'_>, layout: Layout<'_>, comments: bool, nl
         return leaf_text(indent);
     };
     let inner_indent = format!("{indent}{unit}");
-    let (open, close) = if deeper.is_empty() && matches!(leaf, Leaf::Element(_)) {
+    let (open, close) = if deeper.is_empty() && matches!(leaf, Leaf::Element(_) | Leaf::Raw(_)) {
         ("[", "]")
     } else {
         ("{", "}")
@@ -323,6 +368,20 @@ fn json_add(config: &WranglerConfig, change: &AddObject) -> Result<String, Strin
             comment: var.comment.as_deref(),
         };
         text = json_insert(&text, &["vars"], &leaf, comments)?;
+    }
+    if let Some(secret) = &change.required_secret {
+        let item = quoted(secret);
+        text = json_insert(&text, &["secrets", "required"], &Leaf::Raw(&item), comments)?;
+    }
+    if change.assets {
+        for (key, value) in [("directory", "\"./public\""), ("binding", "\"ASSETS\"")] {
+            let leaf = Leaf::Property {
+                key,
+                value,
+                comment: None,
+            };
+            text = json_insert(&text, &["assets"], &leaf, comments)?;
+        }
     }
     for (environment, vars) in &change.environment_vars {
         for var in vars {
@@ -501,6 +560,25 @@ fn toml_add(config: &WranglerConfig, change: &AddObject) -> Result<String, Strin
             })
             .collect()
     };
+    if let Some(secret) = &change.required_secret {
+        if toml_tables(&text, "secrets").is_empty() {
+            text = at_end(
+                &text,
+                &format!("[secrets]{nl}required = [{}]{nl}", quoted(secret)),
+            );
+        } else {
+            return Err(format!(
+                "`[secrets]` does not list {secret}; add it to `required` by hand"
+            ));
+        }
+    }
+    if change.assets {
+        text = toml_table_keys(
+            &text,
+            "assets",
+            &format!("directory = \"./public\"{nl}binding = \"ASSETS\"{nl}"),
+        );
+    }
     if !change.vars.is_empty() {
         text = toml_table_keys(&text, "vars", &lines(&change.vars));
     }
@@ -598,6 +676,19 @@ fn verify(config: &WranglerConfig, after: &str, change: &AddObject) -> Result<()
             json!({ "tag": tag, "new_sqlite_classes": [change.class_name] }),
         ),
     }
+    if let Some(secret) = &change.required_secret
+        && let Some(list) = at(&mut expected, &["secrets", "required"], json!([])).as_array_mut()
+    {
+        list.push(J::String(secret.clone()));
+    }
+    if change.assets
+        && let Some(map) = expected.as_object_mut()
+    {
+        map.insert(
+            "assets".into(),
+            json!({ "directory": "./public", "binding": "ASSETS" }),
+        );
+    }
     let mut targets: Vec<(Vec<&str>, &[NewVar])> = Vec::new();
     if !change.vars.is_empty() {
         targets.push((vec!["vars"], &change.vars));
@@ -649,6 +740,8 @@ mod tests {
                 },
             ],
             environment_vars: Vec::new(),
+            assets: false,
+            required_secret: None,
         }
     }
 
