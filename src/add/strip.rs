@@ -427,4 +427,37 @@ mod tests {
             "export class A extends B {\n  x = 1;\n  constructor(status, message) {\n    super(message);\n    this.status = status;\n  }\n  async run() {}\n}\n"
         );
     }
+
+    #[test]
+    fn every_pattern_module_and_helper_becomes_javascript() {
+        use crate::add::pattern;
+        for chosen in pattern::all() {
+            let context = pattern::context(&chosen, "demo", "2026-01-01", "migrations");
+            let mut files =
+                pattern::render_root(&format!("patterns/{}", chosen.id), &context).unwrap();
+            files.extend(
+                pattern::render_base(
+                    &[
+                        "src/http.ts".into(),
+                        "src/auth.ts".into(),
+                        "src/router.ts".into(),
+                    ],
+                    &context,
+                )
+                .unwrap(),
+            );
+            for file in files.iter().filter(|file| {
+                file.path.starts_with("src") && file.path.extension().is_some_and(|ext| ext == "ts")
+            }) {
+                let (text, _) = strip_types(&file.path, &file.contents)
+                    .unwrap_or_else(|error| panic!("{}: {error}", chosen.id));
+                assert!(
+                    !text.contains(": Promise<"),
+                    "{}: {}",
+                    chosen.id,
+                    file.path.display()
+                );
+            }
+        }
+    }
 }
