@@ -180,6 +180,39 @@ fn new_project_plus_session() {
 }
 
 #[test]
+fn new_project_in_migrations_style_gets_the_next_migration() {
+    let tmp = tempfile::tempdir().unwrap();
+    let answers = tmp.path().join("answers.json");
+    let example =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/session.json"))
+            .unwrap();
+    fs::write(
+        &answers,
+        example.replacen('{', "{ \"config_style\": \"migrations\",", 1),
+    )
+    .unwrap();
+    let output = run(
+        &[
+            "new",
+            "--answers",
+            answers.to_str().unwrap(),
+            "--yes",
+            "made",
+        ],
+        tmp.path(),
+    );
+    assert!(output.status.success(), "{output:?}");
+    let dir = tmp.path().join("made");
+    add_and_check(&dir, &["leader-election"]);
+    let config = fs::read_to_string(dir.join("wrangler.jsonc")).unwrap();
+    assert!(
+        config.contains("{ \"tag\": \"v2\", \"new_sqlite_classes\": [\"LeaderElection\"] }"),
+        "{config}"
+    );
+    assert!(!config.contains("\"exports\""), "{config}");
+}
+
+#[test]
 fn create_cloudflare_project_plus_rate_limiter() {
     let (_tmp, dir) = project("c3-durable-objects");
     let original = fs::read_to_string(dir.join("wrangler.jsonc")).unwrap();
