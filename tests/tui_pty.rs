@@ -392,6 +392,11 @@ fn add_asks_for_the_pattern_and_the_names_in_a_terminal() {
     session.send(ENTER);
     session.wait_for("Binding name on env?");
     session.send(ENTER); // the pattern's own: RATE_LIMITER
+    session.wait_for("RATE_LIMIT (");
+    session.send("20");
+    session.send(ENTER);
+    session.wait_for("RATE_WINDOW_SECONDS");
+    session.send(ENTER); // the default, 60
     session.wait_for("dry run:");
     assert_eq!(session.wait_exit(), 0);
     let output = session.raw_text();
@@ -400,4 +405,9 @@ fn add_asks_for_the_pattern_and_the_names_in_a_terminal() {
         "{output}"
     );
     assert!(output.contains("\"name\": \"RATE_LIMITER\""), "{output}");
+    assert!(output.contains("\"RATE_LIMIT\": \"20\""), "{output}");
+    assert!(
+        output.contains("\"RATE_WINDOW_SECONDS\": \"60\""),
+        "{output}"
+    );
 }

@@ -138,6 +138,23 @@ pub fn run(args: &AddArgs) -> anyhow::Result<Outcome> {
         None => default.binding.clone(),
     };
 
+    if ask {
+        // The vars the project does not set yet, with the pattern's defaults.
+        for var in chosen
+            .vars
+            .iter_mut()
+            .filter(|var| !project.vars.contains(&var.name))
+        {
+            let prompt = match &var.comment {
+                Some(comment) => format!("{} ({comment})", var.name),
+                None => var.name.clone(),
+            };
+            match ask_value(&prompt, &var.default)? {
+                Some(value) => var.default = value,
+                None => return Ok(super::quit("nothing was written")),
+            }
+        }
+    }
     let plan = add::plan(&project, &chosen)?;
     if args.dry_run {
         print!("{}", plan.diff());
@@ -190,6 +207,17 @@ fn ask_pattern() -> anyhow::Result<Option<String>> {
             let index = labels.iter().position(|l| *l == label).unwrap_or(0);
             Ok(Some(patterns[index].id.clone()))
         }
+        Err(
+            inquire::InquireError::OperationCanceled | inquire::InquireError::OperationInterrupted,
+        ) => Ok(None),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Ask for a var's value (any text without a line break); `None` when the user quits.
+fn ask_value(prompt: &str, default: &str) -> anyhow::Result<Option<String>> {
+    match inquire::Text::new(prompt).with_default(default).prompt() {
+        Ok(text) => Ok(Some(text.trim().to_string())),
         Err(
             inquire::InquireError::OperationCanceled | inquire::InquireError::OperationInterrupted,
         ) => Ok(None),
