@@ -210,11 +210,19 @@ fn every_combination_renders_and_parses() {
     use rayon::prelude::*;
     let all = PatternId::all();
     let sets = (1u64 << all.len()) - 1;
-    // The sets are independent: check them on every core.
-    let counts: Vec<(usize, usize)> = (1..=sets)
-        .into_par_iter()
-        .map(|mask| check_set(&all, mask))
-        .collect();
+    // The sets are independent: check them on every core, on threads with
+    // the analyzer's stack size (oxc and tera recurse per level of nesting,
+    // and debug builds use much more stack per level).
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(optimize::ANALYSIS_STACK)
+        .build()
+        .unwrap();
+    let counts: Vec<(usize, usize)> = pool.install(|| {
+        (1..=sets)
+            .into_par_iter()
+            .map(|mask| check_set(&all, mask))
+            .collect()
+    });
     let expected: usize = counts.iter().map(|(expected, _)| expected).sum();
     let rendered: usize = counts.iter().map(|(_, rendered)| rendered).sum();
     assert!(expected as u64 > sets);
