@@ -207,11 +207,34 @@ const SHAPES: [(&str, &str, &str); 4] = [
 /// every other set in one shape, taken in turn.
 #[test]
 fn every_combination_renders_and_parses() {
+    use rayon::prelude::*;
     let all = PatternId::all();
     let sets = (1u64 << all.len()) - 1;
+    // The sets are independent: check them on every core, on threads with
+    // the analyzer's stack size (oxc and tera recurse per level of nesting,
+    // and debug builds use much more stack per level).
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(optimize::ANALYSIS_STACK)
+        .build()
+        .unwrap();
+    let counts: Vec<(usize, usize)> = pool.install(|| {
+        (1..=sets)
+            .into_par_iter()
+            .map(|mask| check_set(&all, mask))
+            .collect()
+    });
+    let expected: usize = counts.iter().map(|(expected, _)| expected).sum();
+    let rendered: usize = counts.iter().map(|(_, rendered)| rendered).sum();
+    assert!(expected as u64 > sets);
+    assert_eq!(rendered, expected);
+}
+
+/// Render and check the set of patterns `mask` picks from `all`; returns how
+/// many renders it should take and how many it made.
+fn check_set(all: &[PatternId], mask: u64) -> (usize, usize) {
     let mut rendered = 0;
     let mut expected = 0;
-    for mask in 1..=sets {
+    {
         let chosen: Vec<PatternId> = all
             .iter()
             .enumerate()
@@ -310,6 +333,5 @@ fn every_combination_renders_and_parses() {
             }
         }
     }
-    assert!(expected as u64 > sets);
-    assert_eq!(rendered, expected);
+    (expected, rendered)
 }

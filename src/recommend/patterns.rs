@@ -106,10 +106,13 @@ pub struct Pattern {
     /// The storage APIs the templates support; the first is the default.
     pub storage: Vec<String>,
     /// The routes the Worker serves for it (for the README and the review).
+    #[serde(default)]
     pub routes: Vec<String>,
     /// Route prefixes that need the API token.
+    #[serde(default)]
     pub service_prefixes: Vec<String>,
     /// Browser-facing route prefixes (no token).
+    #[serde(default)]
     pub open_prefixes: Vec<String>,
     #[serde(default)]
     pub open_note: Option<String>,
