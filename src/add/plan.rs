@@ -846,7 +846,7 @@ fn serve_module(function: &str, routes_import: &str, title: &str) -> String {
  */
 import {{ authorize }} from "./auth";
 import {{ HttpError, errorResponse, methodNotAllowed }} from "./http";
-import {{ firstParam, matchPath }} from "./router";
+import {{ accessOf, firstParam, matchPath }} from "./router";
 import {{ routes }} from "{routes_import}";
 
 export async function {function}(request: Request, env: Env): Promise<Response | null> {{
@@ -855,7 +855,7 @@ export async function {function}(request: Request, env: Env): Promise<Response |
   for (const route of routes) {{
     const params = matchPath(route.path, segments);
     if (params === null) continue;
-    const denied = await authorize(request, env, route.access);
+    const denied = await authorize(request, env, accessOf(route, request.method));
     if (denied !== null) return denied;
     const handler = route.methods[request.method];
     if (handler === undefined) return methodNotAllowed(Object.keys(route.methods));
