@@ -67,12 +67,16 @@ declare_rule! {
     /// itself count; calls on a collection (`this.items.push(x)`) are DO401's.
     /// Not reported, because they are meant to live in memory: memoized promises
     /// (`this.ready ??= this.load()`), fields filled from storage or a network
-    /// load (caches), socket, timer and controller handles, boolean flags set only
+    /// load (caches), socket, timer and controller handles and other values storage
+    /// cannot hold (a function such as a promise's `resolve` kept for later, a
+    /// promise, an object made only of those, an instance of a handle class such
+    /// as a transport or a waiter, or a field declared with such a type), boolean flags set only
     /// to `true`/`false` (one-time guards such as `initialized`; a lock held only in
     /// a flag is missed), timestamps and deadlines computed from `Date.now()`
     /// (throttles and rate windows that expire anyway; an amount updated from its
     /// own value and the clock, such as a token count, is still reported), fields written back with
-    /// `storage.put`, SQL, KV, `serializeAttachment` or `setState`. A field passed to
+    /// `storage.put`, SQL, KV, `serializeAttachment`, `setState`, `stash` or a
+    /// helper named like one of them (`this.safeStash(this.checkpoint)`). A field passed to
     /// `setAlarm(…)` is not persisted (the alarm keeps a time, not the field). A
     /// class whose WebSockets are not hibernatable (`ws.accept()`) is still
     /// evicted on deploys, restarts and inactivity, and is checked like any other.
@@ -241,9 +245,11 @@ fn accesses<'a>(
 fn is_write(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     WRITES.contains(&name)
-        || ["save", "persist", "store", "flush", "sync", "write"]
-            .iter()
-            .any(|word| lower.contains(word))
+        || [
+            "save", "persist", "store", "flush", "sync", "write", "stash",
+        ]
+        .iter()
+        .any(|word| lower.contains(word))
 }
 
 /// `this.config = config; await storage.put("cfg", config)`: the value
@@ -394,6 +400,105 @@ fn collect_field_reads<'a>(
             }
         }
         _ => {}
+    }
+}
+
+/// Type and class names of objects that are handles to something running
+/// (a transport, a waiter, a stream), not data: storage cannot hold them.
+const HANDLE_TYPES: &[&str] = &[
+    "Transport",
+    "Waiter",
+    "Controller",
+    "Client",
+    "Connection",
+    "Socket",
+    "Stream",
+    "Reader",
+    "Writer",
+    "Deferred",
+    "Resolver",
+    "Signal",
+    "Lock",
+    "Mutex",
+    "Timer",
+    "Timeout",
+    "Subscription",
+    "Promise",
+];
+
+/// Whether a type annotation's text names a handle: a promise, a function
+/// type (`() => void`), a socket, or a type named like [`HANDLE_TYPES`].
+fn is_handle_type(text: &str) -> bool {
+    text.contains("=>")
+        || text
+            .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .any(|word| HANDLE_TYPES.iter().any(|handle| word.ends_with(handle)))
+}
+
+/// The written type annotation of the class property `name`, if any.
+fn declared_type<'a>(model: &FileModel<'a>, class: &ClassModel<'a>, name: &str) -> Option<&'a str> {
+    class.class.body.body.iter().find_map(|element| {
+        let ClassElement::PropertyDefinition(property) = element else {
+            return None;
+        };
+        let key = match &property.key {
+            PropertyKey::PrivateIdentifier(private) => Some(private.name.as_str()),
+            key => crate::optimize::semantic::key_name(key),
+        };
+        if key != Some(name) {
+            return None;
+        }
+        property
+            .type_annotation
+            .as_ref()
+            .map(|annotation| model.text(annotation.type_annotation.span()))
+    })
+}
+
+/// A value storage cannot hold because it is a handle: a function (a
+/// promise's `resolve` kept for later), a promise, an object made only of
+/// such values (`{ promise, resolve }`), an instance of a handle class
+/// (`new LogWaiter()`), or a local or parameter bound to one of these.
+fn is_handle_value(model: &FileModel<'_>, at: NodeId, value: &Expression<'_>, depth: u8) -> bool {
+    match inner(value) {
+        Expression::ArrowFunctionExpression(_) | Expression::FunctionExpression(_) => true,
+        Expression::NewExpression(new) => identifier_name(&new.callee)
+            .is_some_and(|name| HANDLE_TYPES.iter().any(|handle| name.ends_with(handle))),
+        Expression::ObjectExpression(object) if depth < 3 => {
+            !object.properties.is_empty()
+                && object.properties.iter().all(|property| match property {
+                    ObjectPropertyKind::ObjectProperty(property) => {
+                        is_handle_value(model, at, &property.value, depth + 1)
+                    }
+                    ObjectPropertyKind::SpreadProperty(_) => false,
+                })
+        }
+        Expression::Identifier(ident) if depth < 3 => {
+            match resolve(model, at, ident.name.as_str()) {
+                // `new Promise((resolve) => { this.resolve = resolve; })`.
+                Some(Binding::Parameter { function, .. }) => {
+                    model.nodes.parent(function).is_some_and(|parent| {
+                        matches!(model.nodes.kind(parent), AstKind::NewExpression(new)
+                            if identifier_name(&new.callee) == Some("Promise"))
+                    })
+                }
+                Some(Binding::Local { declarator, node }) => {
+                    // `let resolve!: () => void;` assigned in an executor.
+                    declarator
+                        .type_annotation
+                        .as_ref()
+                        .is_some_and(|annotation| {
+                            is_handle_type(model.text(annotation.type_annotation.span()))
+                        })
+                        || declarator
+                            .init
+                            .as_ref()
+                            .is_some_and(|init| is_handle_value(model, node, init, depth + 1))
+                }
+                _ => false,
+            }
+        }
+        _ => false,
     }
 }
 
@@ -576,6 +681,10 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             {
                 continue;
             }
+            // Declared as a handle: a promise, a function, a transport.
+            if declared_type(model, class, name).is_some_and(is_handle_type) {
+                continue;
+            }
             if typed.iter().any(|(field, type_name)| {
                 *field == name
                     && type_name.is_some_and(|type_name| {
@@ -609,6 +718,10 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
                         .right_node
                         .is_some_and(|right| reads_clock(model, right))
                         && (!self_read_in(write) || names_a_time(name)))
+                    || write
+                        .right
+                        .zip(write.right_node)
+                        .is_some_and(|(right, node)| is_handle_value(model, node, right, 0))
             }) {
                 continue;
             }
