@@ -71,7 +71,7 @@ declare_rule! {
     /// is an authorization question this rule does not decide. Names routed by a
     /// framework (`routeAgentRequest`, `routePartykitRequest`, checked in their
     /// `onBefore*` hooks) are not reported. A framework's naming hook is read as
-    /// a route: a static method of a framework class that takes the request and
+    /// a route: a static method of a Durable Object class that takes the request and
     /// returns the object's name (`static nameFromRequest(request)` in actors) is
     /// reported when what it returns comes from the request unvalidated. The trace stays within one function:
     /// a name passed in as a parameter by your own router is not followed. Code
@@ -152,14 +152,15 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
     }
 }
 
-/// A framework's naming hook: a static method of a framework Durable Object
-/// class that takes the request and returns the object's name
+/// A framework's naming hook: a static method of a Durable Object class
+/// (the runtime never calls one; a framework's router or your own does)
+/// that takes the request and returns the object's name
 /// (`static nameFromRequest(request)`), which the framework's router passes
 /// to `idFromName`. It runs in the Worker, before any object exists: a value
 /// it returns from the request unvalidated is an untrusted name.
 fn check_naming_hooks(context: &FileContext<'_, '_>, report: &mut Report) {
     let model = context.model;
-    for class in model.classes.iter().filter(|class| class.is_framework()) {
+    for class in model.classes.iter().filter(|class| class.is_do()) {
         for element in &class.class.body.body {
             let ClassElement::MethodDefinition(method) = element else {
                 continue;
