@@ -14,6 +14,24 @@ use crate::optimize::semantic::{
     NodeId, identifier_name, inner, is_this, key_name, member_path, method_call, static_member,
 };
 
+/// Whether a condition reads a field of the object (`this.ready`,
+/// `!this.#seeded`, `this.state.x`), not only calls its methods
+/// (`this.isTerminal(status)` decides per call, it is no one-time guard).
+fn reads_a_field(test: &str) -> bool {
+    let mut rest = test;
+    while let Some(at) = rest.find("this.") {
+        let after = &rest[at + 5..];
+        let name_end = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$' || c == '#'))
+            .unwrap_or(after.len());
+        if name_end > 0 && !after[name_end..].trim_start().starts_with('(') {
+            return true;
+        }
+        rest = &after[name_end..];
+    }
+    false
+}
+
 impl<'a> FileModel<'a> {
     /// The index of the first class named `name` in this file.
     pub fn class_named(&self, name: &str) -> Option<usize> {
@@ -260,12 +278,12 @@ impl<'a> FileModel<'a> {
             }
             match self.nodes.kind(ancestor) {
                 AstKind::IfStatement(statement)
-                    if self.text(statement.test.span()).contains("this.") =>
+                    if reads_a_field(self.text(statement.test.span())) =>
                 {
                     return true;
                 }
                 AstKind::ConditionalExpression(conditional)
-                    if self.text(conditional.test.span()).contains("this.") =>
+                    if reads_a_field(self.text(conditional.test.span())) =>
                 {
                     return true;
                 }
@@ -313,9 +331,7 @@ impl<'a> FileModel<'a> {
                     }
                     _ => false,
                 };
-                returns
-                    && guard.alternate.is_none()
-                    && self.text(guard.test.span()).contains("this.")
+                returns && guard.alternate.is_none() && reads_a_field(self.text(guard.test.span()))
             })
     }
 
