@@ -73,8 +73,9 @@ declare_rule! {
     /// as a transport or a waiter, or a field declared with such a type), boolean flags set only
     /// to `true`/`false` (one-time guards such as `initialized`; a lock held only in
     /// a flag is missed), timestamps and deadlines computed from `Date.now()`
-    /// (throttles and rate windows that expire anyway; an amount updated from its
-    /// own value and the clock, such as a token count, is still reported), fields written back with
+    /// (a last-seen time, a window start; a value updated from its own value and
+    /// the clock, such as a token count or a next-allowed time pushed forward,
+    /// is state and is reported), fields written back with
     /// `storage.put`, SQL, KV, `serializeAttachment`, `setState`, `stash` or a
     /// helper named like one of them (`this.safeStash(this.checkpoint)`). A field passed to
     /// `setAlarm(…)` is not persisted (the alarm keeps a time, not the field). A
@@ -598,19 +599,6 @@ fn is_load(model: &FileModel<'_>, node: NodeId, depth: u8) -> bool {
         })
 }
 
-/// A field that holds a point in time (`nextAllowedTime`, `lastSeen`,
-/// `expiresAt`, `deadline`), not an amount.
-fn names_a_time(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    [
-        "time", "until", "deadline", "expire", "last", "next", "when", "stamp", "since",
-    ]
-    .iter()
-    .any(|word| lower.contains(word))
-        || name.ends_with("At")
-        || lower.ends_with("_at")
-}
-
 /// State a framework base persists itself: a field decorated `@Persist`
 /// (actors) and the chat history of `AIChatAgent` (`this.messages`).
 fn persisted_by_base(class: &ClassModel<'_>, name: &str) -> bool {
@@ -709,15 +697,16 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             };
             // Handles, memoized promises and clock-derived timestamps are
             // ephemeral by design. A value updated from its own value (a
-            // token count refilled by elapsed time) is state, unless the
-            // field is itself a time.
+            // token count refilled by elapsed time, a next-allowed time
+            // pushed forward from itself) is state carried from one request
+            // to the next.
             if writes.iter().any(|write| {
                 write.access == Access::Memo
                     || write.right.is_some_and(|right| is_handle(class, right))
                     || (write
                         .right_node
                         .is_some_and(|right| reads_clock(model, right))
-                        && (!self_read_in(write) || names_a_time(name)))
+                        && !self_read_in(write))
                     || write
                         .right
                         .zip(write.right_node)
@@ -823,6 +812,11 @@ mod tests {
             format!(
                 "{HEAD} tokens = 10; stamp = 0; take() {{ const now = Date.now(); this.tokens = Math.min(10, this.tokens + (now - this.stamp) / 1000); this.stamp = now; return this.tokens >= 1; }} }}"
             ),
+            // A next-allowed time pushed forward from its own value: state
+            // carried from one request to the next.
+            format!(
+                "{HEAD} nextAllowedTime = 0; g() {{ const now = Date.now(); this.nextAllowedTime = Math.max(now, this.nextAllowedTime); this.nextAllowedTime += 5; return this.nextAllowedTime - now; }} }}"
+            ),
             // Non-hibernatable sockets do not keep the object from eviction.
             format!(
                 "{HEAD} visits = 0; async fetch() {{ const [client, server] = Object.values(new WebSocketPair()); server.accept(); this.visits++; server.addEventListener(\"message\", () => {{ server.send(String(this.visits)); }}); return new Response(null, {{ status: 101, webSocket: client }}); }} }}"
@@ -840,11 +834,11 @@ mod tests {
   async f() {{ this.ready ??= this.load(); await this.ready; }}
   async g() {{ if (!this.initialized) {{ this.config = await this.ctx.storage.get(\"config\"); this.initialized = true; }} return this.config; }} }}"
             ),
-            // Timer handles and time-based throttles.
+            // Timer handles and a timestamp taken from the clock.
             format!(
-                "{HEAD} timer: ReturnType<typeof setTimeout> | undefined; nextAllowedTime = 0;
+                "{HEAD} timer: ReturnType<typeof setTimeout> | undefined; lastSeen = 0;
   f() {{ this.timer = setTimeout(() => {{}}, 10); }}
-  g() {{ const now = Date.now(); this.nextAllowedTime = Math.max(now, this.nextAllowedTime); this.nextAllowedTime += 5; return this.nextAllowedTime - now; }} }}"
+  g() {{ const now = Date.now(); const idle = now - this.lastSeen; this.lastSeen = now; return idle; }} }}"
             ),
             // A per-request value set and read in the same handler.
             format!(
