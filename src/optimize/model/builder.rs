@@ -107,6 +107,13 @@ impl<'a> FileModel<'a> {
                     }
                 }
                 AstKind::VariableDeclarator(declarator) => {
+                    // A name bound by destructuring (`const { sql } = opts`)
+                    // shadows a constant of the same name elsewhere.
+                    if binding_name(&declarator.id).is_none() {
+                        let mut names = HashSet::new();
+                        super::collect_binding_names(&declarator.id, &mut names);
+                        duplicate_constants.extend(names);
+                    }
                     let declaration =
                         self.nodes
                             .parent(id)
@@ -202,6 +209,10 @@ impl<'a> FileModel<'a> {
                     if let (Some(path), Some(name)) = (path, binding_name(&parameter.pattern)) {
                         self.typed_aliases.insert(name, path);
                     }
+                    // A parameter shadows a constant of the same name.
+                    let mut names = HashSet::new();
+                    super::collect_binding_names(&parameter.pattern, &mut names);
+                    duplicate_constants.extend(names);
                 }
                 _ => {}
             }
