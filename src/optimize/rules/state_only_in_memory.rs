@@ -77,7 +77,11 @@ declare_rule! {
     /// the clock, such as a token count or a next-allowed time pushed forward,
     /// is state and is reported), fields written back with
     /// `storage.put`, SQL, KV, `serializeAttachment`, `setState`, `stash` or a
-    /// helper named like one of them (`this.safeStash(this.checkpoint)`). A field passed to
+    /// helper named like one of them (`this.safeStash(this.checkpoint)`), also
+    /// when the same literal is written next to the assignment (`this.status =
+    /// "done"` with `UPDATE meta SET status = 'done'`), and a status literal set
+    /// inside a `blockConcurrencyWhile` callback (a lazy initializer's progress,
+    /// which starts over after an eviction). A field passed to
     /// `setAlarm(…)` is not persisted (the alarm keeps a time, not the field). A
     /// class whose WebSockets are not hibernatable (`ws.accept()`) is still
     /// evicted on deploys, restarts and inactivity, and is checked like any other.
@@ -259,6 +263,32 @@ fn written_alongside(model: &FileModel<'_>, write: &FieldAccess<'_>) -> bool {
     let (Some(right), Some(function)) = (write.right_node, write.function) else {
         return false;
     };
+    // `this.status = "interrupted"` next to `UPDATE meta SET status =
+    // 'interrupted'`: the same literal written to storage.
+    if let Some(Expression::StringLiteral(literal)) = write.right.map(inner)
+        && !literal.value.is_empty()
+    {
+        let quoted = [
+            format!("'{}'", literal.value),
+            format!("\"{}\"", literal.value),
+        ];
+        let stored = model.nodes.descendants(function).any(|(_, node)| {
+            let AstKind::CallExpression(call) = node.kind else {
+                return false;
+            };
+            let name = method_call(call)
+                .map(|(_, name)| name)
+                .or_else(|| identifier_name(&call.callee));
+            name.is_some_and(is_write)
+                && call.arguments.iter().any(|argument| {
+                    let text = model.text(argument.span());
+                    quoted.iter().any(|quoted| text.contains(quoted.as_str()))
+                })
+        });
+        if stored {
+            return true;
+        }
+    }
     let names: HashSet<&str> = std::iter::once(right)
         .chain(model.nodes.descendants(right).map(|(id, _)| id))
         .filter_map(|id| match model.nodes.kind(id) {
@@ -546,6 +576,18 @@ fn is_handle(class: &ClassModel<'_>, value: &Expression<'_>) -> bool {
     }
 }
 
+/// A status literal set inside a `blockConcurrencyWhile` callback
+/// (`this.#status = "starting"` … `"started"` in a lazy initializer): the
+/// progress of start-up behind the input gate, which runs again after every
+/// eviction, not state to persist.
+fn start_up_status(model: &FileModel<'_>, node: NodeId, value: &Expression<'_>) -> bool {
+    matches!(inner(value), Expression::StringLiteral(_))
+        && model.nodes.ancestors(node).any(|ancestor| {
+            matches!(model.nodes.kind(ancestor), AstKind::CallExpression(call)
+                if method_call(call).is_some_and(|(_, name)| name == "blockConcurrencyWhile"))
+        })
+}
+
 /// An "empty" or initial value: a reset or a flag, not accumulated state.
 fn is_reset_value(value: &Expression<'_>) -> bool {
     match inner(value) {
@@ -748,6 +790,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
                             return false;
                         };
                         if is_reset_value(right)
+                            || start_up_status(model, write.node, right)
                             || is_load(model, right_node, 0)
                             || written_alongside(model, write)
                         {
