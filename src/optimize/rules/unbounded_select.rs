@@ -10,7 +10,8 @@ declare_rule! {
     ///
     /// Reports a `SELECT` without `LIMIT` whose rows are all materialized
     /// (`toArray()`, spread, `Array.from`, `Response.json`) from a table that grows
-    /// (this code inserts into it).
+    /// (this code inserts into it: an SQL `INSERT`, or an ORM insert such as
+    /// drizzle's `db.insert(notes)` where `notes = sqliteTable("notes", …)`).
     ///
     /// **Why is this bad?**
     ///
