@@ -26,9 +26,9 @@ function check(condition, what, detail) {
 async function join(browser, user) {
   const page = await browser.newPage();
   page.on("pageerror", (error) => check(false, `no script error on ${user}'s page`, String(error)));
-  const response = await page.goto(`${base}/`, { waitUntil: "load" });
+  const response = await page.goto(`${base}/chat.html`, { waitUntil: "load" });
   // 304: the same browser fetched the page for an earlier user.
-  check([200, 304].includes(response?.status()), `${user}: GET / serves the page`, response?.status());
+  check([200, 304].includes(response?.status()), `${user}: GET /chat.html serves the page`, response?.status());
   await page.$eval("#join input[name=room]", (input, value) => (input.value = value), room);
   await page.$eval("#join input[name=user]", (input, value) => (input.value = value), user);
   await page.click("#join button");

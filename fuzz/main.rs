@@ -182,7 +182,7 @@ fn answers_file_reader() {
     ];
     proptest!(config(), |(text in strategy)| {
         let path = Path::new("fuzz-answers.json");
-        if let Err(error) = answers_file::parse(path, &text, NEW_QUESTIONS) {
+        if let Err(error) = answers_file::parse(path, &text, &NEW_QUESTIONS) {
             let line = do_wizard::error::render(&error);
             prop_assert!(!line.contains('\n'), "more than one line: {line:?}");
             prop_assert!(

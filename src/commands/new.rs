@@ -46,7 +46,7 @@ pub fn run(args: &NewArgs) -> anyhow::Result<Outcome> {
         write::check_target(dir, args.force)?;
     }
     let file = match &args.answers {
-        Some(path) => Some(answers_file::read(path, NEW_QUESTIONS)?),
+        Some(path) => Some(answers_file::read(path, &NEW_QUESTIONS)?),
         None => None,
     };
     // Plain prompts go to stderr and answers come from stdin: both must be
@@ -295,7 +295,7 @@ pub fn next_steps(
     let classes: Vec<&str> = recommendation
         .patterns()
         .iter()
-        .map(|pattern| pattern.info().class_name)
+        .map(|pattern| pattern.info().class_name.as_str())
         .collect();
     let pm: PackageManager = answers.package_manager;
     let exec = pm.exec();

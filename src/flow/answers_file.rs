@@ -183,7 +183,7 @@ mod tests {
     use crate::flow::new_questions::NEW_QUESTIONS;
 
     fn message(text: &str) -> String {
-        let error = parse(Path::new("answers.json"), text, NEW_QUESTIONS).unwrap_err();
+        let error = parse(Path::new("answers.json"), text, &NEW_QUESTIONS).unwrap_err();
         crate::error::render(&error)
     }
 
@@ -192,7 +192,7 @@ mod tests {
         let file = parse(
             Path::new("a.jsonc"),
             "{\n  // the use case\n  \"use_case\": \"realtime\",\n  \"patterns\": [\"rate-limiter\"],\n}\n",
-            NEW_QUESTIONS,
+            &NEW_QUESTIONS,
         )
         .unwrap();
         assert_eq!(

@@ -281,7 +281,7 @@ impl NewFlow {
                 .map(recommend::pattern_for)
         });
         let queries = self.answers.get("queries").and_then(Answer::as_str);
-        primary.is_none_or(|primary| primary.info().supports_kv)
+        primary.is_none_or(|primary| primary.info().supports_kv())
             && queries.is_none_or(|queries| queries == Queries::KeyValue.value())
     }
 
@@ -295,7 +295,7 @@ impl NewFlow {
                 recommend::companion_order(recommendation.primary)
                     .into_iter()
                     .map(|companion| {
-                        let base = *new_questions::PATTERNS
+                        let base = *new_questions::patterns()
                             .choice(companion.slug())
                             .expect("every pattern is a choice");
                         match recommend::patterns::combination(recommendation.primary, companion) {
@@ -462,7 +462,8 @@ impl NewFlow {
 }
 
 fn question(id: &str) -> &'static Question {
-    NEW_QUESTIONS
+    let questions: &'static [Question] = &NEW_QUESTIONS;
+    questions
         .iter()
         .find(|question| question.id == id)
         .expect("the flow only names known questions")
@@ -713,7 +714,10 @@ mod tests {
         flow.fill_defaults();
         let answers = flow.finish().unwrap();
         assert_eq!(answers.project_name, "my-app");
-        assert_eq!(answers.requirements.use_case, UseCase::Realtime);
+        assert_eq!(
+            answers.requirements.use_case,
+            UseCase::from_value("realtime").unwrap()
+        );
         assert_eq!(
             answers.compatibility_date,
             recommend::DEFAULT_COMPATIBILITY_DATE

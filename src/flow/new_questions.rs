@@ -3,44 +3,50 @@
 //! The order of [`NEW_QUESTIONS`] is the order of the interactive flow; which
 //! of them are actually asked is decided by [`super::machine`].
 
-use super::question::{Choice, Kind, Question};
-use crate::recommend::UseCase;
+use std::sync::LazyLock;
 
-pub const USE_CASE: Question = Question {
-    id: "use_case",
-    header: "Use case",
-    prompt: "What is your primary use case for Durable Objects?",
-    kind: Kind::Select,
-    choices: &[
-        Choice {
-            value: "realtime",
-            label: UseCase::Realtime.label(),
-            description: "Chat, presence, collaboration over WebSockets",
-        },
-        Choice {
-            value: "rate-limiting",
-            label: UseCase::RateLimiting.label(),
-            description: "Per-client request quotas",
-        },
-        Choice {
-            value: "per-user-state",
-            label: UseCase::PerUserState.label(),
-            description: "Sessions, carts, preferences",
-        },
-        Choice {
-            value: "aggregation",
-            label: UseCase::Aggregation.label(),
-            description: "Analytics, counters, time series",
-        },
-        Choice {
-            value: "coordination",
-            label: UseCase::Coordination.label(),
-            description: "Leader election, locks, single-writer jobs",
-        },
-    ],
-    default: "realtime",
-    script_only: false,
-};
+use super::question::{Choice, Kind, Question};
+use crate::recommend::{PatternId, UseCase};
+
+/// The `use_case` options: one per pattern, from its manifest's
+/// `[use_case]`, in the patterns' canonical order.
+static USE_CASE_CHOICES: LazyLock<Vec<Choice>> = LazyLock::new(|| {
+    UseCase::all()
+        .into_iter()
+        .map(|use_case| Choice {
+            value: use_case.value(),
+            label: use_case.label(),
+            description: use_case.description(),
+        })
+        .collect()
+});
+
+/// Every pattern as an option, as the answers file may name them.
+static PATTERN_CHOICES: LazyLock<Vec<Choice>> = LazyLock::new(|| {
+    PatternId::all()
+        .into_iter()
+        .map(|pattern| {
+            let info = pattern.info();
+            Choice {
+                value: &info.id,
+                label: info.label(),
+                description: info.description(),
+            }
+        })
+        .collect()
+});
+
+pub fn use_case() -> Question {
+    Question {
+        id: "use_case",
+        header: "Use case",
+        prompt: "What is your primary use case for Durable Objects?",
+        kind: Kind::Select,
+        choices: &USE_CASE_CHOICES,
+        default: USE_CASE_CHOICES[0].value,
+        script_only: false,
+    }
+}
 
 pub const SCALE: Question = Question {
     id: "scale",
@@ -151,44 +157,20 @@ pub const STORAGE: Question = Question {
     script_only: false,
 };
 
-pub const PATTERNS: Question = Question {
-    id: "patterns",
-    header: "Companions",
-    prompt: "Add a companion pattern?",
-    kind: Kind::MultiSelect,
-    // The choices are filled in per recommendation (see `machine`): the other
-    // patterns, the seeds' combinations first. This list is the full set the
-    // answers file may name.
-    choices: &[
-        Choice {
-            value: "chat",
-            label: "Chat room",
-            description: "WebSocket rooms with stored, paged messages",
-        },
-        Choice {
-            value: "rate-limiter",
-            label: "Rate limiter",
-            description: "Sliding-window request quotas per key",
-        },
-        Choice {
-            value: "session",
-            label: "User session",
-            description: "Per-user state and cart with TTL expiry",
-        },
-        Choice {
-            value: "analytics",
-            label: "Analytics",
-            description: "Counters and time-bucketed series",
-        },
-        Choice {
-            value: "leader-election",
-            label: "Leader election",
-            description: "One leader per group, with an expiring lease",
-        },
-    ],
-    default: "",
-    script_only: false,
-};
+pub fn patterns() -> Question {
+    Question {
+        id: "patterns",
+        header: "Companions",
+        prompt: "Add a companion pattern?",
+        kind: Kind::MultiSelect,
+        // The choices are filled in per recommendation (see `machine`): the
+        // other patterns, the seeds' combinations first. This list is the
+        // full set the answers file may name.
+        choices: &PATTERN_CHOICES,
+        default: "",
+        script_only: false,
+    }
+}
 
 pub const PROJECT_NAME: Question = Question {
     id: "project_name",
@@ -200,15 +182,17 @@ pub const PROJECT_NAME: Question = Question {
     script_only: false,
 };
 
-pub const PATTERN: Question = Question {
-    id: "pattern",
-    header: "Pattern",
-    prompt: "Primary pattern (instead of the recommended one)?",
-    kind: Kind::Select,
-    choices: PATTERNS.choices,
-    default: "",
-    script_only: true,
-};
+pub fn pattern() -> Question {
+    Question {
+        id: "pattern",
+        header: "Pattern",
+        prompt: "Primary pattern (instead of the recommended one)?",
+        kind: Kind::Select,
+        choices: &PATTERN_CHOICES,
+        default: "",
+        script_only: true,
+    }
+}
 
 pub const DIR: Question = Question {
     id: "dir",
@@ -303,22 +287,24 @@ pub const PACKAGE_MANAGER: Question = Question {
 };
 
 /// Every question `new` knows, in the order the interactive flow asks them.
-pub const NEW_QUESTIONS: &[Question] = &[
-    USE_CASE,
-    SCALE,
-    PERSISTENCE,
-    QUERIES,
-    STORAGE,
-    PATTERNS,
-    PROJECT_NAME,
-    PATTERN,
-    DIR,
-    COMPATIBILITY_DATE,
-    CONFIG_STYLE,
-    GIT,
-    INSTALL,
-    PACKAGE_MANAGER,
-];
+pub static NEW_QUESTIONS: LazyLock<Vec<Question>> = LazyLock::new(|| {
+    vec![
+        use_case(),
+        SCALE,
+        PERSISTENCE,
+        QUERIES,
+        STORAGE,
+        patterns(),
+        PROJECT_NAME,
+        pattern(),
+        DIR,
+        COMPATIBILITY_DATE,
+        CONFIG_STYLE,
+        GIT,
+        INSTALL,
+        PACKAGE_MANAGER,
+    ]
+});
 
 #[cfg(test)]
 mod answer_enum_tests {
@@ -333,8 +319,8 @@ mod answer_enum_tests {
     fn enums_match_the_question_table() {
         let of = |all: Vec<&'static str>| all;
         assert_eq!(
-            values(&USE_CASE),
-            of(UseCase::ALL.iter().map(|v| v.value()).collect())
+            values(&use_case()),
+            of(UseCase::all().iter().map(|v| v.value()).collect())
         );
         assert_eq!(
             values(&SCALE),

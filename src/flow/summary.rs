@@ -11,7 +11,7 @@ pub fn recommendation_text(recommendation: &Recommendation) -> String {
         let names: Vec<&str> = recommendation
             .companions
             .iter()
-            .map(|pattern| pattern.info().class_name)
+            .map(|pattern| pattern.info().class_name.as_str())
             .collect();
         text.push_str(&format!("Companions: {}\n", names.join(", ")));
     }

@@ -7,7 +7,7 @@
 
 pub mod patterns;
 
-pub use patterns::{COMBINATIONS, Combination, PATTERNS, Pattern, PatternId};
+pub use patterns::{COMBINATIONS, Combination, Pattern, PatternId, registry};
 
 /// The compatibility date generated projects get unless the answers say
 /// otherwise: recent enough for RPC, `getByName` and SQLite-backed objects,
@@ -38,16 +38,36 @@ macro_rules! answer_enum {
     };
 }
 
-answer_enum!(
-    /// Answer to `use_case`.
-    UseCase {
-        Realtime = "realtime",
-        RateLimiting = "rate-limiting",
-        PerUserState = "per-user-state",
-        Aggregation = "aggregation",
-        Coordination = "coordination",
+/// Answer to `use_case`: the `[use_case]` of one pattern's manifest, so
+/// each option points at exactly one pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct UseCase(PatternId);
+
+impl UseCase {
+    /// Every option, in the patterns' canonical order.
+    pub fn all() -> Vec<UseCase> {
+        PatternId::all().into_iter().map(UseCase).collect()
     }
-);
+
+    /// The answers-file value.
+    pub fn value(self) -> &'static str {
+        &self.0.info().use_case.value
+    }
+
+    pub fn from_value(value: &str) -> Option<Self> {
+        registry().by_use_case(value).map(UseCase)
+    }
+
+    /// The label the `use_case` question shows for this answer.
+    pub fn label(self) -> &'static str {
+        &self.0.info().use_case.label
+    }
+
+    /// The one-line description of the option.
+    pub fn description(self) -> &'static str {
+        &self.0.info().use_case.description
+    }
+}
 answer_enum!(
     /// Answer to `scale`.
     Scale { Dev = "dev", Small = "small", Medium = "medium", Large = "large" }
@@ -77,20 +97,6 @@ answer_enum!(
     /// map (wrangler 4.107+), or a tagged `migrations` array for older toolchains.
     ConfigStyle { Exports = "exports", Migrations = "migrations" }
 );
-
-impl UseCase {
-    /// The label the `use_case` question shows for this answer (the
-    /// question table takes it from here).
-    pub const fn label(self) -> &'static str {
-        match self {
-            UseCase::Realtime => "Real-time communication",
-            UseCase::RateLimiting => "Rate limiting",
-            UseCase::PerUserState => "Per-user state",
-            UseCase::Aggregation => "Data aggregation",
-            UseCase::Coordination => "State coordination",
-        }
-    }
-}
 
 /// The four answers the recommendation is made from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,16 +165,21 @@ impl Recommendation {
     /// metric's writes); rooms, keys, sessions and groups are one object per
     /// name already.
     pub fn metric_sharding(&self) -> Option<Sharding> {
-        self.sharding.filter(|_| self.has(PatternId::Analytics))
+        self.sharding.filter(|_| self.has_named("analytics"))
     }
 
     pub fn has(&self, pattern: PatternId) -> bool {
         self.primary == pattern || self.companions.contains(&pattern)
     }
 
+    /// Whether the pattern with this id is generated.
+    pub fn has_named(&self, slug: &str) -> bool {
+        self.patterns().into_iter().any(|pattern| pattern.is(slug))
+    }
+
     /// The backend one class is created with.
     pub fn storage_of(&self, pattern: PatternId) -> Storage {
-        if pattern.info().supports_kv {
+        if pattern.info().supports_kv() {
             self.storage
         } else {
             Storage::Sqlite
@@ -178,23 +189,17 @@ impl Recommendation {
 
 /// The pattern each use case points at.
 pub fn pattern_for(use_case: UseCase) -> PatternId {
-    match use_case {
-        UseCase::Realtime => PatternId::Chat,
-        UseCase::RateLimiting => PatternId::RateLimiter,
-        UseCase::PerUserState => PatternId::Session,
-        UseCase::Aggregation => PatternId::Analytics,
-        UseCase::Coordination => PatternId::LeaderElection,
-    }
+    use_case.0
 }
 
 /// Companions offered after the recommendation: the seeds' combinations for
 /// this primary first, then the remaining patterns.
 pub fn companion_order(primary: PatternId) -> Vec<PatternId> {
-    let mut suggested: Vec<PatternId> = PatternId::ALL
+    let mut suggested: Vec<PatternId> = PatternId::all()
         .into_iter()
         .filter(|other| *other != primary && patterns::combination(primary, *other).is_some())
         .collect();
-    let rest: Vec<PatternId> = PatternId::ALL
+    let rest: Vec<PatternId> = PatternId::all()
         .into_iter()
         .filter(|other| *other != primary && !suggested.contains(other))
         .collect();
@@ -205,7 +210,7 @@ pub fn companion_order(primary: PatternId) -> Vec<PatternId> {
 /// Whether the key-value backend may be chosen: only for simple key-value
 /// queries, and only when the primary pattern has a key-value variant.
 pub fn kv_offered(requirements: &Requirements, primary: PatternId) -> bool {
-    requirements.queries == Queries::KeyValue && primary.info().supports_kv
+    requirements.queries == Queries::KeyValue && primary.info().supports_kv()
 }
 
 /// Make the recommendation. Fails (with a message naming the answer) only when
@@ -225,8 +230,14 @@ pub fn recommend(
                     requirements.queries.value()
                 )
             } else {
+                let with_kv: Vec<&str> = PatternId::all()
+                    .into_iter()
+                    .filter(|pattern| pattern.info().supports_kv())
+                    .map(PatternId::slug)
+                    .collect();
                 format!(
-                    "`kv` is offered only for the rate-limiter and leader-election patterns, not {}; use `sqlite`",
+                    "`kv` is offered only for the {} patterns, not {}; use `sqlite`",
+                    join_and(&with_kv),
                     primary.slug()
                 )
             };
@@ -254,7 +265,7 @@ pub fn recommend(
         analytics_ttl: false,
         reasons: Vec::new(),
     };
-    recommendation.analytics_ttl = recommendation.has(PatternId::Analytics)
+    recommendation.analytics_ttl = recommendation.has_named("analytics")
         && matches!(
             requirements.persistence,
             Persistence::Session | Persistence::Ephemeral
@@ -301,17 +312,35 @@ fn reasons(
 
     // scale.
     let scale = requirements.scale;
-    let text = match (scale, primary) {
-        (Scale::Large, _) if recommendation.has(PatternId::Analytics) => format!(
+    let text = match (scale, primary.slug()) {
+        (Scale::Large, _) if recommendation.has_named("analytics") => format!(
             "Large scale: one object serves about 1,000 requests/s, so the Worker spreads each metric's writes over {SHARDS} objects (idFromName(`${{name}}:${{shard}}`)) and sums reads across them; rooms, keys, sessions and groups are already one object each."
         ),
-        (Scale::Large, PatternId::LeaderElection) => "Large scale: leader election fits small to medium scale; keep each group's traffic (elections and heartbeats) well under ~1,000 requests/s, and prefer many small groups over one big one.".to_string(),
+        (Scale::Large, "leader-election") => "Large scale: leader election fits small to medium scale; keep each group's traffic (elections and heartbeats) well under ~1,000 requests/s, and prefer many small groups over one big one.".to_string(),
+        (Scale::Dev | Scale::Small, "chat") => "Chat fits medium to large scale best, and works the same at small scale: hibernation keeps idle rooms free of duration charges.".to_string(),
+        // A scale outside the manifest's `[recommend] scales` (dev always
+        // fits: it is for testing).
+        (Scale::Small | Scale::Medium | Scale::Large, _)
+            if !info.recommend.scales.iter().any(|fits| fits == scale.value()) =>
+        {
+            let scales: Vec<&str> = info.recommend.scales.iter().map(String::as_str).collect();
+            format!(
+                "{} scale: {} fits {} scale best; {}",
+                capitalize(scale.value()),
+                info.title,
+                join_and(&scales).replace(" and ", " or "),
+                if scale == Scale::Large {
+                    "one object serves about 1,000 requests/s, so keep any single name well under that rate."
+                } else {
+                    "it works the same here, one object per name."
+                }
+            )
+        }
         (Scale::Large, _) => format!(
             "Large scale: one object serves about 1,000 requests/s; {} is already one object per name, so load spreads across objects — keep any single name under that rate.",
             info.class_name
         ),
-        (Scale::Dev | Scale::Small, PatternId::Chat) => "Chat fits medium to large scale best, and works the same at small scale: hibernation keeps idle rooms free of duration charges.".to_string(),
-        (Scale::Medium, PatternId::LeaderElection) | (Scale::Dev | Scale::Small | Scale::Medium, _) => format!(
+        (Scale::Medium, "leader-election") | (Scale::Dev | Scale::Small | Scale::Medium, _) => format!(
             "{} scale: one object per name is plenty; no sharding needed.",
             capitalize(scale.value())
         ),
@@ -319,25 +348,31 @@ fn reasons(
     add("scale", text);
 
     // persistence.
-    let text = match primary {
-        PatternId::Chat => match requirements.persistence {
+    let text = match primary.slug() {
+        "chat" => match requirements.persistence {
             Persistence::Hybrid => "Hybrid persistence: who is connected lives in WebSocket attachments (ephemeral, survives hibernation); messages live in SQLite (permanent).".to_string(),
             other => format!(
                 "{} persistence: messages are still stored in SQLite so history can be paged; who is connected lives in WebSocket attachments.",
                 capitalize(other.value())
             ),
         },
-        PatternId::RateLimiter => "Request records only matter for one window: an alarm deletes records older than the window, so storage stays small.".to_string(),
-        PatternId::Session => "Sessions expire after SESSION_TTL_SECONDS; every write renews the TTL and an alarm deletes expired sessions.".to_string(),
-        PatternId::Analytics if recommendation.analytics_ttl => format!(
+        "rate-limiter" => "Request records only matter for one window: an alarm deletes records older than the window, so storage stays small.".to_string(),
+        "session" => "Sessions expire after SESSION_TTL_SECONDS; every write renews the TTL and an alarm deletes expired sessions.".to_string(),
+        "analytics" if recommendation.analytics_ttl => format!(
             "{} persistence: metric points expire after METRICS_TTL_SECONDS and an alarm deletes them (temporary counters).",
             capitalize(requirements.persistence.value())
         ),
-        PatternId::Analytics => "Metric points are kept until deleted (permanent), indexed by metric and time.".to_string(),
-        PatternId::LeaderElection => "The lease is kept in storage, not only in memory, so it survives eviction and restarts; it expires after LEASE_SECONDS without a heartbeat.".to_string(),
+        "analytics" => "Metric points are kept until deleted (permanent), indexed by metric and time.".to_string(),
+        "leader-election" => "The lease is kept in storage, not only in memory, so it survives eviction and restarts; it expires after LEASE_SECONDS without a heartbeat.".to_string(),
+        // A pattern without a row of its own: its manifest's reason.
+        _ => format!(
+            "{} persistence: {}",
+            capitalize(requirements.persistence.value()),
+            info.recommend.why
+        ),
     };
     add("persistence", text);
-    if primary != PatternId::Analytics && recommendation.analytics_ttl {
+    if !primary.is("analytics") && recommendation.analytics_ttl {
         add(
             "persistence",
             format!(
@@ -354,8 +389,8 @@ fn reasons(
             recommendation
                 .patterns()
                 .into_iter()
-                .filter(|pattern| pattern.info().supports_kv)
-                .map(|pattern| pattern.info().class_name)
+                .filter(|pattern| pattern.info().supports_kv())
+                .map(|pattern| pattern.info().class_name.as_str())
                 .collect::<Vec<_>>()
                 .join(" and ")
         ),
@@ -400,6 +435,15 @@ fn reasons(
     reasons
 }
 
+/// `a`, `a and b`, `a, b and c`.
+fn join_and(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [only] => (*only).to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 fn capitalize(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
@@ -417,7 +461,7 @@ mod tests {
     #[test]
     fn the_whole_answer_space_is_covered() {
         let mut count = 0;
-        for &use_case in UseCase::ALL {
+        for use_case in UseCase::all() {
             for &scale in Scale::ALL {
                 for &persistence in Persistence::ALL {
                     for &queries in Queries::ALL {
@@ -427,7 +471,9 @@ mod tests {
                             persistence,
                             queries,
                         };
-                        for companion in std::iter::once(None).chain(PatternId::ALL.map(Some)) {
+                        for companion in
+                            std::iter::once(None).chain(PatternId::all().into_iter().map(Some))
+                        {
                             let overrides = Overrides {
                                 companions: companion.into_iter().collect(),
                                 ..Overrides::default()
@@ -458,10 +504,7 @@ mod tests {
                             assert_eq!(
                                 recommendation.kv_offered,
                                 queries == Queries::KeyValue
-                                    && matches!(
-                                        use_case,
-                                        UseCase::RateLimiting | UseCase::Coordination
-                                    )
+                                    && pattern_for(use_case).info().supports_kv()
                             );
                             // Choosing kv works exactly when it is offered.
                             let with_kv = Overrides {
@@ -477,24 +520,70 @@ mod tests {
                 }
             }
         }
-        assert_eq!(count, 5 * 4 * 4 * 3 * 6);
+        let patterns = PatternId::all().len();
+        assert_eq!(
+            count,
+            patterns
+                * Scale::ALL.len()
+                * Persistence::ALL.len()
+                * Queries::ALL.len()
+                * (patterns + 1)
+        );
     }
 
     #[test]
     fn seed_combinations_are_offered_first() {
-        assert_eq!(companion_order(PatternId::Chat)[0], PatternId::RateLimiter);
-        assert_eq!(companion_order(PatternId::Session)[0], PatternId::Analytics);
+        let id = PatternId::named;
+        assert_eq!(companion_order(id("chat"))[0], id("rate-limiter"));
+        assert_eq!(companion_order(id("session"))[0], id("analytics"));
         assert_eq!(
-            companion_order(PatternId::RateLimiter)[..2],
-            [PatternId::Chat, PatternId::Analytics]
+            companion_order(id("rate-limiter"))[..2],
+            [id("chat"), id("analytics")]
         );
-        assert_eq!(companion_order(PatternId::LeaderElection).len(), 4);
+        assert_eq!(
+            companion_order(id("leader-election")).len(),
+            PatternId::all().len() - 1
+        );
+    }
+
+    /// A scale a pattern's manifest does not list (dev aside) is never met
+    /// with the plain "one object per name is plenty": the reason says the
+    /// pattern fits other scales.
+    #[test]
+    fn a_scale_outside_the_manifest_is_explained() {
+        for use_case in UseCase::all() {
+            let info = pattern_for(use_case).info();
+            for &scale in Scale::ALL {
+                if scale == Scale::Dev || info.recommend.scales.iter().any(|s| s == scale.value()) {
+                    continue;
+                }
+                let requirements = Requirements {
+                    use_case,
+                    scale,
+                    persistence: Persistence::Permanent,
+                    queries: Queries::Filtering,
+                };
+                let recommendation = recommend(&requirements, &Overrides::default()).unwrap();
+                let reason = recommendation
+                    .reasons
+                    .iter()
+                    .find(|reason| reason.answer == "scale")
+                    .unwrap();
+                assert!(
+                    reason.text.contains(" fits ") && !reason.text.contains("is plenty"),
+                    "{}, {}: {}",
+                    info.id,
+                    scale.value(),
+                    reason.text
+                );
+            }
+        }
     }
 
     #[test]
     fn kv_refused_with_the_reason() {
         let requirements = Requirements {
-            use_case: UseCase::Realtime,
+            use_case: UseCase::from_value("realtime").unwrap(),
             scale: Scale::Small,
             persistence: Persistence::Hybrid,
             queries: Queries::KeyValue,
@@ -511,23 +600,23 @@ mod tests {
     #[test]
     fn kv_applies_only_to_classes_that_support_it() {
         let requirements = Requirements {
-            use_case: UseCase::RateLimiting,
+            use_case: UseCase::from_value("rate-limiting").unwrap(),
             scale: Scale::Small,
             persistence: Persistence::Session,
             queries: Queries::KeyValue,
         };
         let overrides = Overrides {
             storage: Some(Storage::Kv),
-            companions: vec![PatternId::Analytics],
+            companions: vec![PatternId::named("analytics")],
             ..Overrides::default()
         };
         let recommendation = recommend(&requirements, &overrides).unwrap();
         assert_eq!(
-            recommendation.storage_of(PatternId::RateLimiter),
+            recommendation.storage_of(PatternId::named("rate-limiter")),
             Storage::Kv
         );
         assert_eq!(
-            recommendation.storage_of(PatternId::Analytics),
+            recommendation.storage_of(PatternId::named("analytics")),
             Storage::Sqlite
         );
         assert!(recommendation.analytics_ttl);

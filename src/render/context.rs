@@ -4,7 +4,9 @@
 use serde::Serialize;
 
 use crate::flow::NewAnswers;
-use crate::recommend::{PatternId, Recommendation, Storage};
+use std::collections::BTreeMap;
+
+use crate::recommend::{Pattern, PatternId, Recommendation, Storage};
 
 /// A fresh random `API_TOKEN` for the project's git-ignored `.dev.vars`:
 /// 32 bytes from the operating system's generator, as 64 hex digits.
@@ -14,22 +16,37 @@ pub fn random_api_token() -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
+/// A chosen pattern: its manifest's fields, and the storage it was given.
 #[derive(Debug, Serialize)]
 pub struct TemplatePattern {
-    pub id: &'static str,
-    pub class_name: &'static str,
-    pub binding: &'static str,
-    pub module: &'static str,
+    #[serde(flatten)]
+    pub manifest: &'static Pattern,
+    /// `"sqlite"` or `"kv"`: this class's storage API (replaces the
+    /// manifest's list of supported ones).
     pub storage: &'static str,
+    /// Whether the pattern ships a page (`manifest.page`), for templates
+    /// that test `pattern.page` without a default.
+    pub has_page: bool,
 }
 
+/// One entry of wrangler.jsonc's `vars`, its conditions already applied.
 #[derive(Debug, Serialize)]
-pub struct Has {
-    pub chat: bool,
-    pub rate_limiter: bool,
-    pub session: bool,
-    pub analytics: bool,
-    pub leader_election: bool,
+pub struct TemplateVar {
+    pub name: &'static str,
+    pub value: &'static str,
+    /// A value to try locally (README), if the manifest gives one.
+    #[serde(rename = "try")]
+    pub try_value: Option<&'static str>,
+    pub comment: Option<&'static str>,
+    /// The pattern that declares it.
+    pub pattern: &'static str,
+}
+
+/// What the chosen patterns' code and tests use.
+#[derive(Debug, Serialize)]
+pub struct Uses {
+    pub alarms: bool,
+    pub websockets: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -51,7 +68,19 @@ pub struct TemplateContext {
     pub config_style: &'static str,
     /// The random `API_TOKEN` written to `.dev.vars` (never to a committed file).
     pub api_token: String,
-    pub has: Has,
+    /// Every known pattern's snake_case id → whether it is chosen.
+    pub has: BTreeMap<&'static str, bool>,
+    /// Every chosen pattern's id → `"sqlite"` or `"kv"`.
+    pub pattern_storage: BTreeMap<&'static str, &'static str>,
+    /// wrangler.jsonc's `vars`: the chosen patterns' `[[vars]]` in order,
+    /// those whose `when`/`when_flag` holds.
+    pub vars: Vec<TemplateVar>,
+    /// vitest.config.ts's extra miniflare bindings, likewise.
+    pub test_vars: Vec<TemplateVar>,
+    /// Whether any chosen pattern ships a page under `public/`.
+    pub any_page: bool,
+    /// What the chosen patterns use (their manifests' `uses`).
+    pub uses: Uses,
     pub storage: &'static str,
     pub sharding: ShardingContext,
     pub analytics_ttl: bool,
@@ -68,25 +97,78 @@ pub struct TemplateContext {
 
 impl TemplateContext {
     pub fn new(answers: &NewAnswers, recommendation: &Recommendation) -> Self {
-        let patterns = recommendation
-            .patterns()
-            .into_iter()
-            .map(|pattern| {
+        let chosen = recommendation.patterns();
+        let patterns = chosen
+            .iter()
+            .map(|&pattern| {
                 let info = pattern.info();
                 TemplatePattern {
-                    id: info.slug,
-                    class_name: info.class_name,
-                    binding: info.binding,
-                    module: info.module,
+                    manifest: info,
                     storage: recommendation.storage_of(pattern).value(),
+                    has_page: info.page.is_some(),
                 }
             })
             .collect();
-        let durable_namespaces = recommendation
-            .patterns()
-            .into_iter()
-            .map(|pattern| pattern.info().class_name)
+        let durable_namespaces = chosen
+            .iter()
+            .map(|pattern| pattern.info().class_name.as_str())
             .collect();
+        let has = PatternId::all()
+            .into_iter()
+            .map(|pattern| (pattern.info().snake.as_str(), recommendation.has(pattern)))
+            .collect();
+        let pattern_storage = chosen
+            .iter()
+            .map(|&pattern| (pattern.slug(), recommendation.storage_of(pattern).value()))
+            .collect();
+        let flag = |name: &str| match name {
+            "analytics_ttl" => recommendation.analytics_ttl,
+            "sharding" => recommendation.sharding.is_some(),
+            _ => false,
+        };
+        let holds = |when: &Option<String>, when_flag: &Option<String>| {
+            when.as_deref()
+                .is_none_or(|slug| recommendation.has_named(slug))
+                && when_flag.as_deref().is_none_or(flag)
+        };
+        let mut vars = Vec::new();
+        let mut test_vars = Vec::new();
+        for pattern in &chosen {
+            let info = pattern.info();
+            for var in &info.vars {
+                if holds(&var.when, &var.when_flag) {
+                    vars.push(TemplateVar {
+                        name: &var.name,
+                        value: &var.default,
+                        try_value: var.try_value.as_deref(),
+                        comment: var.comment.as_deref(),
+                        pattern: &info.id,
+                    });
+                }
+            }
+            for var in &info.test_vars {
+                if holds(&var.when, &var.when_flag) {
+                    test_vars.push(TemplateVar {
+                        name: &var.name,
+                        value: &var.value,
+                        try_value: None,
+                        comment: var.comment.as_deref(),
+                        pattern: &info.id,
+                    });
+                }
+            }
+        }
+        let any_page = chosen.iter().any(|pattern| pattern.info().page.is_some());
+        let uses_any = |what: &str| {
+            chosen
+                .iter()
+                .any(|pattern| pattern.info().uses.iter().any(|used| used == what))
+        };
+        let uses = Uses {
+            // Temporary analytics counters expire by alarm.
+            alarms: uses_any("alarms") || recommendation.analytics_ttl,
+            websockets: uses_any("websockets"),
+        };
         let package_manager = answers.package_manager;
         let requirements = &answers.requirements;
         TemplateContext {
@@ -96,13 +178,12 @@ impl TemplateContext {
             durable_namespaces,
             config_style: answers.config_style.value(),
             api_token: random_api_token(),
-            has: Has {
-                chat: recommendation.has(PatternId::Chat),
-                rate_limiter: recommendation.has(PatternId::RateLimiter),
-                session: recommendation.has(PatternId::Session),
-                analytics: recommendation.has(PatternId::Analytics),
-                leader_election: recommendation.has(PatternId::LeaderElection),
-            },
+            has,
+            pattern_storage,
+            vars,
+            test_vars,
+            any_page,
+            uses,
             storage: if recommendation
                 .patterns()
                 .iter()

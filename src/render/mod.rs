@@ -49,6 +49,24 @@ impl Plan {
 /// Render the project for these answers from the embedded templates.
 pub fn plan(answers: &NewAnswers, recommendation: &Recommendation) -> anyhow::Result<Plan> {
     let context = TemplateContext::new(answers, recommendation);
+    let mut tera_context =
+        tera::Context::from_serialize(&context).context("building the template context")?;
+    // Each pattern's README section (its optional `readme.md.tera`), rendered
+    // first: the base README lists them in the patterns' order.
+    let mut sections = Vec::new();
+    for pattern in recommendation.patterns() {
+        let name = format!("patterns/{}/{README_SECTION}", pattern.slug());
+        if let Some(file) = TEMPLATES.get_file(&name) {
+            let text = file
+                .contents_utf8()
+                .with_context(|| format!("template {name} is not UTF-8"))?;
+            let rendered = render_template(&name, text, &tera_context)
+                .map_err(|error| anyhow::anyhow!("{}", describe_tera_error(&error)))
+                .with_context(|| format!("rendering template {name}"))?;
+            sections.push(rendered.trim_end().to_string());
+        }
+    }
+    tera_context.insert("readme_sections", &sections);
     let mut roots = vec!["base".to_string()];
     roots.extend(
         recommendation
@@ -56,8 +74,12 @@ pub fn plan(answers: &NewAnswers, recommendation: &Recommendation) -> anyhow::Re
             .into_iter()
             .map(|pattern| format!("patterns/{}", pattern.slug())),
     );
-    plan_from(&TEMPLATES, &roots, &context)
+    plan_with(&TEMPLATES, &roots, &tera_context)
 }
+
+/// A pattern's section of the generated README (optional); not a file of
+/// the project.
+const README_SECTION: &str = "readme.md.tera";
 
 /// Render every file under `roots` of `templates` with `context`.
 pub fn plan_from(
@@ -67,6 +89,14 @@ pub fn plan_from(
 ) -> anyhow::Result<Plan> {
     let tera_context =
         tera::Context::from_serialize(context).context("building the template context")?;
+    plan_with(templates, roots, &tera_context)
+}
+
+fn plan_with(
+    templates: &Dir<'_>,
+    roots: &[String],
+    tera_context: &tera::Context,
+) -> anyhow::Result<Plan> {
     let mut files = Vec::new();
     for root in roots {
         let dir = templates
@@ -76,6 +106,13 @@ pub fn plan_from(
         collect_files(dir, &mut sources);
         for file in sources {
             let source = file.path();
+            // A pattern's manifest and README section are not files of the project.
+            if source
+                .file_name()
+                .is_some_and(|name| name == "pattern.toml" || name == README_SECTION)
+            {
+                continue;
+            }
             let relative = source
                 .strip_prefix(root)
                 .expect("files lie under their root");
@@ -85,9 +122,14 @@ pub fn plan_from(
             let (output, contents) = match relative.to_str().and_then(|s| s.strip_suffix(".tera")) {
                 Some(stripped) => {
                     let name = source.to_string_lossy();
-                    let rendered = tera::Tera::one_off(text, &tera_context, false)
+                    let rendered = render_template(&name, text, tera_context)
                         .map_err(|error| anyhow::anyhow!("{}", describe_tera_error(&error)))
                         .with_context(|| format!("rendering template {name}"))?;
+                    // A template that renders to nothing is a file this
+                    // project does not need (e.g. public/index.html without pages).
+                    if rendered.trim().is_empty() {
+                        continue;
+                    }
                     (PathBuf::from(stripped), rendered)
                 }
                 None => (relative.to_path_buf(), text.to_string()),
@@ -106,6 +148,28 @@ pub fn plan_from(
         );
     }
     Ok(Plan { files })
+}
+
+/// Render one template. Templates are compiled once per process, keyed by
+/// their path and text, so rendering many projects (the combination tests)
+/// does not parse the same template again for each.
+fn render_template(name: &str, text: &str, context: &tera::Context) -> tera::TeraResult<String> {
+    use std::collections::HashMap;
+    use std::sync::{LazyLock, Mutex};
+    static COMPILED: LazyLock<Mutex<HashMap<(String, String), tera::Tera>>> =
+        LazyLock::new(|| Mutex::new(HashMap::new()));
+    let key = (name.to_string(), text.to_string());
+    let mut compiled = COMPILED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if !compiled.contains_key(&key) {
+        let mut tera = tera::Tera::default();
+        // Never escape: the outputs are code, configs and Markdown.
+        tera.autoescape_on(Vec::<&'static str>::new());
+        tera.add_raw_template("one_off", text)?;
+        compiled.insert(key.clone(), tera);
+    }
+    compiled[&key].render("one_off", context)
 }
 
 fn collect_files<'a>(dir: &'a Dir<'a>, out: &mut Vec<&'a include_dir::File<'a>>) {

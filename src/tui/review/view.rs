@@ -157,7 +157,7 @@ pub fn recommendation_lines(review: &Review, width: usize) -> Vec<Line<'static>>
                 .patterns()
                 .into_iter()
                 .filter(|pattern| recommendation.storage_of(*pattern) == Storage::Kv)
-                .map(|pattern| pattern.info().class_name)
+                .map(|pattern| pattern.info().class_name.as_str())
                 .collect();
             format!(
                 "SQLite ({declared}); {} written against the synchronous `ctx.storage.kv` API",
