@@ -513,10 +513,18 @@ fn analyze_file(
     if !model.is_relevant() {
         // A module without Durable Object code may still be a Worker's entry
         // or a barrel that re-exports classes: keep what it exports.
-        if !model.exports.is_empty() {
+        // An ORM schema module (`sqliteTable("notes", …)`) or a module that
+        // inserts through the ORM tells which tables grow.
+        let facts = model.facts(relative);
+        if !model.exports.is_empty()
+            || !facts.orm_tables.is_empty()
+            || !facts.orm_inserts.is_empty()
+        {
             output.facts = Some(FileFacts {
                 path: relative.to_path_buf(),
                 exports: model.exports.clone(),
+                orm_tables: facts.orm_tables,
+                orm_inserts: facts.orm_inserts,
                 ..FileFacts::default()
             });
         }

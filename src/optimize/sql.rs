@@ -11,9 +11,9 @@
 //! SQLite does (ASCII case-insensitive).
 
 use sqlparser::ast::{
-    BinaryOperator, ColumnOption, Expr, FromTable, GroupByExpr, LimitClause, ObjectName,
-    OrderByKind, OrderBySort, Query, SelectItem, SetExpr, Statement, TableConstraint, TableFactor,
-    TableObject, TableWithJoins,
+    BinaryOperator, ColumnOption, Expr, FromTable, FunctionArg, FunctionArgExpr, FunctionArguments,
+    GroupByExpr, LimitClause, ObjectName, OrderByKind, OrderBySort, Query, SelectItem, SetExpr,
+    Statement, TableConstraint, TableFactor, TableObject, TableWithJoins,
 };
 use sqlparser::dialect::SQLiteDialect;
 use sqlparser::parser::Parser;
@@ -624,6 +624,12 @@ fn is_aggregate(expr: &Expr) -> bool {
             ]
             .iter()
             .any(|aggregate| same_name(aggregate, &name))
+                // `COALESCE(MAX(seq), -1) + 1`: a function of an aggregate.
+                || matches!(&function.args, FunctionArguments::List(list)
+                    if list.args.iter().any(|argument| matches!(argument,
+                        FunctionArg::Unnamed(FunctionArgExpr::Expr(inner))
+                            | FunctionArg::Named { arg: FunctionArgExpr::Expr(inner), .. }
+                            if is_aggregate(inner))))
         }
         Expr::Nested(inner) | Expr::Cast { expr: inner, .. } => is_aggregate(inner),
         Expr::BinaryOp { left, right, .. } => is_aggregate(left) || is_aggregate(right),

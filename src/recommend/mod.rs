@@ -317,11 +317,29 @@ fn reasons(
             "Large scale: one object serves about 1,000 requests/s, so the Worker spreads each metric's writes over {SHARDS} objects (idFromName(`${{name}}:${{shard}}`)) and sums reads across them; rooms, keys, sessions and groups are already one object each."
         ),
         (Scale::Large, "leader-election") => "Large scale: leader election fits small to medium scale; keep each group's traffic (elections and heartbeats) well under ~1,000 requests/s, and prefer many small groups over one big one.".to_string(),
+        (Scale::Dev | Scale::Small, "chat") => "Chat fits medium to large scale best, and works the same at small scale: hibernation keeps idle rooms free of duration charges.".to_string(),
+        // A scale outside the manifest's `[recommend] scales` (dev always
+        // fits: it is for testing).
+        (Scale::Small | Scale::Medium | Scale::Large, _)
+            if !info.recommend.scales.iter().any(|fits| fits == scale.value()) =>
+        {
+            let scales: Vec<&str> = info.recommend.scales.iter().map(String::as_str).collect();
+            format!(
+                "{} scale: {} fits {} scale best; {}",
+                capitalize(scale.value()),
+                info.title,
+                join_and(&scales).replace(" and ", " or "),
+                if scale == Scale::Large {
+                    "one object serves about 1,000 requests/s, so keep any single name well under that rate."
+                } else {
+                    "it works the same here, one object per name."
+                }
+            )
+        }
         (Scale::Large, _) => format!(
             "Large scale: one object serves about 1,000 requests/s; {} is already one object per name, so load spreads across objects — keep any single name under that rate.",
             info.class_name
         ),
-        (Scale::Dev | Scale::Small, "chat") => "Chat fits medium to large scale best, and works the same at small scale: hibernation keeps idle rooms free of duration charges.".to_string(),
         (Scale::Medium, "leader-election") | (Scale::Dev | Scale::Small | Scale::Medium, _) => format!(
             "{} scale: one object per name is plenty; no sharding needed.",
             capitalize(scale.value())
@@ -526,6 +544,40 @@ mod tests {
             companion_order(id("leader-election")).len(),
             PatternId::all().len() - 1
         );
+    }
+
+    /// A scale a pattern's manifest does not list (dev aside) is never met
+    /// with the plain "one object per name is plenty": the reason says the
+    /// pattern fits other scales.
+    #[test]
+    fn a_scale_outside_the_manifest_is_explained() {
+        for use_case in UseCase::all() {
+            let info = pattern_for(use_case).info();
+            for &scale in Scale::ALL {
+                if scale == Scale::Dev || info.recommend.scales.iter().any(|s| s == scale.value()) {
+                    continue;
+                }
+                let requirements = Requirements {
+                    use_case,
+                    scale,
+                    persistence: Persistence::Permanent,
+                    queries: Queries::Filtering,
+                };
+                let recommendation = recommend(&requirements, &Overrides::default()).unwrap();
+                let reason = recommendation
+                    .reasons
+                    .iter()
+                    .find(|reason| reason.answer == "scale")
+                    .unwrap();
+                assert!(
+                    reason.text.contains(" fits ") && !reason.text.contains("is plenty"),
+                    "{}, {}: {}",
+                    info.id,
+                    scale.value(),
+                    reason.text
+                );
+            }
+        }
     }
 
     #[test]

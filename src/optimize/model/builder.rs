@@ -107,6 +107,13 @@ impl<'a> FileModel<'a> {
                     }
                 }
                 AstKind::VariableDeclarator(declarator) => {
+                    // A name bound by destructuring (`const { sql } = opts`)
+                    // shadows a constant of the same name elsewhere.
+                    if binding_name(&declarator.id).is_none() {
+                        let mut names = HashSet::new();
+                        super::collect_binding_names(&declarator.id, &mut names);
+                        duplicate_constants.extend(names);
+                    }
                     let declaration =
                         self.nodes
                             .parent(id)
@@ -202,6 +209,10 @@ impl<'a> FileModel<'a> {
                     if let (Some(path), Some(name)) = (path, binding_name(&parameter.pattern)) {
                         self.typed_aliases.insert(name, path);
                     }
+                    // A parameter shadows a constant of the same name.
+                    let mut names = HashSet::new();
+                    super::collect_binding_names(&parameter.pattern, &mut names);
+                    duplicate_constants.extend(names);
                 }
                 _ => {}
             }
@@ -629,6 +640,7 @@ impl<'a> FileModel<'a> {
                 namespace_names.insert((scope, name), path[path.len() - 1]);
             }
         }
+        self.collect_stub_fields(&mut stub_names, &id_names);
         let lookup = |map: &HashMap<(Option<NodeId>, &'a str), Option<&'a str>>,
                       scope: Option<NodeId>,
                       name: &str,
@@ -750,6 +762,133 @@ impl<'a> FileModel<'a> {
                     binding: stub_binding,
                     stub_key: self.text(receiver.span()).to_string(),
                 });
+            }
+        }
+    }
+
+    /// Stubs kept in fields, directly or through a stub factory: `this.room =
+    /// env.ROOM.getByName(name)`; `new Client(() => env.LIMITER.get(id))`
+    /// whose constructor keeps the function (`this.getStub = getStub`) and
+    /// calls it (`this.stub = getStub()`, later `this.stub =
+    /// this.getStub()`). Fields are recorded with no scope, as `this.<field>`
+    /// is looked up.
+    fn collect_stub_fields(
+        &self,
+        stub_names: &mut HashMap<(Option<NodeId>, &'a str), Option<&'a str>>,
+        id_names: &HashMap<(Option<NodeId>, &'a str), Option<&'a str>>,
+    ) {
+        let stub_of = |expr: &Expression<'a>, scope: Option<NodeId>| -> Option<Option<&'a str>> {
+            let Expression::CallExpression(call) = inner(strip_await(expr)) else {
+                return None;
+            };
+            match method_call(call) {
+                Some((ns, "getByName")) if namespace_like(ns) => Some(namespace_binding(ns)),
+                Some((ns, "get"))
+                    if namespace_like(ns)
+                        && is_id_expression(argument(call, 0), scope, id_names) =>
+                {
+                    Some(namespace_binding(ns))
+                }
+                _ => None,
+            }
+        };
+        // A function whose body is (or returns) a stub expression.
+        let factory_of = |expr: &Expression<'a>, node: NodeId| -> Option<Option<&'a str>> {
+            match inner(expr) {
+                Expression::ArrowFunctionExpression(arrow) => match &arrow.body {
+                    ArrowFunctionBody::FunctionBody(body) => {
+                        body.statements
+                            .iter()
+                            .find_map(|statement| match statement {
+                                Statement::ReturnStatement(ret) => ret
+                                    .argument
+                                    .as_ref()
+                                    .and_then(|value| stub_of(value, Some(node))),
+                                _ => None,
+                            })
+                    }
+                    body => body
+                        .as_expression()
+                        .and_then(|value| stub_of(value, Some(node))),
+                },
+                _ => None,
+            }
+        };
+        // (class index, constructor parameter index) -> binding, from the
+        // `new Class(…)` sites that pass a stub factory.
+        let mut factory_parameters: HashMap<(usize, usize), Option<&'a str>> = HashMap::new();
+        for (id, node) in self.nodes.iter() {
+            let AstKind::NewExpression(new) = node.kind else {
+                continue;
+            };
+            let Some(class) =
+                identifier_name(&new.callee).and_then(|name| self.class_index.get(name))
+            else {
+                continue;
+            };
+            for (index, argument) in new.arguments.iter().enumerate() {
+                if let Some(expr) = argument.as_expression()
+                    && let Some(binding) = factory_of(expr, id)
+                {
+                    factory_parameters.insert((*class, index), binding);
+                }
+            }
+        }
+        for (class_index, class) in self.classes.iter().enumerate() {
+            let mut factories: HashMap<&'a str, Option<&'a str>> = HashMap::new();
+            let parameters: Vec<Option<&'a str>> = class
+                .constructor()
+                .map(|constructor| match self.nodes.kind(constructor.function) {
+                    AstKind::Function(function) => function
+                        .params
+                        .items
+                        .iter()
+                        .map(|parameter| binding_name(&parameter.pattern))
+                        .collect(),
+                    _ => Vec::new(),
+                })
+                .unwrap_or_default();
+            for (index, parameter) in parameters.iter().enumerate() {
+                if let (Some(name), Some(binding)) =
+                    (parameter, factory_parameters.get(&(class_index, index)))
+                {
+                    factories.insert(name, *binding);
+                }
+            }
+            for (id, node) in self.nodes.descendants(class.node) {
+                let AstKind::AssignmentExpression(assignment) = node.kind else {
+                    continue;
+                };
+                let AssignmentTarget::StaticMemberExpression(member) = &assignment.left else {
+                    continue;
+                };
+                if !matches!(member.object, Expression::ThisExpression(_)) {
+                    continue;
+                }
+                let field = member.property.name.as_str();
+                let scope = self.nodes.enclosing_function(id);
+                let right = inner(&assignment.right);
+                if let Some(binding) = stub_of(right, scope) {
+                    stub_names.insert((None, field), binding);
+                    continue;
+                }
+                // `this.getStub = getStub` keeps the factory.
+                if let Some(name) = identifier_name(right)
+                    && let Some(binding) = factories.get(name).copied()
+                {
+                    factories.insert(field, binding);
+                    continue;
+                }
+                // `this.stub = getStub()` / `this.stub = this.getStub()`.
+                if let Expression::CallExpression(call) = right
+                    && call.arguments.is_empty()
+                {
+                    let called =
+                        identifier_name(&call.callee).or_else(|| this_member(&call.callee));
+                    if let Some(binding) = called.and_then(|name| factories.get(name).copied()) {
+                        stub_names.insert((None, field), binding);
+                    }
+                }
             }
         }
     }

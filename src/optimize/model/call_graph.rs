@@ -11,6 +11,7 @@
 //! [`MAX_DEPTH`] steps, so the cost is bounded by the functions of one file.
 
 use std::cell::RefCell;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use oxc_ast::AstKind;
@@ -218,6 +219,90 @@ impl<'m, 'a> CallGraph<'m, 'a> {
             }
         }
         out
+    }
+}
+
+/// Per-function answers to "what is the first place, in this function or
+/// in what it calls, where `own` holds?", each function computed once (so a
+/// rule that asks for many helpers stays linear in the functions of a file).
+/// The walk is depth first in source order, follows only the calls
+/// `follow(step, caller)` accepts, and keeps paths at most [`MAX_DEPTH`]
+/// calls long; a call back into a function still being computed (recursion)
+/// counts as finding nothing.
+pub struct FirstReach<'g, 'm, 'a, T> {
+    graph: &'g CallGraph<'m, 'a>,
+    class: Option<usize>,
+    /// Per function: what `own` found, and the next step towards it with
+    /// the path's length (`None` while being computed or when nothing).
+    memo: HashMap<NodeId, Option<(T, Option<Step<'a>>, usize)>>,
+}
+
+impl<'g, 'm, 'a, T: Clone> FirstReach<'g, 'm, 'a, T> {
+    pub fn new(graph: &'g CallGraph<'m, 'a>, class: Option<usize>) -> Self {
+        Self {
+            graph,
+            class,
+            memo: HashMap::new(),
+        }
+    }
+
+    /// The first finding of `own` reached from `entry`, with the path of
+    /// calls from `entry` to the function where it holds.
+    pub fn find(
+        &mut self,
+        entry: NodeId,
+        own: &mut impl FnMut(NodeId) -> Option<T>,
+        follow: &impl Fn(&Step<'a>, NodeId) -> bool,
+    ) -> Option<(Vec<Step<'a>>, T)> {
+        // Iterative post-order: (function, index of the next callee to try).
+        let mut stack: Vec<(NodeId, usize)> = Vec::new();
+        if let Entry::Vacant(slot) = self.memo.entry(entry) {
+            let found = own(entry);
+            if found.is_none() {
+                stack.push((entry, 0));
+            }
+            slot.insert(found.map(|found| (found, None, 0)));
+        }
+        while let Some(&(function, index)) = stack.last() {
+            let callees = self.graph.callees(self.class, function);
+            let Some(step) = callees.get(index).copied() else {
+                stack.pop();
+                continue;
+            };
+            if !follow(&step, function) {
+                stack.last_mut().expect("top").1 += 1;
+                continue;
+            }
+            if let Entry::Vacant(slot) = self.memo.entry(step.function) {
+                let found = own(step.function);
+                let pending = found.is_none();
+                slot.insert(found.map(|found| (found, None, 0)));
+                if pending {
+                    stack.push((step.function, 0));
+                    continue;
+                }
+            }
+            match self.memo.get(&step.function).cloned().flatten() {
+                Some((found, _, length)) if length < MAX_DEPTH => {
+                    self.memo
+                        .insert(function, Some((found, Some(step), length + 1)));
+                    stack.pop();
+                }
+                _ => stack.last_mut().expect("top").1 += 1,
+            }
+        }
+        let (found, mut next, _) = self.memo.get(&entry).cloned().flatten()?;
+        let mut path = Vec::new();
+        while let Some(step) = next {
+            path.push(step);
+            next = self
+                .memo
+                .get(&step.function)
+                .cloned()
+                .flatten()
+                .and_then(|(_, next, _)| next);
+        }
+        Some((path, found))
     }
 }
 

@@ -58,6 +58,12 @@ pub struct FileFacts {
     pub exports: Vec<ExportFact>,
     /// Names read as `<ctx>.exports.Name`: classes reached without a binding.
     pub exports_used: Vec<String>,
+    /// ORM table declarations: (binding, table), from `const emails =
+    /// sqliteTable("emails", …)` (drizzle).
+    pub orm_tables: Vec<(String, String)>,
+    /// Bindings an ORM inserts into: `db.insert(emails)`,
+    /// `db.insert(schema.emails)` (the last name).
+    pub orm_inserts: Vec<String>,
 }
 
 impl<'a> FileModel<'a> {
@@ -135,7 +141,51 @@ impl<'a> FileModel<'a> {
             .collect();
         exports_used.sort();
         exports_used.dedup();
+        let mut orm_tables = Vec::new();
+        let mut orm_inserts = Vec::new();
+        for (_, node) in self.nodes.iter() {
+            match node.kind {
+                AstKind::VariableDeclarator(declarator) => {
+                    if let (Some(binding), Some(Expression::CallExpression(call))) = (
+                        crate::optimize::semantic::binding_name(&declarator.id),
+                        declarator.init.as_ref().map(inner),
+                    ) && identifier_name(&call.callee) == Some("sqliteTable")
+                        && let Some(Expression::StringLiteral(table)) = call
+                            .arguments
+                            .first()
+                            .and_then(|argument| argument.as_expression())
+                            .map(inner)
+                    {
+                        orm_tables.push((binding.to_string(), table.value.to_string()));
+                    }
+                }
+                AstKind::CallExpression(call) => {
+                    if let Some((_, "insert")) = crate::optimize::semantic::method_call(call)
+                        && let Some(target) = call
+                            .arguments
+                            .first()
+                            .and_then(|argument| argument.as_expression())
+                    {
+                        let name = match inner(target) {
+                            Expression::Identifier(ident) => Some(ident.name.as_str()),
+                            Expression::StaticMemberExpression(member) => {
+                                Some(member.property.name.as_str())
+                            }
+                            _ => None,
+                        };
+                        if let Some(name) = name {
+                            orm_inserts.push(name.to_string());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        orm_inserts.sort();
+        orm_inserts.dedup();
         FileFacts {
+            orm_tables,
+            orm_inserts,
             path: path.to_path_buf(),
             classes,
             sql,

@@ -74,6 +74,19 @@ impl ProjectModel {
                 }
             }
         }
+        // Tables an ORM inserts into (drizzle: `db.insert(emails)` with
+        // `const emails = sqliteTable("emails", …)` in some file).
+        let orm_inserted: HashSet<&str> = files
+            .iter()
+            .flat_map(|file| file.orm_inserts.iter().map(String::as_str))
+            .collect();
+        for file in &files {
+            for (binding, table) in &file.orm_tables {
+                if orm_inserted.contains(binding.as_str()) {
+                    inserted.insert(table.to_ascii_lowercase());
+                }
+            }
+        }
         let by_path = files
             .iter()
             .enumerate()

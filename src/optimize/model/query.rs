@@ -14,6 +14,24 @@ use crate::optimize::semantic::{
     NodeId, identifier_name, inner, is_this, key_name, member_path, method_call, static_member,
 };
 
+/// Whether a condition reads a field of the object (`this.ready`,
+/// `!this.#seeded`, `this.state.x`), not only calls its methods
+/// (`this.isTerminal(status)` decides per call, it is no one-time guard).
+fn reads_a_field(test: &str) -> bool {
+    let mut rest = test;
+    while let Some(at) = rest.find("this.") {
+        let after = &rest[at + 5..];
+        let name_end = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$' || c == '#'))
+            .unwrap_or(after.len());
+        if name_end > 0 && !after[name_end..].trim_start().starts_with('(') {
+            return true;
+        }
+        rest = &after[name_end..];
+    }
+    false
+}
+
 impl<'a> FileModel<'a> {
     /// The index of the first class named `name` in this file.
     pub fn class_named(&self, name: &str) -> Option<usize> {
@@ -260,12 +278,12 @@ impl<'a> FileModel<'a> {
             }
             match self.nodes.kind(ancestor) {
                 AstKind::IfStatement(statement)
-                    if self.text(statement.test.span()).contains("this.") =>
+                    if reads_a_field(self.text(statement.test.span())) =>
                 {
                     return true;
                 }
                 AstKind::ConditionalExpression(conditional)
-                    if self.text(conditional.test.span()).contains("this.") =>
+                    if reads_a_field(self.text(conditional.test.span())) =>
                 {
                     return true;
                 }
@@ -313,16 +331,21 @@ impl<'a> FileModel<'a> {
                     }
                     _ => false,
                 };
-                returns
-                    && guard.alternate.is_none()
-                    && self.text(guard.test.span()).contains("this.")
+                returns && guard.alternate.is_none() && reads_a_field(self.text(guard.test.span()))
             })
     }
 
     /// Whether two nodes sit in branches that exclude each other: the two arms
     /// of an `if`/`else` or of a `?:`, or two `switch` cases where the first
-    /// ends with `break`, `return`, `throw` or `continue` (no fall-through).
+    /// ends with `break`, `return`, `throw` or `continue` (no fall-through);
+    /// also when the path through `first` always leaves before it gets to
+    /// `second` (see [`FileModel::leaves_before`]).
     pub fn exclusive_branches(&self, first: NodeId, second: NodeId) -> bool {
+        if first < second && self.leaves_before(first, second)
+            || second < first && self.leaves_before(second, first)
+        {
+            return true;
+        }
         let model = self;
         let first_span = model.nodes.kind(first).span();
         let second_span = model.nodes.kind(second).span();
@@ -375,6 +398,106 @@ impl<'a> FileModel<'a> {
                 _ => false,
             }
         })
+    }
+
+    /// Whether every path through `first` leaves before it reaches the later
+    /// node `second`: a statement list that holds `first` goes on with a
+    /// `return`/`throw`, or a `continue`/`break` of a loop (or `switch`)
+    /// that holds `second` (`if (!row) { insert(); await …; update();
+    /// continue; }` then another write further down the loop); or `first`
+    /// is in the test of an `if` whose body always leaves that way
+    /// (`if (await this.park()) return;`).
+    pub fn leaves_before(&self, first: NodeId, second: NodeId) -> bool {
+        let second_start = self.nodes.kind(second).span().start;
+        for ancestor in self.nodes.ancestors(first) {
+            if self.nodes.contains(ancestor, second) {
+                return false;
+            }
+            if matches!(
+                self.nodes.kind(ancestor),
+                AstKind::Function(_) | AstKind::ArrowFunctionExpression(_)
+            ) {
+                return false;
+            }
+            let Some(parent) = self.nodes.parent(ancestor) else {
+                return false;
+            };
+            let span = self.nodes.kind(ancestor).span();
+            let list: &[Statement<'a>] = match self.nodes.kind(parent) {
+                AstKind::BlockStatement(block) => &block.body,
+                AstKind::FunctionBody(body) => &body.statements,
+                AstKind::SwitchCase(case) => &case.consequent,
+                AstKind::IfStatement(statement) if statement.test.span() == span => {
+                    if !self.nodes.contains(parent, second)
+                        && self.always_leaves(&statement.consequent, parent, second)
+                    {
+                        return true;
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            if !list.iter().any(|statement| statement.span() == span) {
+                continue;
+            }
+            if list
+                .iter()
+                .filter(|statement| statement.span().start >= span.end)
+                .take_while(|statement| statement.span().end <= second_start)
+                .any(|statement| self.jumps_past(statement, parent, second))
+            {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Whether `statement` (a sibling of a statement under `at`) always
+    /// leaves: a jump, or a block that ends with one.
+    fn always_leaves(&self, statement: &Statement<'a>, at: NodeId, second: NodeId) -> bool {
+        match statement {
+            Statement::BlockStatement(block) => block
+                .body
+                .iter()
+                .any(|inner| self.jumps_past(inner, at, second)),
+            other => self.jumps_past(other, at, second),
+        }
+    }
+
+    /// Whether `statement`, a jump written inside `at`, skips `second`:
+    /// `return` and `throw` always; an unlabelled `continue` when the loop it
+    /// continues holds `second`; an unlabelled `break` when the loop or
+    /// `switch` it leaves holds `second`.
+    fn jumps_past(&self, statement: &Statement<'a>, at: NodeId, second: NodeId) -> bool {
+        let target = |with_switch: bool| {
+            std::iter::once(at)
+                .chain(self.nodes.ancestors(at))
+                .take_while(|&id| {
+                    !matches!(
+                        self.nodes.kind(id),
+                        AstKind::Function(_) | AstKind::ArrowFunctionExpression(_)
+                    )
+                })
+                .find(|&id| match self.nodes.kind(id) {
+                    AstKind::ForStatement(_)
+                    | AstKind::ForInStatement(_)
+                    | AstKind::ForOfStatement(_)
+                    | AstKind::WhileStatement(_)
+                    | AstKind::DoWhileStatement(_) => true,
+                    AstKind::SwitchStatement(_) => with_switch,
+                    _ => false,
+                })
+        };
+        match statement {
+            Statement::ReturnStatement(_) | Statement::ThrowStatement(_) => true,
+            Statement::ContinueStatement(jump) if jump.label.is_none() => {
+                target(false).is_some_and(|target| self.nodes.contains(target, second))
+            }
+            Statement::BreakStatement(jump) if jump.label.is_none() => {
+                target(true).is_some_and(|target| self.nodes.contains(target, second))
+            }
+            _ => false,
+        }
     }
 
     /// Names declared or bound per iteration by a loop node: the loop

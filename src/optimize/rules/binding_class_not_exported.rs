@@ -55,9 +55,12 @@ declare_rule! {
     ///
     /// Stays quiet when the answer cannot be known from the sources: no `main`, a
     /// `main` outside the scanned sources (a built `dist/` file, a package), an
-    /// `export *` from a package, an entry module without ES module exports, or a
-    /// bound class that is defined nowhere in the project. Environments that set
-    /// their own `main` are checked against it.
+    /// `export *` from a package, or an entry module without ES module exports.
+    /// A bound class that is defined nowhere in the project (renamed or deleted,
+    /// or living in another Worker without `script_name`) is reported when the
+    /// entry module's exports are fully known and do not hold it; a binding with
+    /// `script_name` is never checked. Environments that set their own `main`
+    /// are checked against it.
     ///
     /// **References**
     ///
@@ -105,16 +108,56 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
             if names.is_empty() || names.contains(class) {
                 continue;
             }
-            // The class must exist in the project, so that the only thing
-            // missing is the export.
+            let main_name = slash_path(&main);
+            // A class defined nowhere (renamed, deleted, or living in another
+            // Worker without `script_name`): the entry's exports are fully
+            // known and do not hold it, so the deploy fails all the same.
             let Some(defining) = defined.get(class).and_then(|files| {
                 files
                     .iter()
                     .min_by_key(|file| (file.path != main, file.path.clone()))
             }) else {
+                // A class the config deletes is DO709's finding.
+                let environment = binding.environment.as_deref();
+                let deleted =
+                    loaded
+                        .config
+                        .effective_migrations(environment)
+                        .iter()
+                        .any(|migration| {
+                            migration
+                                .deleted_classes
+                                .iter()
+                                .any(|deleted| deleted.value == class)
+                        })
+                        || loaded
+                            .config
+                            .effective_exports(environment)
+                            .unwrap_or_default()
+                            .iter()
+                            .any(|entry| {
+                                entry.class_name.value == class
+                                    && entry.state.as_deref() == Some("deleted")
+                            });
+                if deleted {
+                    continue;
+                }
+                report.push(
+                    Violation::at(
+                        binding.class_name.range,
+                        format!(
+                            "binding `{}` uses class `{class}`, which no file of the project defines and the Worker's `main` module {main_name} does not export: `wrangler deploy` fails with \"Cannot create binding for class {class} that is not exported by the script\"",
+                            binding.name.value
+                        ),
+                    )
+                    .in_file(loaded.path.clone())
+                    .fix(format!(
+                        "if `{class}` was renamed, bind the new name (with a `renamed_classes` migration); if it lives in another Worker, add `script_name`; if it is gone, remove the binding (with a `deleted_classes` migration)"
+                    ))
+                    .effect(format!("the binding names a class the deploy can find, or goes away with `{class}`")),
+                );
                 continue;
             };
-            let main_name = slash_path(&main);
             let fix = if defining.path == main {
                 format!(
                     "export the class from {main_name}: `export class {class} …` (or `export {{ {class} }};`)"

@@ -4,7 +4,9 @@ use oxc_ast::AstKind;
 use oxc_span::GetSpan;
 
 use crate::optimize::finding::{Area, Severity};
-use crate::optimize::model::call_graph::{CallGraph, Step, path_text, runs_when_called};
+use crate::optimize::model::call_graph::{
+    CallGraph, FirstReach, Step, path_text, runs_when_called,
+};
 use crate::optimize::model::class_facts::{calls_within, declared_names};
 use crate::optimize::model::storage_api;
 use crate::optimize::model::{FileModel, StoragePath};
@@ -18,7 +20,12 @@ declare_rule! {
     /// Reports `sql.exec` (reads and per-row writes), single-key
     /// `storage.get/put/delete` or a call on the same Durable Object stub inside a
     /// loop (`for`, `for…of`, `while`, a `.forEach` / `.map` callback) whose key
-    /// changes per iteration: the N+1 pattern.
+    /// changes per iteration: the N+1 pattern. A helper called in the loop
+    /// (`this.loadUser(id)`) counts when its read is keyed by what changes: in
+    /// the helper the loop calls, the key must be a parameter that receives a
+    /// per-iteration argument (or a local the helper builds), so
+    /// `this.section(id, "header")` reading by the constant `"header"` is
+    /// quiet.
     ///
     /// **Why is this bad?**
     ///
@@ -126,6 +133,51 @@ fn varies_per_iteration(
                     .iter()
                     .any(|name| variant.contains(name))
             })
+    })
+}
+
+/// Whether a helper's read keyed by `key` (names declared in `helper`) gets
+/// its key from what changes per iteration at the call `site`: a parameter
+/// whose argument uses the loop's variables, or a local of the helper.
+fn key_takes_the_iteration(
+    context: &FileContext<'_, '_>,
+    site: NodeId,
+    helper: NodeId,
+    loop_node: NodeId,
+    key: &[&str],
+) -> bool {
+    let model = context.model;
+    let AstKind::CallExpression(call) = model.nodes.kind(site) else {
+        return true;
+    };
+    let parameters = crate::optimize::model::class_facts::parameter_names(model, helper);
+    if call
+        .arguments
+        .iter()
+        .any(|argument| matches!(argument, oxc_ast::ast::Argument::SpreadElement(_)))
+        || parameters.iter().any(Option::is_none)
+    {
+        return true;
+    }
+    let variant = model.loop_variant_names(loop_node);
+    key.iter().any(|name| {
+        match parameters
+            .iter()
+            .position(|parameter| *parameter == Some(*name))
+        {
+            // A local of the helper: built from anything, taken as keyed.
+            None => true,
+            Some(index) => call.arguments.get(index).is_some_and(|argument| {
+                model
+                    .node_with_span(site, argument.span())
+                    .is_some_and(|node| {
+                        model
+                            .referenced_names(node)
+                            .iter()
+                            .any(|name| variant.contains(name))
+                    })
+            }),
+        }
     })
 }
 
@@ -289,12 +341,88 @@ fn check_through_helpers(context: &FileContext<'_, '_>, report: &mut Report) {
     let model = context.model;
     let graph = CallGraph::new(model);
     let mut reported: std::collections::HashSet<oxc_span::Span> = std::collections::HashSet::new();
-    type Read<'a> = Option<(Vec<Step<'a>>, oxc_span::Span, String)>;
-    let mut helpers: std::collections::HashMap<NodeId, Read<'_>> = std::collections::HashMap::new();
+    // A helper's read: a query or a single-key storage call keyed by one of
+    // its parameters, run when it is called (not in a loop of its own).
+    type OwnRead<'a> = (oxc_span::Span, String, Vec<&'a str>);
+    let own_read = |function: NodeId| -> Option<OwnRead<'_>> {
+        let in_reach = |node: NodeId| {
+            model.nodes.contains(function, node)
+                && runs_when_called(model, node, function)
+                && model.enclosing_loop(node, function).is_none()
+        };
+        // The key must come from the caller: a read keyed by a
+        // constant (or by nothing) is the same read each time.
+        let keyed = |node: NodeId| keyed_by_parameter(model, node, function);
+        let query = model.sql_execs.iter().find(|exec| {
+            exec.confident
+                && in_reach(exec.node)
+                && exec
+                    .statement()
+                    .is_some_and(|statement| statement.kind == StatementKind::Select)
+                && match exec.call {
+                    Some(call) => call.arguments.iter().skip(1).any(|argument| {
+                        model
+                            .node_with_span(exec.node, argument.span())
+                            .is_some_and(keyed)
+                    }),
+                    None => keyed(exec.node),
+                }
+        });
+        // The names the key is built from.
+        let key_names = |node: NodeId| {
+            let declared = declared_names(model, function);
+            let mut names: Vec<&str> = model
+                .referenced_names(node)
+                .into_iter()
+                .filter(|name| declared.contains(name))
+                .collect();
+            names.sort_unstable();
+            names.dedup();
+            names
+        };
+        if let Some(exec) = query {
+            let names = match exec.call {
+                Some(call) => call
+                    .arguments
+                    .iter()
+                    .skip(1)
+                    .filter_map(|argument| model.node_with_span(exec.node, argument.span()))
+                    .flat_map(key_names)
+                    .collect(),
+                None => key_names(exec.node),
+            };
+            return Some((exec.span, "sql.exec".to_string(), names));
+        }
+        calls_within(model, function).find_map(|(id, call)| {
+            let (receiver, name) = method_call(call)?;
+            (storage_api::is_batchable_method(name)
+                && in_reach(id)
+                && argument(call, 0)
+                    .is_some_and(|key| model.node_with_span(id, key.span()).is_some_and(keyed))
+                && model.storage_path_at(receiver, id) == Some(StoragePath::Storage)
+                && !matches!(
+                    argument(call, 0).map(|arg| arg.get_inner_expression()),
+                    Some(
+                        oxc_ast::ast::Expression::ArrayExpression(_)
+                            | oxc_ast::ast::Expression::ObjectExpression(_)
+                    )
+                ))
+            .then(|| {
+                let names = argument(call, 0)
+                    .and_then(|key| model.node_with_span(id, key.span()))
+                    .map(key_names)
+                    .unwrap_or_default();
+                (call.span, format!("storage.{name}"), names)
+            })
+        })
+    };
+    let mut own_read = own_read;
     for (class, class_model) in model.classes.iter().enumerate() {
         if !class_model.is_do() {
             continue;
         }
+        // Each helper is walked once per class (linear in the file's functions).
+        let mut first_read = FirstReach::new(&graph, Some(class));
         for method in &class_model.methods {
             for step in graph.callees(Some(class), method.function) {
                 let Some(loop_node) = model.enclosing_loop(step.site, method.function) else {
@@ -303,59 +431,20 @@ fn check_through_helpers(context: &FileContext<'_, '_>, report: &mut Report) {
                 if !varies_per_iteration(context, step.site, loop_node, KeyArguments::All) {
                     continue;
                 }
-                // Each helper is walked once per file.
-                let read = helpers.entry(step.function).or_insert_with(|| {
-                    let reached = graph.reachable(Some(class), step.function, |_, _| true);
-                    reached.iter().find_map(|reach| {
-                        let in_reach = |node: NodeId| {
-                            model.nodes.contains(reach.function, node)
-                                && runs_when_called(model, node, reach.function)
-                                && model.enclosing_loop(node, reach.function).is_none()
-                        };
-                        // The key must come from the caller: a read keyed by a
-                        // constant (or by nothing) is the same read each time.
-                        let keyed = |node: NodeId| keyed_by_parameter(model, node, reach.function);
-                        let query = model.sql_execs.iter().find(|exec| {
-                            exec.confident
-                                && in_reach(exec.node)
-                                && exec.statement().is_some_and(|statement| {
-                                    statement.kind == StatementKind::Select
-                                })
-                                && match exec.call {
-                                    Some(call) => call.arguments.iter().skip(1).any(|argument| {
-                                        model
-                                            .node_with_span(exec.node, argument.span())
-                                            .is_some_and(keyed)
-                                    }),
-                                    None => keyed(exec.node),
-                                }
-                        });
-                        if let Some(exec) = query {
-                            return Some((reach.path.clone(), exec.span, "sql.exec".to_string()));
-                        }
-                        calls_within(model, reach.function).find_map(|(id, call)| {
-                            let (receiver, name) = method_call(call)?;
-                            (storage_api::is_batchable_method(name)
-                                && in_reach(id)
-                                && argument(call, 0).is_some_and(|key| {
-                                    model.node_with_span(id, key.span()).is_some_and(keyed)
-                                })
-                                && model.storage_path_at(receiver, id)
-                                    == Some(StoragePath::Storage)
-                                && !matches!(
-                                    argument(call, 0).map(|arg| arg.get_inner_expression()),
-                                    Some(
-                                        oxc_ast::ast::Expression::ArrayExpression(_)
-                                            | oxc_ast::ast::Expression::ObjectExpression(_)
-                                    )
-                                ))
-                            .then(|| (reach.path.clone(), call.span, format!("storage.{name}")))
-                        })
-                    })
-                });
-                let Some((inner_path, span, work)) = read.clone() else {
+                let Some((inner_path, (span, work, key))) =
+                    first_read.find(step.function, &mut own_read, &|_: &Step<'_>, _| true)
+                else {
                     continue;
                 };
+                // In the helper the loop calls, the key must be one of the
+                // parameters that get a per-iteration argument (or a local
+                // built in the helper): `this.load(id)` keyed by `id`, not
+                // `this.load(id, "meta")` keyed by the constant second one.
+                if inner_path.is_empty()
+                    && !key_takes_the_iteration(context, step.site, step.function, loop_node, &key)
+                {
+                    continue;
+                }
                 if reported.contains(&span) {
                     continue;
                 }

@@ -57,8 +57,10 @@ declare_rule! {
     /// asynchronous calls; the synchronous `sql.exec` does not, nor does work handed
     /// to `ctx.waitUntil` (it is not awaited). Awaits in different
     /// branches of an `if` or a `switch` are not added up (a message takes one
-    /// branch), and an error reply followed by `return` is not the reply. Only
-    /// `webSocketMessage` is checked; framework hooks such as `onMessage` are not.
+    /// branch), and an error reply followed by `return` is not the reply. In a
+    /// class whose framework base dispatches socket messages (partyserver's
+    /// `Server`, the Agents SDK), its `onMessage(connection, message)` hook is the
+    /// message handler and is checked the same way.
     ///
     /// **References**
     ///
@@ -316,11 +318,15 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
         if !class.is_do() {
             continue;
         }
-        for method in class
-            .methods
-            .iter()
-            .filter(|method| method.role == MethodRole::WebSocketMessage)
-        {
+        for method in class.methods.iter().filter(|method| {
+            method.role == MethodRole::WebSocketMessage
+                    // A framework base dispatches each socket message to its
+                    // `onMessage(connection, message)` hook (partyserver,
+                    // the Agents SDK): the same handler by another name.
+                    || (class.is_framework()
+                        && method.role == MethodRole::FrameworkHook
+                        && method.name == "onMessage")
+        }) {
             let function = method.function;
             let reply = first_reply(model, class_index, function);
             let mut network: Option<(Span, Cost)> = None;

@@ -1,12 +1,14 @@
 //! DO203 sql-string-interpolation.
 
+use oxc_ast::AstKind;
 use oxc_ast::ast::{Expression, TemplateLiteral};
 use oxc_span::GetSpan;
 
 use crate::optimize::finding::{Applicability, Area, Severity};
+use crate::optimize::model::lifecycle::{Binding, resolve};
 use crate::optimize::model::{FileModel, SqlOrigin, SqlSource};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
-use crate::optimize::semantic::{identifier_name, inner};
+use crate::optimize::semantic::{NodeId, identifier_name, inner, method_call};
 use crate::text::Edit;
 use crate::text::TextRange;
 
@@ -37,8 +39,11 @@ declare_rule! {
     /// **Known problems**
     ///
     /// Interpolations that only build `?` placeholders (`ids.map(() => "?").join(", ")`,
-    /// `"?,".repeat(n)`), interpolated `const` strings (`const TABLE = "events"`) and
-    /// tagged templates that bind their values are not reported.
+    /// `"?,".repeat(n)`, numbered `?${i + 1}`), interpolated `const` strings (`const
+    /// TABLE = "events"`), clauses assembled only from such pieces (a `const`
+    /// array of conditions that only receives constant text and placeholders,
+    /// joined into a `WHERE`) and tagged templates that bind their values are not
+    /// reported.
     ///
     /// **Fix safety**
     ///
@@ -110,8 +115,8 @@ fn without_interpolations(text: &str) -> String {
     out
 }
 
-/// `?${i + 1}`: a number right after `?` makes a numbered placeholder
-/// (`?1`, `?2`, …), not SQL text.
+/// `?${i + 1}`, `?${params.length + 1}`: a number right after `?` makes a
+/// numbered placeholder (`?1`, `?2`, …), not SQL text.
 fn numbered_placeholder(previous_quasi: &str, expression: &Expression<'_>) -> bool {
     previous_quasi.ends_with('?')
         && match inner(expression) {
@@ -126,11 +131,126 @@ fn numbered_placeholder(previous_quasi: &str, expression: &Expression<'_>) -> bo
                     matches!(
                         inner(side),
                         Expression::NumericLiteral(_) | Expression::Identifier(_)
-                    )
+                    ) || matches!(inner(side), Expression::StaticMemberExpression(member)
+                        if member.property.name == "length")
                 })
             }
             _ => false,
         }
+}
+
+/// Whether an interpolated value is SQL text the code assembles only from
+/// constant pieces and placeholders: a `const` local whose value is such a
+/// template, a `?:` of two such values, or `parts.join(" AND ")` over a
+/// local array that only ever receives such pieces (`conditions.push(\`id
+/// = ?${n}\`)`), as query builders with optional filters write it.
+fn assembled_from_constants(
+    model: &FileModel<'_>,
+    at: NodeId,
+    expr: &Expression<'_>,
+    depth: u8,
+) -> bool {
+    if depth > 8 {
+        return false;
+    }
+    if model.constant_string(expr, 0).is_some() || builds_placeholders(model, expr) {
+        return true;
+    }
+    match inner(expr) {
+        Expression::StringLiteral(_) => true,
+        Expression::TemplateLiteral(template) => {
+            template
+                .expressions
+                .iter()
+                .enumerate()
+                .all(|(index, expression)| {
+                    numbered_placeholder(template.quasis[index].value.raw.as_str(), expression)
+                        || assembled_from_constants(model, at, expression, depth + 1)
+                })
+        }
+        Expression::ConditionalExpression(conditional) => {
+            assembled_from_constants(model, at, &conditional.consequent, depth + 1)
+                && assembled_from_constants(model, at, &conditional.alternate, depth + 1)
+        }
+        Expression::BinaryExpression(binary)
+            if binary.operator == oxc_ast::ast::BinaryOperator::Addition =>
+        {
+            assembled_from_constants(model, at, &binary.left, depth + 1)
+                && assembled_from_constants(model, at, &binary.right, depth + 1)
+        }
+        Expression::CallExpression(call) => match method_call(call) {
+            Some((receiver, "join"))
+                if call.arguments.iter().all(|argument| {
+                    argument
+                        .as_expression()
+                        .is_some_and(|separator| model.constant_string(separator, 0).is_some())
+                }) =>
+            {
+                pieces_of_array(model, at, receiver, depth + 1)
+            }
+            _ => false,
+        },
+        // A `const` local (or a constant of the file).
+        Expression::Identifier(ident) => match resolve(model, at, ident.name.as_str()) {
+            Some(Binding::Local { declarator, node }) => {
+                model.nodes.parent(node).is_some_and(|parent| {
+                    matches!(model.nodes.kind(parent), AstKind::VariableDeclaration(declaration)
+                        if declaration.kind == oxc_ast::ast::VariableDeclarationKind::Const)
+                }) && declarator
+                    .init
+                    .as_ref()
+                    .is_some_and(|init| assembled_from_constants(model, node, init, depth + 1))
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Whether a `const` array (`const conditions: string[] = []`) only ever
+/// holds pieces assembled from constants: its initial elements and every
+/// `push` / `unshift` in the function that declares it; a `splice` or
+/// anything else that adds is not followed.
+fn pieces_of_array(model: &FileModel<'_>, at: NodeId, array: &Expression<'_>, depth: u8) -> bool {
+    let Some(name) = identifier_name(array) else {
+        return false;
+    };
+    let Some(Binding::Local { declarator, node }) = resolve(model, at, name) else {
+        return false;
+    };
+    let Some(Expression::ArrayExpression(initial)) =
+        declarator.init.as_ref().map(|init| inner(init))
+    else {
+        return false;
+    };
+    if !initial.elements.iter().all(|element| {
+        element
+            .as_expression()
+            .is_some_and(|element| assembled_from_constants(model, node, element, depth + 1))
+    }) {
+        return false;
+    }
+    // Its pieces are added in the function that declares it.
+    let Some(function) = model.nodes.enclosing_function(node) else {
+        return false;
+    };
+    model.nodes.descendants(function).all(|(id, entry)| {
+        let AstKind::CallExpression(call) = entry.kind else {
+            return true;
+        };
+        match method_call(call) {
+            Some((receiver, method)) if identifier_name(receiver) == Some(name) => match method {
+                "push" | "unshift" => call.arguments.iter().all(|argument| {
+                    argument
+                        .as_expression()
+                        .is_some_and(|piece| assembled_from_constants(model, id, piece, depth + 1))
+                }),
+                "splice" | "fill" | "concat" => false,
+                _ => true,
+            },
+            _ => true,
+        }
+    })
 }
 
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
@@ -160,6 +280,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
                             template.quasis[index].value.raw.as_str(),
                             expression,
                         )
+                        || assembled_from_constants(model, exec.node, expression, 0)
                     {
                         continue;
                     }
@@ -173,7 +294,9 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
                 let mut parts = Vec::new();
                 collect_concatenation(query_expr, &mut parts);
                 for part in parts {
-                    if model.constant_string(part, 0).is_none() && !builds_placeholders(model, part)
+                    if model.constant_string(part, 0).is_none()
+                        && !builds_placeholders(model, part)
+                        && !assembled_from_constants(model, exec.node, part, 0)
                     {
                         offending.push(model.text(part.span()));
                     }

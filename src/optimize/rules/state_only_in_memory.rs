@@ -67,12 +67,21 @@ declare_rule! {
     /// itself count; calls on a collection (`this.items.push(x)`) are DO401's.
     /// Not reported, because they are meant to live in memory: memoized promises
     /// (`this.ready ??= this.load()`), fields filled from storage or a network
-    /// load (caches), socket, timer and controller handles, boolean flags set only
+    /// load (caches), socket, timer and controller handles and other values storage
+    /// cannot hold (a function such as a promise's `resolve` kept for later, a
+    /// promise, an object made only of those, an instance of a handle class such
+    /// as a transport or a waiter, or a field declared with such a type), boolean flags set only
     /// to `true`/`false` (one-time guards such as `initialized`; a lock held only in
     /// a flag is missed), timestamps and deadlines computed from `Date.now()`
-    /// (throttles and rate windows that expire anyway; an amount updated from its
-    /// own value and the clock, such as a token count, is still reported), fields written back with
-    /// `storage.put`, SQL, KV, `serializeAttachment` or `setState`. A field passed to
+    /// (a last-seen time, a window start; a value updated from its own value and
+    /// the clock, such as a token count or a next-allowed time pushed forward,
+    /// is state and is reported), fields written back with
+    /// `storage.put`, SQL, KV, `serializeAttachment`, `setState`, `stash` or a
+    /// helper named like one of them (`this.safeStash(this.checkpoint)`), also
+    /// when the same literal is written next to the assignment (`this.status =
+    /// "done"` with `UPDATE meta SET status = 'done'`), and a status literal set
+    /// inside a `blockConcurrencyWhile` callback (a lazy initializer's progress,
+    /// which starts over after an eviction). A field passed to
     /// `setAlarm(…)` is not persisted (the alarm keeps a time, not the field). A
     /// class whose WebSockets are not hibernatable (`ws.accept()`) is still
     /// evicted on deploys, restarts and inactivity, and is checked like any other.
@@ -241,9 +250,11 @@ fn accesses<'a>(
 fn is_write(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     WRITES.contains(&name)
-        || ["save", "persist", "store", "flush", "sync", "write"]
-            .iter()
-            .any(|word| lower.contains(word))
+        || [
+            "save", "persist", "store", "flush", "sync", "write", "stash",
+        ]
+        .iter()
+        .any(|word| lower.contains(word))
 }
 
 /// `this.config = config; await storage.put("cfg", config)`: the value
@@ -252,6 +263,32 @@ fn written_alongside(model: &FileModel<'_>, write: &FieldAccess<'_>) -> bool {
     let (Some(right), Some(function)) = (write.right_node, write.function) else {
         return false;
     };
+    // `this.status = "interrupted"` next to `UPDATE meta SET status =
+    // 'interrupted'`: the same literal written to storage.
+    if let Some(Expression::StringLiteral(literal)) = write.right.map(inner)
+        && !literal.value.is_empty()
+    {
+        let quoted = [
+            format!("'{}'", literal.value),
+            format!("\"{}\"", literal.value),
+        ];
+        let stored = model.nodes.descendants(function).any(|(_, node)| {
+            let AstKind::CallExpression(call) = node.kind else {
+                return false;
+            };
+            let name = method_call(call)
+                .map(|(_, name)| name)
+                .or_else(|| identifier_name(&call.callee));
+            name.is_some_and(is_write)
+                && call.arguments.iter().any(|argument| {
+                    let text = model.text(argument.span());
+                    quoted.iter().any(|quoted| text.contains(quoted.as_str()))
+                })
+        });
+        if stored {
+            return true;
+        }
+    }
     let names: HashSet<&str> = std::iter::once(right)
         .chain(model.nodes.descendants(right).map(|(id, _)| id))
         .filter_map(|id| match model.nodes.kind(id) {
@@ -397,6 +434,105 @@ fn collect_field_reads<'a>(
     }
 }
 
+/// Type and class names of objects that are handles to something running
+/// (a transport, a waiter, a stream), not data: storage cannot hold them.
+const HANDLE_TYPES: &[&str] = &[
+    "Transport",
+    "Waiter",
+    "Controller",
+    "Client",
+    "Connection",
+    "Socket",
+    "Stream",
+    "Reader",
+    "Writer",
+    "Deferred",
+    "Resolver",
+    "Signal",
+    "Lock",
+    "Mutex",
+    "Timer",
+    "Timeout",
+    "Subscription",
+    "Promise",
+];
+
+/// Whether a type annotation's text names a handle: a promise, a function
+/// type (`() => void`), a socket, or a type named like [`HANDLE_TYPES`].
+fn is_handle_type(text: &str) -> bool {
+    text.contains("=>")
+        || text
+            .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .any(|word| HANDLE_TYPES.iter().any(|handle| word.ends_with(handle)))
+}
+
+/// The written type annotation of the class property `name`, if any.
+fn declared_type<'a>(model: &FileModel<'a>, class: &ClassModel<'a>, name: &str) -> Option<&'a str> {
+    class.class.body.body.iter().find_map(|element| {
+        let ClassElement::PropertyDefinition(property) = element else {
+            return None;
+        };
+        let key = match &property.key {
+            PropertyKey::PrivateIdentifier(private) => Some(private.name.as_str()),
+            key => crate::optimize::semantic::key_name(key),
+        };
+        if key != Some(name) {
+            return None;
+        }
+        property
+            .type_annotation
+            .as_ref()
+            .map(|annotation| model.text(annotation.type_annotation.span()))
+    })
+}
+
+/// A value storage cannot hold because it is a handle: a function (a
+/// promise's `resolve` kept for later), a promise, an object made only of
+/// such values (`{ promise, resolve }`), an instance of a handle class
+/// (`new LogWaiter()`), or a local or parameter bound to one of these.
+fn is_handle_value(model: &FileModel<'_>, at: NodeId, value: &Expression<'_>, depth: u8) -> bool {
+    match inner(value) {
+        Expression::ArrowFunctionExpression(_) | Expression::FunctionExpression(_) => true,
+        Expression::NewExpression(new) => identifier_name(&new.callee)
+            .is_some_and(|name| HANDLE_TYPES.iter().any(|handle| name.ends_with(handle))),
+        Expression::ObjectExpression(object) if depth < 3 => {
+            !object.properties.is_empty()
+                && object.properties.iter().all(|property| match property {
+                    ObjectPropertyKind::ObjectProperty(property) => {
+                        is_handle_value(model, at, &property.value, depth + 1)
+                    }
+                    ObjectPropertyKind::SpreadProperty(_) => false,
+                })
+        }
+        Expression::Identifier(ident) if depth < 3 => {
+            match resolve(model, at, ident.name.as_str()) {
+                // `new Promise((resolve) => { this.resolve = resolve; })`.
+                Some(Binding::Parameter { function, .. }) => {
+                    model.nodes.parent(function).is_some_and(|parent| {
+                        matches!(model.nodes.kind(parent), AstKind::NewExpression(new)
+                            if identifier_name(&new.callee) == Some("Promise"))
+                    })
+                }
+                Some(Binding::Local { declarator, node }) => {
+                    // `let resolve!: () => void;` assigned in an executor.
+                    declarator
+                        .type_annotation
+                        .as_ref()
+                        .is_some_and(|annotation| {
+                            is_handle_type(model.text(annotation.type_annotation.span()))
+                        })
+                        || declarator
+                            .init
+                            .as_ref()
+                            .is_some_and(|init| is_handle_value(model, node, init, depth + 1))
+                }
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
 /// A value that is a handle or a promise kept for later (never state).
 fn is_handle(class: &ClassModel<'_>, value: &Expression<'_>) -> bool {
     match inner(value) {
@@ -438,6 +574,18 @@ fn is_handle(class: &ClassModel<'_>, value: &Expression<'_>) -> bool {
         }
         _ => false,
     }
+}
+
+/// A status literal set inside a `blockConcurrencyWhile` callback
+/// (`this.#status = "starting"` … `"started"` in a lazy initializer): the
+/// progress of start-up behind the input gate, which runs again after every
+/// eviction, not state to persist.
+fn start_up_status(model: &FileModel<'_>, node: NodeId, value: &Expression<'_>) -> bool {
+    matches!(inner(value), Expression::StringLiteral(_))
+        && model.nodes.ancestors(node).any(|ancestor| {
+            matches!(model.nodes.kind(ancestor), AstKind::CallExpression(call)
+                if method_call(call).is_some_and(|(_, name)| name == "blockConcurrencyWhile"))
+        })
 }
 
 /// An "empty" or initial value: a reset or a flag, not accumulated state.
@@ -491,19 +639,6 @@ fn is_load(model: &FileModel<'_>, node: NodeId, depth: u8) -> bool {
             }
             _ => false,
         })
-}
-
-/// A field that holds a point in time (`nextAllowedTime`, `lastSeen`,
-/// `expiresAt`, `deadline`), not an amount.
-fn names_a_time(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    [
-        "time", "until", "deadline", "expire", "last", "next", "when", "stamp", "since",
-    ]
-    .iter()
-    .any(|word| lower.contains(word))
-        || name.ends_with("At")
-        || lower.ends_with("_at")
 }
 
 /// State a framework base persists itself: a field decorated `@Persist`
@@ -576,6 +711,10 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             {
                 continue;
             }
+            // Declared as a handle: a promise, a function, a transport.
+            if declared_type(model, class, name).is_some_and(is_handle_type) {
+                continue;
+            }
             if typed.iter().any(|(field, type_name)| {
                 *field == name
                     && type_name.is_some_and(|type_name| {
@@ -600,15 +739,20 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             };
             // Handles, memoized promises and clock-derived timestamps are
             // ephemeral by design. A value updated from its own value (a
-            // token count refilled by elapsed time) is state, unless the
-            // field is itself a time.
+            // token count refilled by elapsed time, a next-allowed time
+            // pushed forward from itself) is state carried from one request
+            // to the next.
             if writes.iter().any(|write| {
                 write.access == Access::Memo
                     || write.right.is_some_and(|right| is_handle(class, right))
                     || (write
                         .right_node
                         .is_some_and(|right| reads_clock(model, right))
-                        && (!self_read_in(write) || names_a_time(name)))
+                        && !self_read_in(write))
+                    || write
+                        .right
+                        .zip(write.right_node)
+                        .is_some_and(|(right, node)| is_handle_value(model, node, right, 0))
             }) {
                 continue;
             }
@@ -646,6 +790,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
                             return false;
                         };
                         if is_reset_value(right)
+                            || start_up_status(model, write.node, right)
                             || is_load(model, right_node, 0)
                             || written_alongside(model, write)
                         {
@@ -710,6 +855,11 @@ mod tests {
             format!(
                 "{HEAD} tokens = 10; stamp = 0; take() {{ const now = Date.now(); this.tokens = Math.min(10, this.tokens + (now - this.stamp) / 1000); this.stamp = now; return this.tokens >= 1; }} }}"
             ),
+            // A next-allowed time pushed forward from its own value: state
+            // carried from one request to the next.
+            format!(
+                "{HEAD} nextAllowedTime = 0; g() {{ const now = Date.now(); this.nextAllowedTime = Math.max(now, this.nextAllowedTime); this.nextAllowedTime += 5; return this.nextAllowedTime - now; }} }}"
+            ),
             // Non-hibernatable sockets do not keep the object from eviction.
             format!(
                 "{HEAD} visits = 0; async fetch() {{ const [client, server] = Object.values(new WebSocketPair()); server.accept(); this.visits++; server.addEventListener(\"message\", () => {{ server.send(String(this.visits)); }}); return new Response(null, {{ status: 101, webSocket: client }}); }} }}"
@@ -727,11 +877,11 @@ mod tests {
   async f() {{ this.ready ??= this.load(); await this.ready; }}
   async g() {{ if (!this.initialized) {{ this.config = await this.ctx.storage.get(\"config\"); this.initialized = true; }} return this.config; }} }}"
             ),
-            // Timer handles and time-based throttles.
+            // Timer handles and a timestamp taken from the clock.
             format!(
-                "{HEAD} timer: ReturnType<typeof setTimeout> | undefined; nextAllowedTime = 0;
+                "{HEAD} timer: ReturnType<typeof setTimeout> | undefined; lastSeen = 0;
   f() {{ this.timer = setTimeout(() => {{}}, 10); }}
-  g() {{ const now = Date.now(); this.nextAllowedTime = Math.max(now, this.nextAllowedTime); this.nextAllowedTime += 5; return this.nextAllowedTime - now; }} }}"
+  g() {{ const now = Date.now(); const idle = now - this.lastSeen; this.lastSeen = now; return idle; }} }}"
             ),
             // A per-request value set and read in the same handler.
             format!(

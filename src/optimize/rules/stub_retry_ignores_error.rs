@@ -25,6 +25,11 @@ declare_rule! {
     /// - it retries on the same stub object (a stub variable or field made
     ///   outside the loop, or not made again in the `catch`).
     ///
+    /// A stub is followed into fields (`this.stub = env.NS.getByName(name)`)
+    /// and through a stub factory handed to a class of the same file (`new
+    /// Client(() => env.NS.get(id))`, kept as `this.makeStub = makeStub` and
+    /// called as `this.stub = this.makeStub()`).
+    ///
     /// **Why is this bad?**
     ///
     /// Exceptions from a stub say whether a retry can help: `err.retryable` is

@@ -19,7 +19,10 @@ declare_rule! {
     /// that grows (`push`, `unshift`, `set`, `add`, index assignment) outside the
     /// constructor while nothing in the class ever shrinks it (`delete`, `shift`,
     /// `pop`, `splice`, `clear()`, `length = …`, reassigning the field) or checks
-    /// its size (`.length > …`, `.size >= …`).
+    /// its size (`.length > …`, `.size >= …`). Reassigning counts wherever it
+    /// happens, start-up included (a transcript reloaded from storage in the
+    /// constructor, a list reset in `onStart`); only the assignment that
+    /// creates the field is not one.
     ///
     /// **Why is this bad?**
     ///
@@ -209,10 +212,13 @@ fn uses_of(model: &FileModel<'_>, class: usize, field: &CollectionField<'_>) -> 
             AstKind::AssignmentExpression(assignment) => match &assignment.left {
                 AssignmentTarget::StaticMemberExpression(member) => {
                     let property = member.property.name.as_str();
-                    // `this.queue = this.queue.filter(…)` outside the constructor.
+                    // `this.queue = this.queue.filter(…)` outside the constructor;
+                    // at start-up, any assignment other than the one that
+                    // declares the field (`transcript = []` reloaded from
+                    // storage in the constructor, reset in `onStart`).
                     if property == field.name
                         && matches!(member.object, Expression::ThisExpression(_))
-                        && !in_constructor(id)
+                        && (!in_constructor(id) || !field.span.contains_inclusive(assignment.span))
                     {
                         uses.bounded = true;
                     }

@@ -10,7 +10,8 @@ declare_rule! {
     ///
     /// Reports a `SELECT` without `LIMIT` whose rows are all materialized
     /// (`toArray()`, spread, `Array.from`, `Response.json`) from a table that grows
-    /// (this code inserts into it).
+    /// (this code inserts into it: an SQL `INSERT`, or an ORM insert such as
+    /// drizzle's `db.insert(notes)` where `notes = sqliteTable("notes", …)`).
     ///
     /// **Why is this bad?**
     ///
@@ -34,8 +35,11 @@ declare_rule! {
     ///
     /// **Known problems**
     ///
-    /// `.one()`, aggregates without `GROUP BY`, and equality on a primary or unique
-    /// key return at most one row and are not reported. Tables that only this code
+    /// `.one()`, aggregates without `GROUP BY` (also inside an expression:
+    /// `COALESCE(MAX(seq), -1) + 1`), and equality on a primary or unique key
+    /// return at most one row and are not reported; nor is `IN` over a list of
+    /// values written in the statement on such a key (`WHERE key IN (?, ?)`: at
+    /// most one row per value). Tables that only this code
     /// fills but that stay small by design (a bounded set of keys) may be reported;
     /// suppress with a reason.
     ///
@@ -79,10 +83,13 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
             let Some(table) = project.table(table_name) else {
                 continue;
             };
+            // Equality, or `IN` over a list written in the statement, on a
+            // unique key: at most one row per listed value, whatever the
+            // table's size.
             let equal: Vec<&str> = statement
                 .filters
                 .iter()
-                .filter(|filter| filter.op == FilterOp::Equal)
+                .filter(|filter| matches!(filter.op, FilterOp::Equal | FilterOp::In))
                 .map(|filter| filter.column.as_str())
                 .collect();
             if !equal.is_empty() && table.is_unique_key(&equal) {

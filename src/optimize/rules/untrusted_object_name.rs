@@ -2,6 +2,8 @@
 //! to the request by the name-origin engine
 //! ([`crate::optimize::model::name_origin`]) and not validated before use.
 
+use oxc_ast::AstKind;
+use oxc_ast::ast::ClassElement;
 use oxc_span::GetSpan;
 
 use crate::optimize::finding::{Area, Severity};
@@ -68,7 +70,10 @@ declare_rule! {
     /// cannot make it create new objects; whether the caller may reach that object
     /// is an authorization question this rule does not decide. Names routed by a
     /// framework (`routeAgentRequest`, `routePartykitRequest`, checked in their
-    /// `onBefore*` hooks) are not reported. The trace stays within one function:
+    /// `onBefore*` hooks) are not reported. A framework's naming hook is read as
+    /// a route: a static method of a Durable Object class that takes the request and
+    /// returns the object's name (`static nameFromRequest(request)` in actors) is
+    /// reported when what it returns comes from the request unvalidated. The trace stays within one function:
     /// a name passed in as a parameter by your own router is not followed. Code
     /// inside a Durable Object is not checked: the request it reads is the one the
     /// Worker chose to send, and what the Worker checked is not visible there.
@@ -89,6 +94,7 @@ declare_rule! {
 }
 
 fn check(context: &FileContext<'_, '_>, report: &mut Report) {
+    check_naming_hooks(context, report);
     let model = context.model;
     let request_functions = worker_request_functions(model);
     for (node, call, name) in named_object_calls(model) {
@@ -143,6 +149,71 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             ))
             .effect("only names your application issued or accepts become objects; no unbounded object (and storage) creation"),
         );
+    }
+}
+
+/// A framework's naming hook: a static method of a Durable Object class
+/// (the runtime never calls one; a framework's router or your own does)
+/// that takes the request and returns the object's name
+/// (`static nameFromRequest(request)`), which the framework's router passes
+/// to `idFromName`. It runs in the Worker, before any object exists: a value
+/// it returns from the request unvalidated is an untrusted name.
+fn check_naming_hooks(context: &FileContext<'_, '_>, report: &mut Report) {
+    let model = context.model;
+    for class in model.classes.iter().filter(|class| class.is_do()) {
+        for element in &class.class.body.body {
+            let ClassElement::MethodDefinition(method) = element else {
+                continue;
+            };
+            let Some(name) = crate::optimize::semantic::key_name(&method.key) else {
+                continue;
+            };
+            let lower = name.to_ascii_lowercase();
+            if !method.r#static
+                || !lower.contains("name")
+                || !lower.contains("request")
+                || method.value.params.items.is_empty()
+            {
+                continue;
+            }
+            let Some(function) = model
+                .nodes
+                .descendants(class.node)
+                .find(|(_, node)| {
+                    matches!(node.kind, AstKind::Function(function) if function.span == method.value.span)
+                })
+                .map(|(id, _)| id)
+            else {
+                continue;
+            };
+            for (id, node) in model.nodes.descendants(function) {
+                let AstKind::ReturnStatement(statement) = node.kind else {
+                    continue;
+                };
+                let Some(argument) = &statement.argument else {
+                    continue;
+                };
+                if model.nodes.enclosing_function(id) != Some(function) {
+                    continue;
+                }
+                let mut analysis = NameOrigins::new(model, vec![function]);
+                let Some(source) = analysis.origin(id, argument) else {
+                    continue;
+                };
+                if analysis.guarded(id) {
+                    continue;
+                }
+                let class_name = class.display_name();
+                report.push(
+                    Violation::new(argument.span(), format!(
+                        "`{class_name}.{name}` returns a name that comes from {} unvalidated, and the framework's router passes it to `idFromName`: any client can create as many Durable Objects as it likes, or reach one it should not",
+                        source.describe()
+                    ))
+                    .fix("validate in the hook before returning: `if (!/^[a-z0-9-]{1,64}$/.test(value)) return undefined;` (or an allow-list, or a lookup that must succeed), and authenticate the caller")
+                    .effect("only names your application issued or accepts become objects; no unbounded object (and storage) creation"),
+                );
+            }
+        }
     }
 }
 

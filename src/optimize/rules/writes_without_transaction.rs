@@ -6,7 +6,9 @@ use oxc_span::GetSpan;
 use crate::optimize::finding::{Area, Severity};
 use oxc_ast::ast::Expression;
 
-use crate::optimize::model::call_graph::{CallGraph, Step, path_text, runs_when_called};
+use crate::optimize::model::call_graph::{
+    CallGraph, FirstReach, Step, path_text, runs_when_called,
+};
 use crate::optimize::model::{FileModel, SqlExec};
 use crate::optimize::rules::{Check, FileContext, FixAvailability, Report, Rule, Violation};
 use crate::optimize::semantic::{NodeId, inner, method_call};
@@ -16,9 +18,23 @@ declare_rule! {
     ///
     /// Reports a method that makes two or more writing `sql.exec` calls (`INSERT`,
     /// `UPDATE`, `DELETE`) with an `await` of something else between them, outside
-    /// `transactionSync`. Two writes in branches that exclude each other (the arms
-    /// of an `if`/`else` or `?:`, two `switch` cases without fall-through) are not
-    /// one path and are not reported.
+    /// `transactionSync`. Writes made by helpers the method calls count, at the
+    /// call (`this.addMessage(…)`), and the message names the path.
+    ///
+    /// Not one path, so not reported:
+    /// - two writes in branches that exclude each other (the arms of an
+    ///   `if`/`else` or `?:`, two `switch` cases without fall-through);
+    /// - a first write whose path always leaves before the second: its block
+    ///   goes on with `return`/`throw`, or with a `continue`/`break` of a loop
+    ///   that holds the second write (`if (!row) { …; continue; }`), or it is
+    ///   made in the test of an `if` whose body leaves
+    ///   (`if (await this.park(id)) return;`);
+    /// - a second write in the `catch` of a `try` around the awaited call: it
+    ///   handles that failure (a release, an error status).
+    ///
+    /// A helper's write behind a one-time guard (`if (this.ready) return;`, a
+    /// legacy migration that a read helper runs the first time) runs once per
+    /// instance, not with each call, and does not count.
     ///
     /// **Why is this bad?**
     ///
@@ -45,6 +61,16 @@ declare_rule! {
     /// });
     /// ```
     ///
+    /// **Known problems**
+    ///
+    /// Steps of a state machine separated by long-running awaited work (mark a
+    /// turn as running, await a model or a stream, mark it done) are reported:
+    /// the catalog's text ("separated by an `await` of something else") covers
+    /// them and no reading exempts them, even though no `transactionSync` can
+    /// span the await. When the intermediate state is recorded on purpose and
+    /// recovered after a failure, say so with
+    /// `// do-wizard-ignore DO208: <reason>`.
+    ///
     /// **References**
     ///
     /// - https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/#transactionsync
@@ -64,6 +90,22 @@ fn in_transaction(model: &FileModel<'_>, node: NodeId) -> bool {
     model.nodes.ancestors(node).any(|ancestor| {
         matches!(model.nodes.kind(ancestor), AstKind::CallExpression(call)
             if method_call(call).is_some_and(|(_, name)| matches!(name, "transactionSync" | "transaction")))
+    })
+}
+
+/// Whether a failure of the `awaited` expression is caught by a `catch`
+/// that holds the `second` write: the second write is the handling of that
+/// failure (a release, an error status), not the missing half of a change.
+fn failure_handled(model: &FileModel<'_>, awaited: NodeId, second: NodeId) -> bool {
+    let awaited_span = model.nodes.kind(awaited).span();
+    let second_span = model.nodes.kind(second).span();
+    model.nodes.ancestors(awaited).any(|ancestor| {
+        matches!(model.nodes.kind(ancestor), AstKind::TryStatement(statement)
+            if statement.block.span.contains_inclusive(awaited_span)
+                && statement
+                    .handler
+                    .as_ref()
+                    .is_some_and(|handler| handler.span.contains_inclusive(second_span)))
     })
 }
 
@@ -97,6 +139,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
             .find(|&id| {
                 matches!(model.nodes.kind(id), AstKind::AwaitExpression(_))
                     && model.nodes.enclosing_function(id) == function
+                    && !failure_handled(model, id, second.node)
                     && !model
                         .sql_execs
                         .iter()
@@ -162,19 +205,31 @@ fn check_through_helpers(
     let model = context.model;
     let graph = CallGraph::new(model);
     let mut reported: std::collections::HashSet<oxc_span::Span> = std::collections::HashSet::new();
-    type Summary<'s, 'a> = Option<(Vec<Step<'a>>, &'s SqlExec<'a>, bool)>;
-    let mut helpers: std::collections::HashMap<NodeId, Summary<'_, '_>> =
-        std::collections::HashMap::new();
-    // Per function: its own first write, whether it awaits other work.
-    let mut own_write: std::collections::HashMap<NodeId, Option<&SqlExec<'_>>> =
-        std::collections::HashMap::new();
-    let mut own_awaits: std::collections::HashMap<NodeId, bool> = std::collections::HashMap::new();
     let lines =
         crate::text::LineIndex::new(model.source_text, crate::text::LineEndings::JavaScript);
+    // A call behind a one-time guard (`if (this.ready) return;`, `if
+    // (!this.#migrated)`) runs once per instance (seed rows, a legacy
+    // migration inside a read helper), not with each call; nor does a call
+    // inside a transaction belong to a separate commit.
+    let follow = |step: &Step<'_>, caller: NodeId| {
+        !model.guarded_by_field(step.site, caller) && !in_transaction(model, step.site)
+    };
     for (class, class_model) in model.classes.iter().enumerate() {
         if !class_model.is_do() {
             continue;
         }
+        // Each function's first write and whether it awaits other work,
+        // computed once per class (linear in the functions of the file).
+        let mut first_write = FirstReach::new(&graph, Some(class));
+        let mut awaiting = FirstReach::new(&graph, Some(class));
+        let mut own_write = |function: NodeId| {
+            writes.iter().copied().find(|exec| {
+                model.nodes.contains(function, exec.node)
+                    && runs_when_called(model, exec.node, function)
+                    && !model.guarded_by_field(exec.node, function)
+            })
+        };
+        let mut own_awaits = |function: NodeId| awaits_other(model, function).then_some(());
         for method in &class_model.methods {
             let function = method.function;
             let mut events: Vec<WriteEvent<'_>> = writes
@@ -188,37 +243,17 @@ fn check_through_helpers(
                 })
                 .collect();
             for step in graph.callees(Some(class), function) {
-                if in_transaction(model, step.site) {
+                if !follow(&step, function) {
                     continue;
                 }
-                // Each helper is walked once per file.
-                let summary = helpers.entry(step.function).or_insert_with(|| {
-                    let reached = graph.reachable(Some(class), step.function, |_, _| true);
-                    let first_write = reached.iter().find_map(|reach| {
-                        let write = *own_write.entry(reach.function).or_insert_with(|| {
-                            // A write behind a one-time guard (`if (this.ready)
-                            // return;`, a lazy initializer's seed row) runs once
-                            // per instance, not with each call.
-                            writes.iter().copied().find(|exec| {
-                                model.nodes.contains(reach.function, exec.node)
-                                    && runs_when_called(model, exec.node, reach.function)
-                                    && !model.guarded_by_field(exec.node, reach.function)
-                            })
-                        });
-                        write.map(|exec| (reach.path.clone(), exec))
-                    });
-                    first_write.map(|(path, write)| {
-                        let awaits = reached.iter().any(|reach| {
-                            *own_awaits
-                                .entry(reach.function)
-                                .or_insert_with(|| awaits_other(model, reach.function))
-                        });
-                        (path, write, awaits)
-                    })
-                });
-                let Some((inner_path, write, helper_awaits)) = summary.clone() else {
+                let Some((inner_path, write)) =
+                    first_write.find(step.function, &mut own_write, &follow)
+                else {
                     continue;
                 };
+                let helper_awaits = awaiting
+                    .find(step.function, &mut own_awaits, &|_: &Step<'_>, _| true)
+                    .is_some();
                 let mut path = vec![step];
                 path.extend(inner_path);
                 events.push(WriteEvent {
@@ -246,6 +281,7 @@ fn check_through_helpers(
                     .find(|&id| {
                         matches!(model.nodes.kind(id), AstKind::AwaitExpression(_))
                             && model.nodes.enclosing_function(id) == Some(function)
+                            && !failure_handled(model, id, second.site)
                             && !model
                                 .sql_execs
                                 .iter()
