@@ -544,6 +544,7 @@ pub fn plan(project: &Project, chosen: &AddPattern) -> anyhow::Result<AddPlan> {
                 &chosen.class_name,
                 &entry_module(&project.entry.path),
                 &vars.iter().map(|var| var.name.as_str()).collect::<Vec<_>>(),
+                &existing_vars(&project.config, None),
                 needs_token,
                 page_added,
             ) {
@@ -913,6 +914,7 @@ fn add_env_types(
     class: &str,
     entry_module: &str,
     vars: &[&str],
+    existing_vars: &[String],
     token: bool,
     assets: bool,
 ) -> Option<String> {
@@ -947,31 +949,73 @@ fn add_env_types(
                 .collect::<String>()
         })
         .unwrap_or_else(|| "\t".into());
-    let mut lines = Vec::new();
     let has = |name: &str| {
         regex::Regex::new(&format!(r"(?m)^\s*{}\??:", regex::escape(name)))
             .expect("a valid regex")
             .is_match(body)
     };
-    for var in vars {
-        if !has(var) {
-            lines.push(format!("{indent}{var}: string;"));
-        }
-    }
-    if token && !has("API_TOKEN") {
-        lines.push(format!("{indent}API_TOKEN: string;"));
-    }
-    if assets && !has("ASSETS") {
-        lines.push(format!("{indent}ASSETS: Fetcher;"));
-    }
-    lines.push(format!(
-        "{indent}{binding}: DurableObjectNamespace<import(\"{entry_module}\").{class}>;"
-    ));
-    let line_start = text[..close].rfind('\n').map_or(0, |index| index + 1);
+    let name_of = |line: &str| -> String {
+        line.trim()
+            .split([':', '?'])
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    // wrangler types' order: assets, vars (in config order), secrets, then
+    // the Durable Object namespaces.
+    let new_vars: Vec<String> = vars
+        .iter()
+        .filter(|var| !has(var))
+        .map(|var| format!("{indent}{var}: string;"))
+        .collect();
+    let token_line = (token && !has("API_TOKEN")).then(|| format!("{indent}API_TOKEN: string;"));
+    let assets_line = (assets && !has("ASSETS")).then(|| format!("{indent}ASSETS: Fetcher;"));
+    let binding_line =
+        format!("{indent}{binding}: DurableObjectNamespace<import(\"{entry_module}\").{class}>;");
+    let parts: Vec<&str> = body.split('\n').collect();
     let mut out = text.to_string();
-    if text[line_start..close].trim().is_empty() {
-        out.insert_str(line_start, &format!("{}\n", lines.join("\n")));
+    if parts.len() >= 2 {
+        // parts[0] ends the `{` line; the last part is what precedes `}`.
+        let mut members: Vec<String> = parts[1..parts.len() - 1]
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+        let last_var = members
+            .iter()
+            .rposition(|line| existing_vars.contains(&name_of(line)));
+        let leading_assets = members
+            .first()
+            .is_some_and(|line| name_of(line) == "ASSETS");
+        let mut at = match last_var {
+            Some(index) => index + 1,
+            None => usize::from(leading_assets),
+        };
+        for line in new_vars.into_iter().chain(token_line) {
+            members.insert(at, line);
+            at += 1;
+        }
+        if let Some(line) = assets_line {
+            members.insert(0, line);
+        }
+        let after_namespaces = members
+            .iter()
+            .rposition(|line| line.contains("DurableObjectNamespace<"))
+            .map_or(members.len(), |index| index + 1);
+        members.insert(after_namespaces, binding_line);
+        let rebuilt = format!(
+            "{}\n{}\n{}",
+            parts[0],
+            members.join("\n"),
+            parts[parts.len() - 1]
+        );
+        out.replace_range(found.end()..close, &rebuilt);
     } else {
+        let lines: Vec<String> = assets_line
+            .into_iter()
+            .chain(new_vars)
+            .chain(token_line)
+            .chain([binding_line])
+            .collect();
         out.insert_str(close, &format!("\n{}\n", lines.join("\n")));
     }
     // `durableNamespaces: "A" | "B";`
@@ -988,11 +1032,9 @@ fn add_env_types(
     }
     // `Pick<Cloudflare.Env, "A" | "B">` of the string vars.
     let pick = regex::Regex::new(r"Pick<Cloudflare\.Env, ([^>]*)>").expect("a valid regex");
-    let mut added: Vec<String> = vars.iter().map(|var| format!("\"{var}\"")).collect();
-    if token && !has("API_TOKEN") {
-        added.push("\"API_TOKEN\"".into());
-    }
-    if !added.is_empty()
+    let added: Vec<String> = vars.iter().map(|var| format!("\"{var}\"")).collect();
+    let adds_token = token && !has("API_TOKEN");
+    if (!added.is_empty() || adds_token)
         && let Some(captures) = pick.captures(&out.clone())
     {
         let list = captures.get(1).expect("group 1");
@@ -1001,10 +1043,19 @@ fn add_env_types(
             .split('|')
             .map(|name| name.trim().to_string())
             .collect();
+        // The vars after the project's vars, before its secrets.
+        let mut at = names
+            .iter()
+            .rposition(|name| existing_vars.contains(&name.trim_matches('"').to_string()))
+            .map_or(0, |index| index + 1);
         for name in added {
             if !names.contains(&name) {
-                names.push(name);
+                names.insert(at, name);
+                at += 1;
             }
+        }
+        if adds_token {
+            names.push("\"API_TOKEN\"".into());
         }
         out.replace_range(list.range(), &names.join(" | "));
     }
@@ -1072,11 +1123,20 @@ mod tests {
     #[test]
     fn env_types_get_the_binding_vars_and_namespace() {
         let text = "declare namespace Cloudflare {\n\tinterface GlobalProps {\n\t\tmainModule: typeof import(\"./src/index\");\n\t\tdurableNamespaces: \"A\";\n\t}\n\tinterface Env {\n\t\tA: DurableObjectNamespace<import(\"./src/index\").A>;\n\t}\n}\ninterface Env extends Cloudflare.Env {}\n";
-        let after =
-            add_env_types(text, "B_NS", "B", "./src/index", &["B_TTL"], false, false).unwrap();
+        let after = add_env_types(
+            text,
+            "B_NS",
+            "B",
+            "./src/index",
+            &["B_TTL"],
+            &[],
+            false,
+            false,
+        )
+        .unwrap();
         assert_eq!(
             after,
-            "declare namespace Cloudflare {\n\tinterface GlobalProps {\n\t\tmainModule: typeof import(\"./src/index\");\n\t\tdurableNamespaces: \"A\" | \"B\";\n\t}\n\tinterface Env {\n\t\tA: DurableObjectNamespace<import(\"./src/index\").A>;\n\t\tB_TTL: string;\n\t\tB_NS: DurableObjectNamespace<import(\"./src/index\").B>;\n\t}\n}\ninterface Env extends Cloudflare.Env {}\n"
+            "declare namespace Cloudflare {\n\tinterface GlobalProps {\n\t\tmainModule: typeof import(\"./src/index\");\n\t\tdurableNamespaces: \"A\" | \"B\";\n\t}\n\tinterface Env {\n\t\tB_TTL: string;\n\t\tA: DurableObjectNamespace<import(\"./src/index\").A>;\n\t\tB_NS: DurableObjectNamespace<import(\"./src/index\").B>;\n\t}\n}\ninterface Env extends Cloudflare.Env {}\n"
         );
     }
 }
