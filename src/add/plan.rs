@@ -538,16 +538,19 @@ pub fn plan(project: &Project, chosen: &AddPattern) -> anyhow::Result<AddPlan> {
         _ if project.javascript => {}
         Some(types) => {
             let needs_token = has_routes;
-            match add_env_types(
-                &types.text,
-                &chosen.binding,
-                &chosen.class_name,
-                &entry_module(&project.entry.path),
-                &vars.iter().map(|var| var.name.as_str()).collect::<Vec<_>>(),
-                &existing_vars(&project.config, None),
-                needs_token,
-                page_added,
-            ) {
+            let new_vars: Vec<&str> = vars.iter().map(|var| var.name.as_str()).collect();
+            let existing = existing_vars(&project.config, None);
+            let module = entry_module(&project.entry.path);
+            let edit = EnvTypes {
+                binding: &chosen.binding,
+                class: &chosen.class_name,
+                entry_module: &module,
+                vars: &new_vars,
+                existing_vars: &existing,
+                token: needs_token,
+                assets: page_added,
+            };
+            match add_env_types(&types.text, &edit) {
                 Some(after) => changes.push(FileChange {
                     path: types.path.clone(),
                     before: Some(types.text.clone()),
@@ -908,16 +911,31 @@ fn add_test_bindings(text: &str, vars: &[pattern::PatternVar]) -> Option<String>
 
 /// Extend the `Env` type of worker-configuration.d.ts: the binding, the new
 /// vars, `API_TOKEN` when the routes need it, and `durableNamespaces`.
-fn add_env_types(
-    text: &str,
-    binding: &str,
-    class: &str,
-    entry_module: &str,
-    vars: &[&str],
-    existing_vars: &[String],
+/// What [`add_env_types`] adds.
+struct EnvTypes<'a> {
+    binding: &'a str,
+    class: &'a str,
+    /// `./src/index`, for `import("...")`.
+    entry_module: &'a str,
+    /// New vars, and the vars the project sets already.
+    vars: &'a [&'a str],
+    existing_vars: &'a [String],
+    /// `API_TOKEN: string` (routes that check it).
     token: bool,
+    /// `ASSETS: Fetcher` (a page).
     assets: bool,
-) -> Option<String> {
+}
+
+fn add_env_types(text: &str, types: &EnvTypes<'_>) -> Option<String> {
+    let EnvTypes {
+        binding,
+        class,
+        entry_module,
+        vars,
+        existing_vars,
+        token,
+        assets,
+    } = *types;
     let head = regex::Regex::new(r"interface (__BaseEnv_Env|Env) \{").expect("a valid regex");
     let found = head
         .find_iter(text)
@@ -986,14 +1004,11 @@ fn add_env_types(
         let leading_assets = members
             .first()
             .is_some_and(|line| name_of(line) == "ASSETS");
-        let mut at = match last_var {
+        let at = match last_var {
             Some(index) => index + 1,
             None => usize::from(leading_assets),
         };
-        for line in new_vars.into_iter().chain(token_line) {
-            members.insert(at, line);
-            at += 1;
-        }
+        members.splice(at..at, new_vars.into_iter().chain(token_line));
         if let Some(line) = assets_line {
             members.insert(0, line);
         }
@@ -1125,13 +1140,15 @@ mod tests {
         let text = "declare namespace Cloudflare {\n\tinterface GlobalProps {\n\t\tmainModule: typeof import(\"./src/index\");\n\t\tdurableNamespaces: \"A\";\n\t}\n\tinterface Env {\n\t\tA: DurableObjectNamespace<import(\"./src/index\").A>;\n\t}\n}\ninterface Env extends Cloudflare.Env {}\n";
         let after = add_env_types(
             text,
-            "B_NS",
-            "B",
-            "./src/index",
-            &["B_TTL"],
-            &[],
-            false,
-            false,
+            &EnvTypes {
+                binding: "B_NS",
+                class: "B",
+                entry_module: "./src/index",
+                vars: &["B_TTL"],
+                existing_vars: &[],
+                token: false,
+                assets: false,
+            },
         )
         .unwrap();
         assert_eq!(
