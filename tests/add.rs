@@ -452,6 +452,16 @@ fn refuses_a_directory_without_a_config() {
 }
 
 #[test]
+fn refuses_to_guess_without_a_terminal() {
+    let (_tmp, dir) = project("c3-durable-objects");
+    let line = refused(&dir, &["rate-limiter"]);
+    assert!(
+        line.contains("no terminal to ask the questions on; pass --yes"),
+        "{line}"
+    );
+}
+
+#[test]
 fn refuses_an_unknown_pattern_and_a_missing_one() {
     let (_tmp, dir) = project("c3-durable-objects");
     let line = refused(&dir, &["rate-limitr", "--yes"]);

@@ -79,6 +79,11 @@ pub fn run(args: &AddArgs) -> anyhow::Result<Outcome> {
     } else {
         Environment::detect().interaction(true)
     };
+    if mode == Mode::Scripted && !args.yes && file.is_none() {
+        return Err(input_error!(
+            "no terminal to ask the questions on; pass --yes to take the pattern's own names and values, or --answers FILE"
+        ));
+    }
     // The project first: a project that cannot be grown is refused before
     // any question.
     let project = add::read(&args.dir)?;
