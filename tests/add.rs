@@ -267,6 +267,24 @@ fn javascript_entry_plus_rate_limiter() {
 }
 
 #[test]
+fn a_second_add_reuses_the_helpers_of_the_first_also_in_javascript() {
+    for (fixture, extension) in [("c3-durable-objects", "ts"), ("js-worker", "js")] {
+        let (_tmp, dir) = project(fixture);
+        add_and_check(&dir, &["rate-limiter"]);
+        let helpers = fs::read(dir.join(format!("src/do-wizard/http.{extension}"))).unwrap();
+        let text = add_and_check(&dir, &["session"]);
+        assert!(!text.contains("http."), "{text}");
+        assert_eq!(
+            fs::read(dir.join(format!("src/do-wizard/http.{extension}"))).unwrap(),
+            helpers
+        );
+        let entry = fs::read_to_string(dir.join(format!("src/index.{extension}"))).unwrap();
+        assert!(entry.contains("export { RateLimiter } from \"./do-wizard/rate-limiter\";"));
+        assert!(entry.contains("export { UserSession } from \"./do-wizard/session\";"));
+    }
+}
+
+#[test]
 fn names_from_flags_and_answers_file() {
     let (_tmp, dir) = project("c3-durable-objects");
     let diff = dry_run(

@@ -281,11 +281,19 @@ pub fn plan(project: &Project, chosen: &AddPattern) -> anyhow::Result<AddPlan> {
     let mut notes: Vec<String> = Vec::new();
     let lib = layout.dir().to_path_buf();
     let module = &chosen.module;
+    // Whether the project has `path` (a new module's `.js` twin in a
+    // JavaScript project).
+    let exists = |path: &Path| {
+        project.root.join(path).exists()
+            || (project.javascript
+                && path.extension().is_some_and(|ext| ext == "ts")
+                && project.root.join(path.with_extension("js")).exists())
+    };
     let new_file = |changes: &mut Vec<FileChange>,
                     path: PathBuf,
                     text: String|
      -> anyhow::Result<()> {
-        if project.root.join(&path).exists() {
+        if exists(&path) {
             return Err(input_error!(
                 "{}: already exists; pattern `{}` would write it (is the pattern already there?)",
                 shown(&path),
@@ -383,7 +391,7 @@ pub fn plan(project: &Project, chosen: &AddPattern) -> anyhow::Result<AddPlan> {
         for file in base {
             let name = file.path.strip_prefix("src").unwrap_or(&file.path);
             let path = dir.join(name);
-            if !project.root.join(&path).exists() {
+            if !exists(&path) {
                 changes.push(FileChange {
                     path,
                     before: None,
