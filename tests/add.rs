@@ -285,6 +285,33 @@ fn a_second_add_reuses_the_helpers_of_the_first_also_in_javascript() {
 }
 
 #[test]
+fn a_new_made_entry_without_a_routes_table_gets_the_serve_function_and_no_test() {
+    let (_tmp, dir) = new_project("rate-limiter");
+    let entry = fs::read_to_string(dir.join("src/index.ts")).unwrap();
+    let table = "const routes: readonly Route[] = [...rateLimiterRoutes];";
+    assert!(entry.contains(table), "{entry}");
+    fs::write(
+        dir.join("src/index.ts"),
+        entry.replace(table, "const routes: readonly Route[] = rateLimiterRoutes;"),
+    )
+    .unwrap();
+    // As in a project made before routes were modules: no router.ts.
+    fs::remove_file(dir.join("src/router.ts")).unwrap();
+    let diff = dry_run(&dir, &["session"]);
+    assert!(diff.contains("+++ b/src/router.ts"), "{diff}");
+    assert!(diff.contains("+++ b/src/serve-session.ts"), "{diff}");
+    assert!(!diff.contains("+++ b/test/session.test.ts"), "{diff}");
+    assert!(
+        diff.contains("Test skipped: test/session.test.ts"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("const routed = await serveSession(request, env);"),
+        "{diff}"
+    );
+}
+
+#[test]
 fn names_from_flags_and_answers_file() {
     let (_tmp, dir) = project("c3-durable-objects");
     let diff = dry_run(

@@ -381,7 +381,9 @@ pub fn plan(project: &Project, chosen: &AddPattern) -> anyhow::Result<AddPlan> {
     }
 
     // Support modules the class and routes import, in a project without them.
-    if let Layout::Foreign { dir } = &layout {
+    // (A project `new` made before routes were modules has no router.ts.)
+    {
+        let dir = layout.dir();
         let mut wanted = vec!["src/http.ts".to_string()];
         if has_routes {
             wanted.push("src/auth.ts".into());
@@ -402,6 +404,7 @@ pub fn plan(project: &Project, chosen: &AddPattern) -> anyhow::Result<AddPlan> {
     }
 
     // Routes.
+    let mut wired = false;
     let class_import = relative_import(&entry_dir, &lib.join(module));
     let mut entry_after = add_class_export(&project.entry.text, &chosen.class_name, &class_import)
         .ok_or_else(|| {
@@ -415,12 +418,15 @@ pub fn plan(project: &Project, chosen: &AddPattern) -> anyhow::Result<AddPlan> {
         let routes_path = lib.join("routes").join(format!("{module}.ts"));
         new_file(&mut changes, routes_path.clone(), rename(&routes.contents))?;
         let import = relative_import(&entry_dir, &lib.join("routes").join(module));
-        let wired = match &layout {
+        let table = match &layout {
             Layout::Wizard { .. } => wire_routes(&entry_after, &chosen.ident, &import),
             Layout::Foreign { .. } => None,
         };
-        match wired {
-            Some(text) => entry_after = text,
+        match table {
+            Some(text) => {
+                entry_after = text;
+                wired = true;
+            }
             None => {
                 let function = format!("serve{}", upper_first(&chosen.ident));
                 let serve_path = lib.join(format!("serve-{module}.ts"));
@@ -466,7 +472,7 @@ pub fn plan(project: &Project, chosen: &AddPattern) -> anyhow::Result<AddPlan> {
         (Some(_), _, _) if chosen.page.is_some() && !page_added => notes.push(format!(
             "Test skipped: {test_rel} checks the pattern's page, which was not added."
         )),
-        (Some(test), Some(vitest), Layout::Wizard { .. }) if helpers && has_routes => {
+        (Some(test), Some(vitest), Layout::Wizard { .. }) if helpers && wired => {
             new_file(&mut changes, PathBuf::from(&test_rel), rename(&test.contents))?;
             if let Some(after) = add_test_bindings(&vitest.text, &chosen.test_vars) {
                 changes.push(FileChange {
@@ -479,8 +485,11 @@ pub fn plan(project: &Project, chosen: &AddPattern) -> anyhow::Result<AddPlan> {
         (Some(_), None, _) => notes.push(format!(
             "Test skipped: the project has no vitest setup that runs in workerd (@cloudflare/vitest-plugin), so {test_rel} was not written."
         )),
+        (Some(_), Some(_), _) if !wired => notes.push(format!(
+            "Test skipped: {test_rel} drives the routes through the Worker's fetch, which does not serve them until the two lines above are added."
+        )),
         (Some(_), Some(_), _) => notes.push(format!(
-            "Test skipped: {test_rel} drives the routes through the Worker's fetch and needs the test helpers of a project `do-wizard new` made."
+            "Test skipped: {test_rel} needs the test helpers (test/helpers.ts) of a project `do-wizard new` made."
         )),
         (None, _, _) => {}
     }
