@@ -28,12 +28,17 @@ impl LoadedConfig {
 pub struct ProjectModel {
     pub configs: Vec<LoadedConfig>,
     pub files: Vec<FileFacts>,
-    /// Tables created anywhere, by lower-case name (first definition wins),
-    /// with the file and range of the `sql.exec` that creates them.
-    tables: HashMap<String, (TableDef, PathBuf, TextRange)>,
-    indexes: Vec<IndexDef>,
-    /// Lower-case names of tables some statement inserts into.
-    inserted: HashSet<String>,
+    /// Tables created anywhere, by lower-case name, with the file and range
+    /// of the `sql.exec` that creates them: every file's first definition,
+    /// in path order. Each Durable Object has a database of its own, so two
+    /// classes may create different tables under one name (see
+    /// `table_site`).
+    tables: HashMap<String, Vec<(TableDef, PathBuf, TextRange)>>,
+    /// Indexes with the file that creates them.
+    indexes: Vec<(IndexDef, PathBuf)>,
+    /// Lower-case names of tables some statement inserts into, with the
+    /// files that insert.
+    inserted: HashMap<String, HashSet<PathBuf>>,
     by_path: HashMap<PathBuf, usize>,
     /// The project index, built once: which config owns each file (by
     /// index into `configs`), the files each config owns, configs by
@@ -52,24 +57,28 @@ pub struct ProjectModel {
 impl ProjectModel {
     pub fn new(configs: Vec<LoadedConfig>, mut files: Vec<FileFacts>) -> Self {
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        let mut tables = HashMap::new();
+        let mut tables: HashMap<String, Vec<(TableDef, PathBuf, TextRange)>> = HashMap::new();
         let mut indexes = Vec::new();
-        let mut inserted = HashSet::new();
+        let mut inserted: HashMap<String, HashSet<PathBuf>> = HashMap::new();
         for file in &files {
             for fact in &file.sql {
                 for statement in &fact.statements {
                     if let Some(table) = &statement.created_table {
-                        tables
-                            .entry(table.name.to_ascii_lowercase())
-                            .or_insert_with(|| (table.clone(), file.path.clone(), fact.range));
+                        let sites = tables.entry(table.name.to_ascii_lowercase()).or_default();
+                        if !sites.iter().any(|(_, path, _)| *path == file.path) {
+                            sites.push((table.clone(), file.path.clone(), fact.range));
+                        }
                     }
                     if let Some(index) = &statement.created_index {
-                        indexes.push(index.clone());
+                        indexes.push((index.clone(), file.path.clone()));
                     }
                     if statement.kind == StatementKind::Insert
                         && let Some(table) = &statement.table
                     {
-                        inserted.insert(table.to_ascii_lowercase());
+                        inserted
+                            .entry(table.to_ascii_lowercase())
+                            .or_default()
+                            .insert(file.path.clone());
                     }
                 }
             }
@@ -83,7 +92,10 @@ impl ProjectModel {
         for file in &files {
             for (binding, table) in &file.orm_tables {
                 if orm_inserted.contains(binding.as_str()) {
-                    inserted.insert(table.to_ascii_lowercase());
+                    inserted
+                        .entry(table.to_ascii_lowercase())
+                        .or_default()
+                        .insert(file.path.clone());
                 }
             }
         }
@@ -143,30 +155,79 @@ impl ProjectModel {
         }
     }
 
-    /// The table created with this name anywhere in the code base.
-    pub fn table(&self, name: &str) -> Option<&TableDef> {
-        self.tables
-            .get(&name.to_ascii_lowercase())
-            .map(|(table, _, _)| table)
+    /// The definition of table `name` that a statement in file `from`
+    /// sees: the one `from` creates itself when it creates one, else the
+    /// first in path order. Each Durable Object class has a database of its
+    /// own, so a scheduler's `events` and a webhook queue's `events` are two
+    /// tables; where only one file creates the table, every file sees it
+    /// (schema modules, helpers).
+    fn table_site(&self, name: &str, from: &Path) -> Option<&(TableDef, PathBuf, TextRange)> {
+        let sites = self.tables.get(&name.to_ascii_lowercase())?;
+        sites
+            .iter()
+            .find(|(_, path, _)| path == from)
+            .or_else(|| sites.first())
     }
 
-    /// Where the table's `CREATE TABLE` runs: file and range of the call.
-    pub fn table_location(&self, name: &str) -> Option<(&Path, TextRange)> {
+    /// Whether files other than the defining one create a table of this name.
+    fn is_ambiguous(&self, name: &str) -> bool {
         self.tables
             .get(&name.to_ascii_lowercase())
+            .is_some_and(|sites| sites.len() > 1)
+    }
+
+    /// The table with this name as file `from` sees it (see `table_site`).
+    pub fn table(&self, name: &str, from: &Path) -> Option<&TableDef> {
+        self.table_site(name, from).map(|(table, _, _)| table)
+    }
+
+    /// Where that table's `CREATE TABLE` runs: file and range of the call.
+    pub fn table_location(&self, name: &str, from: &Path) -> Option<(&Path, TextRange)> {
+        self.table_site(name, from)
             .map(|(_, file, range)| (file.as_path(), *range))
     }
 
-    /// Every index created on this table anywhere in the code base.
-    pub fn indexes_on<'s>(&'s self, table: &'s str) -> impl Iterator<Item = &'s IndexDef> + 's {
+    /// Every index created on that table: where several files create a
+    /// table of this name, only the indexes of the file whose definition
+    /// `from` sees.
+    pub fn indexes_on<'s>(
+        &'s self,
+        table: &'s str,
+        from: &Path,
+    ) -> impl Iterator<Item = &'s IndexDef> + 's {
+        let site = if self.is_ambiguous(table) {
+            self.table_site(table, from)
+                .map(|(_, path, _)| path.as_path())
+        } else {
+            None
+        };
         self.indexes
             .iter()
-            .filter(move |index| index.table.eq_ignore_ascii_case(table))
+            .filter(move |(index, path)| {
+                index.table.eq_ignore_ascii_case(table) && site.is_none_or(|site| path == site)
+            })
+            .map(|(index, _)| index)
     }
 
-    /// Whether some code inserts into this table (it grows).
-    pub fn is_inserted(&self, table: &str) -> bool {
-        self.inserted.contains(&table.to_ascii_lowercase())
+    /// Whether some code inserts into that table (it grows). Where several
+    /// files create a table of this name, an insert counts for `from`'s
+    /// table when it is in the file that defines it, or in a file that
+    /// creates no table of that name.
+    pub fn is_inserted(&self, table: &str, from: &Path) -> bool {
+        let key = table.to_ascii_lowercase();
+        let Some(writers) = self.inserted.get(&key) else {
+            return false;
+        };
+        if !self.is_ambiguous(table) {
+            return true;
+        }
+        let Some((_, site, _)) = self.table_site(table, from) else {
+            return true;
+        };
+        let sites = &self.tables[&key];
+        writers
+            .iter()
+            .any(|writer| writer == site || !sites.iter().any(|(_, path, _)| path == writer))
     }
 
     pub fn file(&self, path: &Path) -> Option<&FileFacts> {

@@ -55,6 +55,12 @@ declare_rule! {
     /// Queries whose SQL is built at run time are not checked. Each index adds a
     /// write per insert; tiny tables may not need one.
     ///
+    /// Each Durable Object class has a database of its own: where several
+    /// files create a table under one name (a scheduler's `events` and a
+    /// webhook queue's `events`), a query is judged against the table its own
+    /// file creates, with that file's indexes and inserts; a table created in
+    /// one file only (a schema module) is the table of every file.
+    ///
     /// **References**
     ///
     /// - https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
@@ -130,7 +136,7 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
                     ));
                 }
                 for (table_name, mut columns) in per_table {
-                    let Some(table) = project.table(&table_name) else {
+                    let Some(table) = project.table(&table_name, &file.path) else {
                         continue;
                     };
                     // A table pinned to one row (`id ... PRIMARY KEY CHECK (id = 1)`)
@@ -144,7 +150,7 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
                         continue;
                     }
                     let leading: Vec<String> = project
-                        .indexes_on(&table_name)
+                        .indexes_on(&table_name, &file.path)
                         .filter_map(|index| index.columns.first().cloned())
                         .chain(table.key_leading_columns().map(str::to_owned))
                         .collect();
@@ -244,7 +250,7 @@ fn report_candidate(
         "CREATE INDEX IF NOT EXISTS {name} ON {}({key_text})",
         table.name
     );
-    let placement = match project.table_location(&table.name) {
+    let placement = match project.table_location(&table.name, candidate.path) {
         Some((file, _)) => format!(
             "run it right after the `CREATE TABLE {}` in {}",
             table.name,

@@ -43,6 +43,12 @@ declare_rule! {
     /// fills but that stay small by design (a bounded set of keys) may be reported;
     /// suppress with a reason.
     ///
+    /// Each Durable Object class has a database of its own: where several
+    /// files create a table under one name (a scheduler's `events` and a
+    /// webhook queue's `events`), a query is judged against the table its own
+    /// file creates, with that file's indexes and inserts; a table created in
+    /// one file only (a schema module) is the table of every file.
+    ///
     /// **References**
     ///
     /// - https://developers.cloudflare.com/durable-objects/platform/limits/
@@ -77,10 +83,10 @@ fn check(context: &ProjectContext<'_>, report: &mut Report) {
             let Some(table_name) = &statement.table else {
                 continue;
             };
-            if !project.is_inserted(table_name) {
+            if !project.is_inserted(table_name, &file.path) {
                 continue;
             }
-            let Some(table) = project.table(table_name) else {
+            let Some(table) = project.table(table_name, &file.path) else {
                 continue;
             };
             // Equality, or `IN` over a list written in the statement, on a
