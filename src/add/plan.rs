@@ -529,6 +529,28 @@ pub fn plan(project: &Project, chosen: &AddPattern) -> anyhow::Result<AddPlan> {
         class_name: chosen.class_name.clone(),
         declaration,
         environments: project.binding_environments.clone(),
+        // An environment's own list replaces the top-level one for it.
+        environment_declarations: project
+            .config
+            .environments
+            .iter()
+            .filter_map(|environment| {
+                let name = environment.name.value.clone();
+                if let Some(migrations) = &environment.migrations {
+                    Some((
+                        name,
+                        Declaration::Migration {
+                            tag: next_migration_tag(migrations),
+                        },
+                    ))
+                } else {
+                    environment
+                        .exports
+                        .as_ref()
+                        .map(|_| (name, Declaration::Export))
+                }
+            })
+            .collect(),
         vars: vars.clone(),
         environment_vars,
         assets: add_assets,

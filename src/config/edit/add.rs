@@ -45,6 +45,9 @@ pub struct AddObject {
     pub declaration: Declaration,
     /// The environments (by name) that get the binding too.
     pub environments: Vec<String>,
+    /// Environments with a `migrations` or `exports` list of their own
+    /// (wrangler uses it instead of the top-level one), and the entry each gets.
+    pub environment_declarations: Vec<(String, Declaration)>,
     /// Vars to add at the top level; a var already set is left out by the
     /// caller ([`existing_vars`]).
     pub vars: Vec<NewVar>,
@@ -360,6 +363,37 @@ fn json_add(config: &WranglerConfig, change: &AddObject) -> Result<String, Strin
             text = apply(&text, &edits);
         }
     }
+    for (environment, declaration) in &change.environment_declarations {
+        match declaration {
+            Declaration::Export => {
+                text = json_insert(
+                    &text,
+                    &["env", environment, "exports"],
+                    &Leaf::Property {
+                        key: &change.class_name,
+                        value: "{ \"type\": \"durable-object\", \"storage\": \"sqlite\" }",
+                        comment: None,
+                    },
+                    comments,
+                )?;
+            }
+            Declaration::Migration { tag } => {
+                let fields = [
+                    ("tag", quoted(tag)),
+                    (
+                        "new_sqlite_classes",
+                        format!("[{}]", quoted(&change.class_name)),
+                    ),
+                ];
+                text = json_insert(
+                    &text,
+                    &["env", environment, "migrations"],
+                    &Leaf::Element(&fields),
+                    comments,
+                )?;
+            }
+        }
+    }
     for var in &change.vars {
         let value = quoted(&var.value);
         let leaf = Leaf::Property {
@@ -548,6 +582,34 @@ fn toml_add(config: &WranglerConfig, change: &AddObject) -> Result<String, Strin
             text = apply(&text, &edits);
         }
     }
+    for (environment, declaration) in &change.environment_declarations {
+        let prefix = format!("env.{environment}.");
+        match declaration {
+            Declaration::Export => {
+                let table = format!(
+                    "[{prefix}exports.{}]{nl}type = \"durable-object\"{nl}storage = \"sqlite\"{nl}",
+                    change.class_name
+                );
+                text = match text_tables_with_prefix(&text, &format!("{prefix}exports")) {
+                    Some(end) => {
+                        let mut out = text.clone();
+                        let before = if text[..end].ends_with('\n') { "" } else { nl };
+                        out.insert_str(end, &format!("{before}{nl}{table}"));
+                        out
+                    }
+                    None => at_end(&text, &table),
+                };
+            }
+            Declaration::Migration { tag } => {
+                let table = format!(
+                    "[[{prefix}migrations]]{nl}tag = {}{nl}new_sqlite_classes = [{}]{nl}",
+                    quoted(tag),
+                    quoted(&change.class_name)
+                );
+                text = toml_after_tables(&text, &format!("{prefix}migrations"), &table);
+            }
+        }
+    }
     let lines = |vars: &[NewVar]| -> String {
         vars.iter()
             .map(|var| {
@@ -676,6 +738,23 @@ fn verify(config: &WranglerConfig, after: &str, change: &AddObject) -> Result<()
             json!({ "tag": tag, "new_sqlite_classes": [change.class_name] }),
         ),
     }
+    for (environment, declaration) in &change.environment_declarations {
+        match declaration {
+            Declaration::Export => {
+                let entry = json!({ "type": "durable-object", "storage": "sqlite" });
+                if let Some(map) =
+                    at(&mut expected, &["env", environment, "exports"], json!({})).as_object_mut()
+                {
+                    map.insert(change.class_name.clone(), entry);
+                }
+            }
+            Declaration::Migration { tag } => push(
+                &mut expected,
+                &["env", environment, "migrations"],
+                json!({ "tag": tag, "new_sqlite_classes": [change.class_name] }),
+            ),
+        }
+    }
     if let Some(secret) = &change.required_secret
         && let Some(list) = at(&mut expected, &["secrets", "required"], json!([])).as_array_mut()
     {
@@ -727,6 +806,7 @@ mod tests {
             class_name: "RateLimiter".into(),
             declaration,
             environments: environments.iter().map(|e| e.to_string()).collect(),
+            environment_declarations: Vec::new(),
             vars: vec![
                 NewVar {
                     name: "RATE_LIMIT".into(),
@@ -838,6 +918,44 @@ mod tests {
         assert_eq!(
             after,
             "name = \"w\" # the worker\nmain = \"src/index.ts\"\n\n[[durable_objects.bindings]]\nname = \"ROOM\"\nclass_name = \"Room\"\n\n[[durable_objects.bindings]]\nname = \"RATE_LIMITER\"\nclass_name = \"RateLimiter\"\n\n# History.\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"Room\"]\n\n[[migrations]]\ntag = \"v2\"\nnew_sqlite_classes = [\"RateLimiter\"]\n\n[vars]\nX = \"1\"\n# Requests per window.\nRATE_LIMIT = \"100\"\nRATE_WINDOW_SECONDS = \"60\"\n\n[env.staging]\nname = \"w-staging\"\n\n[[env.staging.durable_objects.bindings]]\nname = \"ROOM\"\nclass_name = \"Room\"\n\n[[env.staging.durable_objects.bindings]]\nname = \"RATE_LIMITER\"\nclass_name = \"RateLimiter\"\n"
+        );
+    }
+
+    #[test]
+    fn environments_with_their_own_declarations_get_the_class_too() {
+        let text = r#"{
+  "durable_objects": { "bindings": [{ "name": "ROOM", "class_name": "Room" }] },
+  "migrations": [{ "tag": "v1", "new_sqlite_classes": ["Room"] }],
+  "env": {
+    "staging": {
+      "durable_objects": { "bindings": [{ "name": "ROOM", "class_name": "Room" }] },
+      "migrations": [{ "tag": "s1", "new_sqlite_classes": ["Room"] }]
+    }
+  }
+}
+"#;
+        let mut change = change(Declaration::Migration { tag: "v2".into() }, &["staging"]);
+        change.environment_declarations = vec![(
+            "staging".into(),
+            Declaration::Migration { tag: "v2".into() },
+        )];
+        let after = edit("wrangler.jsonc", text, &change).unwrap();
+        assert!(
+            after.contains(r#"[{ "tag": "s1", "new_sqlite_classes": ["Room"] }, { "tag": "v2", "new_sqlite_classes": ["RateLimiter"] }]"#),
+            "{after}"
+        );
+        let toml = "[[durable_objects.bindings]]\nname = \"ROOM\"\nclass_name = \"Room\"\n\n[exports.Room]\ntype = \"durable-object\"\n\n[env.staging.exports.Room]\ntype = \"durable-object\"\n";
+        let mut change = self::change(Declaration::Export, &[]);
+        change.vars.clear();
+        change.environment_declarations = vec![("staging".into(), Declaration::Export)];
+        let after = edit("wrangler.toml", toml, &change).unwrap();
+        assert!(
+            after.ends_with("[env.staging.exports.Room]\ntype = \"durable-object\"\n\n[env.staging.exports.RateLimiter]\ntype = \"durable-object\"\nstorage = \"sqlite\"\n"),
+            "{after}"
+        );
+        assert!(
+            after.contains("[exports.Room]\ntype = \"durable-object\"\n\n[exports.RateLimiter]\n"),
+            "{after}"
         );
     }
 
