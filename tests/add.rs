@@ -384,7 +384,23 @@ fn refuses_a_pattern_already_present() {
         line.contains("pattern `rate-limiter` is already present"),
         "{line}"
     );
-    assert!(line.starts_with("error: wrangler.jsonc: "), "{line}");
+    assert!(line.starts_with("error: src/rate-limiter.ts: "), "{line}");
+    // Under another class name too: its module and routes are there.
+    let line = refused(
+        &dir,
+        &[
+            "rate-limiter",
+            "--class",
+            "Throttle",
+            "--binding",
+            "THROTTLE",
+            "--yes",
+        ],
+    );
+    assert!(
+        line.contains("pattern `rate-limiter` is already present"),
+        "{line}"
+    );
 }
 
 #[test]

@@ -174,11 +174,12 @@ fn shown(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
 
-/// The refusals that need only the project and the names.
+/// The refusals that need only the project and the names; `present` is the
+/// pattern's module when the project has it already.
 pub fn check_names(
     project: &Project,
-    default: &AddPattern,
     chosen: &AddPattern,
+    present: Option<&Path>,
 ) -> anyhow::Result<()> {
     for (what, flag, name) in [
         ("class name", "--class", &chosen.class_name),
@@ -191,19 +192,18 @@ pub fn check_names(
             ));
         }
     }
+    if let Some(module) = present {
+        return Err(input_error!(
+            "{}: pattern `{}` is already present (its module is there)",
+            shown(module),
+            chosen.id
+        ));
+    }
     let config = shown(&project.config_path);
-    let renamed = chosen.class_name != default.class_name;
     if project.classes.contains(&chosen.class_name) {
         let place = where_named(project, &chosen.class_name);
-        if renamed {
-            return Err(input_error!(
-                "{place}: class `{}` already exists; choose another name with --class",
-                chosen.class_name
-            ));
-        }
         return Err(input_error!(
-            "{place}: pattern `{}` is already present (class `{}`); pass --class NAME to add a second one under another name",
-            chosen.id,
+            "{place}: class `{}` already exists; choose another name with --class",
             chosen.class_name
         ));
     }
@@ -238,7 +238,6 @@ fn rename_word(text: &str, from: &str, to: &str) -> String {
 /// Plan adding `chosen` (the pattern with the names to use) to `project`.
 pub fn plan(project: &Project, chosen: &AddPattern) -> anyhow::Result<AddPlan> {
     let default = pattern::find(&chosen.id).unwrap_or_else(|| chosen.clone());
-    check_names(project, &default, chosen)?;
     let entry_dir = project
         .entry
         .path
@@ -258,6 +257,11 @@ pub fn plan(project: &Project, chosen: &AddPattern) -> anyhow::Result<AddPlan> {
             dir: entry_dir.join(FOREIGN_DIR),
         }
     };
+    let present = ["ts", "js"]
+        .iter()
+        .map(|ext| layout.dir().join(format!("{}.{ext}", chosen.module)))
+        .find(|path| project.root.join(path).is_file());
+    check_names(project, chosen, present.as_deref())?;
     let project_name = project
         .config
         .name
