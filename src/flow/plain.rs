@@ -217,9 +217,14 @@ mod tests {
 
     #[test]
     fn end_of_input_quits_and_a_bad_number_is_asked_again() {
-        let (flow, completion, transcript) = run("9\n");
+        // Past the last option however many patterns there are.
+        let (flow, completion, transcript) = run("999\n");
         assert_eq!(completion, Completion::Quit);
-        assert!(transcript.contains("`9` is not a number from 1 to 5"));
+        let options = crate::recommend::UseCase::all().len();
+        assert!(
+            transcript.contains(&format!("`999` is not a number from 1 to {options}")),
+            "{transcript}"
+        );
         assert!(flow.finish().is_err());
     }
 }
