@@ -2,6 +2,7 @@
 // the page at /doc, GET /doc/:id over WebSockets (init, ack, broadcast,
 // conflict on a stale version, the size limit) and GET /doc/:id/content.
 export default async function smoke(t) {
+  console.log("collab");
   const id = `doc-${t.run}`;
   let r = await t.req("GET", "/doc", undefined, { authorization: null });
   t.check(r.status === 200 && (r.headers.get("content-type") ?? "").includes("text/html") && r.text.includes("/doc/"), "GET /doc serves the page", r.status);
