@@ -85,9 +85,22 @@ fn unknown_option_lists_allowed_values() {
         &["new", "--answers", "answers.json", "out"],
         tmp.path(),
     ));
+    // Every use case, in order, whatever their number.
+    let values: Vec<String> = do_wizard::recommend::UseCase::all()
+        .iter()
+        .map(|use_case| format!("`{}`", use_case.value()))
+        .collect();
+    let (last, rest) = values.split_last().unwrap();
+    assert!(
+        rest.len() >= 4 && values[0] == "`realtime`",
+        "the seeds' five come first"
+    );
     assert_eq!(
         line,
-        "error: answers.json:2: `use_case`: `gaming` is not an option; expected `realtime`, `rate-limiting`, `per-user-state`, `aggregation` or `coordination`"
+        format!(
+            "error: answers.json:2: `use_case`: `gaming` is not an option; expected {} or {last}",
+            rest.join(", ")
+        )
     );
     only(tmp.path(), &["answers.json"]);
 }
