@@ -85,10 +85,20 @@ fn unknown_option_lists_allowed_values() {
         &["new", "--answers", "answers.json", "out"],
         tmp.path(),
     ));
+    // Every use case, in the question's order, whatever the number of patterns.
+    let values: Vec<String> = do_wizard::recommend::UseCase::all()
+        .into_iter()
+        .map(|use_case| format!("`{}`", use_case.value()))
+        .collect();
+    let (last, rest) = values.split_last().unwrap();
     assert_eq!(
         line,
-        "error: answers.json:2: `use_case`: `gaming` is not an option; expected `realtime`, `rate-limiting`, `per-user-state`, `aggregation` or `coordination`"
+        format!(
+            "error: answers.json:2: `use_case`: `gaming` is not an option; expected {} or {last}",
+            rest.join(", ")
+        )
     );
+    assert!(line.contains("`realtime`, `rate-limiting`"), "{line}");
     only(tmp.path(), &["answers.json"]);
 }
 

@@ -217,9 +217,17 @@ mod tests {
 
     #[test]
     fn end_of_input_quits_and_a_bad_number_is_asked_again() {
-        let (flow, completion, transcript) = run("9\n");
+        // One past the last use case, whatever the number of patterns.
+        let options = crate::recommend::UseCase::all().len();
+        let (flow, completion, transcript) = run(&format!("{}\n", options + 1));
         assert_eq!(completion, Completion::Quit);
-        assert!(transcript.contains("`9` is not a number from 1 to 5"));
+        assert!(
+            transcript.contains(&format!(
+                "`{}` is not a number from 1 to {options}",
+                options + 1
+            )),
+            "{transcript}"
+        );
         assert!(flow.finish().is_err());
     }
 }

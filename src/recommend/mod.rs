@@ -318,6 +318,11 @@ fn reasons(
         ),
         (Scale::Large, "leader-election") => "Large scale: leader election fits small to medium scale; keep each group's traffic (elections and heartbeats) well under ~1,000 requests/s, and prefer many small groups over one big one.".to_string(),
         (Scale::Dev | Scale::Small, "chat") => "Chat fits medium to large scale best, and works the same at small scale: hibernation keeps idle rooms free of duration charges.".to_string(),
+        (Scale::Large, "sharded-counter") => "Large scale: one object serves about 1,000 requests/s, so each counter is spread over COUNTER_SHARDS objects (default 8, idFromName(`${name}:${shard}`)): an increment goes to one of them at random, a read adds them all up in parallel.".to_string(),
+        (Scale::Dev | Scale::Small | Scale::Medium, "sharded-counter") => format!(
+            "{} scale: a counter below ~1,000 writes/s fits in one object, so the analytics pattern's plain counter (one object per metric) would do as well; the sharded counter works the same with fewer shards (set COUNTER_SHARDS to 1 for one object per counter) and takes hot counters later by raising it.",
+            capitalize(scale.value())
+        ),
         // A scale outside the manifest's `[recommend] scales` (dev always
         // fits: it is for testing).
         (Scale::Small | Scale::Medium | Scale::Large, _)
