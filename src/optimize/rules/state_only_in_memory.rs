@@ -81,7 +81,11 @@ declare_rule! {
     /// when the same literal is written next to the assignment (`this.status =
     /// "done"` with `UPDATE meta SET status = 'done'`), and a status literal set
     /// inside a `blockConcurrencyWhile` callback (a lazy initializer's progress,
-    /// which starts over after an eviction). A field passed to
+    /// which starts over after an eviction). Nor is an assignment of the literal
+    /// the field starts with (its declaration's initializer or the constructor's
+    /// literal: `status = "idle"`, later `this.status = "idle"` after the stored
+    /// row is deleted): an eviction brings back that same value, so the reset
+    /// loses nothing; the field's other changes are still checked. A field passed to
     /// `setAlarm(…)` is not persisted (the alarm keeps a time, not the field). A
     /// class whose WebSockets are not hibernatable (`ws.accept()`) is still
     /// evicted on deploys, restarts and inactivity, and is checked like any other.
@@ -610,6 +614,42 @@ fn is_reset_value(value: &Expression<'_>) -> bool {
     }
 }
 
+/// The same literal (string, number, boolean) as the field starts with:
+/// its declaration's initializer or a literal the constructor assigns
+/// (`status = "idle"` then `this.status = "idle"`). Putting the field back
+/// to where every new instance starts is a reset: an eviction restores that
+/// very value, so nothing is lost.
+fn is_initial_value(
+    class: &ClassModel<'_>,
+    accesses: &[FieldAccess<'_>],
+    name: &str,
+    value: &Expression<'_>,
+) -> bool {
+    fn literal(expression: &Expression<'_>) -> Option<String> {
+        match inner(expression) {
+            Expression::StringLiteral(literal) => Some(format!("s:{}", literal.value)),
+            Expression::NumericLiteral(literal) => Some(format!("n:{}", literal.value)),
+            Expression::BooleanLiteral(literal) => Some(format!("b:{}", literal.value)),
+            _ => None,
+        }
+    }
+    let Some(value) = literal(value) else {
+        return false;
+    };
+    let declared = class
+        .fields
+        .iter()
+        .filter(|field| field.name == name)
+        .filter_map(|field| field.value)
+        .filter_map(literal);
+    let constructed = accesses
+        .iter()
+        .filter(|access| access.in_constructor && access.access == Access::Assign)
+        .filter_map(|access| access.right)
+        .filter_map(literal);
+    declared.chain(constructed).any(|initial| initial == value)
+}
+
 /// The value comes from storage, the network or another load (a cache
 /// fill), not from the request or a computation on the field.
 fn is_load(model: &FileModel<'_>, node: NodeId, depth: u8) -> bool {
@@ -790,6 +830,7 @@ fn check(context: &FileContext<'_, '_>, report: &mut Report) {
                             return false;
                         };
                         if is_reset_value(right)
+                            || is_initial_value(class, &accesses, name, right)
                             || start_up_status(model, write.node, right)
                             || is_load(model, right_node, 0)
                             || written_alongside(model, write)

@@ -32,6 +32,12 @@ declare_rule! {
     /// - a second write in the `catch` of a `try` around the awaited call: it
     ///   handles that failure (a release, an error status).
     ///
+    /// Not separated, so not reported: a write made by a helper that the method
+    /// awaits (`await this.emitStatus(row)`), when no function on the way awaits
+    /// anything before the write. A call runs synchronously up to its first
+    /// `await`, so that write is made when the call starts, in the same step as
+    /// the write before it; the helper's later awaits come after both.
+    ///
     /// A helper's write behind a one-time guard (`if (this.ready) return;`, a
     /// legacy migration that a read helper runs the first time) runs once per
     /// instance, not with each call, and does not count.
@@ -64,10 +70,14 @@ declare_rule! {
     /// **Known problems**
     ///
     /// Steps of a state machine separated by long-running awaited work (mark a
-    /// turn as running, await a model or a stream, mark it done) are reported:
-    /// the catalog's text ("separated by an `await` of something else") covers
-    /// them and no reading exempts them, even though no `transactionSync` can
-    /// span the await. When the intermediate state is recorded on purpose and
+    /// turn as running or store the user's message, await a model, a stream or
+    /// a stub, store the result) are reported, also when the second write
+    /// stores what the await returned: the catalog's text ("separated by an
+    /// `await` of something else") covers them and no reading exempts them, and
+    /// from the code alone a checkpoint meant to survive a failure cannot be
+    /// told from the first half of a change that should not (a chat message
+    /// stored without its answer is exactly the latter when the turn is not
+    /// retried). When the intermediate state is recorded on purpose and
     /// recovered after a failure, say so with
     /// `// do-wizard-ignore DO208: <reason>`.
     ///
@@ -172,25 +182,41 @@ struct WriteEvent<'a> {
     /// The write itself (inside the helper for a helper call).
     write: &'a SqlExec<'a>,
     path: Vec<Step<'a>>,
-    /// The helper awaits something other than storage (so awaiting the call
-    /// lets other work in between).
+    /// The helper awaits something other than storage before it reaches the
+    /// write (so awaiting the call lets other work in between).
     helper_awaits: bool,
 }
 
-/// Whether `function` awaits something that is not a storage call.
-fn awaits_other(model: &FileModel<'_>, function: NodeId) -> bool {
-    model.nodes.descendants(function).any(|(id, node)| {
-        let AstKind::AwaitExpression(awaited) = node.kind else {
-            return false;
-        };
-        if !runs_when_called(model, id, function) {
-            return false;
-        }
-        match inner(&awaited.argument) {
-            Expression::CallExpression(call) => method_call(call)
-                .is_none_or(|(receiver, _)| model.storage_path_at(receiver, id).is_none()),
-            _ => true,
-        }
+/// Whether the await at `id` (in `function`) waits for something that is
+/// not a storage call.
+fn awaits_other_at(model: &FileModel<'_>, id: NodeId, function: NodeId) -> bool {
+    let AstKind::AwaitExpression(awaited) = model.nodes.kind(id) else {
+        return false;
+    };
+    if !runs_when_called(model, id, function) {
+        return false;
+    }
+    match inner(&awaited.argument) {
+        Expression::CallExpression(call) => method_call(call)
+            .is_none_or(|(receiver, _)| model.storage_path_at(receiver, id).is_none()),
+        _ => true,
+    }
+}
+
+/// Whether a helper call reaches its write only after awaiting other work:
+/// some function on the path awaits (not a storage call) before the call
+/// that leads on, or before the write itself. A call runs synchronously up
+/// to its first `await`, so a write made before any await is made when the
+/// call starts, even if the caller awaits the call (`await this.emit(row)`
+/// where `emit` inserts a notification first): nothing runs in between.
+fn awaits_before_write(model: &FileModel<'_>, path: &[Step<'_>], write: NodeId) -> bool {
+    path.iter().enumerate().any(|(index, step)| {
+        let target = path.get(index + 1).map_or(write, |next| next.site);
+        model.nodes.descendants(step.function).any(|(id, _)| {
+            id < target
+                && !model.nodes.contains(id, target)
+                && awaits_other_at(model, id, step.function)
+        })
     })
 }
 
@@ -221,7 +247,6 @@ fn check_through_helpers(
         // Each function's first write and whether it awaits other work,
         // computed once per class (linear in the functions of the file).
         let mut first_write = FirstReach::new(&graph, Some(class));
-        let mut awaiting = FirstReach::new(&graph, Some(class));
         let mut own_write = |function: NodeId| {
             writes.iter().copied().find(|exec| {
                 model.nodes.contains(function, exec.node)
@@ -229,7 +254,6 @@ fn check_through_helpers(
                     && !model.guarded_by_field(exec.node, function)
             })
         };
-        let mut own_awaits = |function: NodeId| awaits_other(model, function).then_some(());
         for method in &class_model.methods {
             let function = method.function;
             let mut events: Vec<WriteEvent<'_>> = writes
@@ -251,11 +275,9 @@ fn check_through_helpers(
                 else {
                     continue;
                 };
-                let helper_awaits = awaiting
-                    .find(step.function, &mut own_awaits, &|_: &Step<'_>, _| true)
-                    .is_some();
                 let mut path = vec![step];
                 path.extend(inner_path);
+                let helper_awaits = awaits_before_write(model, &path, write.node);
                 events.push(WriteEvent {
                     site: step.site,
                     write,
