@@ -358,6 +358,45 @@ fn dated_migration_tags_continue_the_scheme() {
     assert!(&found[1] >= "2026-01-01");
 }
 
+/// A Worker without any Durable Object yet, whose package.json asks for `wrangler`.
+fn worker_without_objects(wrangler: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("plain");
+    fs::create_dir_all(dir.join("src")).unwrap();
+    fs::write(
+        dir.join("wrangler.jsonc"),
+        "{\n  // A Worker with no object yet.\n  \"name\": \"plain\",\n  \"main\": \"src/index.ts\",\n  \"compatibility_date\": \"2026-11-01\"\n}\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("src/index.ts"),
+        "export default {\n  async fetch(): Promise<Response> {\n    return new Response(\"hello\");\n  },\n} satisfies ExportedHandler<Env>;\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("package.json"),
+        format!("{{ \"name\": \"plain\", \"private\": true, \"devDependencies\": {{ \"wrangler\": \"{wrangler}\" }} }}\n"),
+    )
+    .unwrap();
+    (tmp, dir)
+}
+
+#[test]
+fn a_project_without_classes_gets_exports_when_its_wrangler_reads_them() {
+    let (_tmp, dir) = worker_without_objects("^4.156.2");
+    let diff = dry_run(&dir, &["lock"]);
+    assert!(diff.contains(r#""type": "durable-object""#), "{diff}");
+    assert!(!diff.contains("new_sqlite_classes"), "{diff}");
+}
+
+#[test]
+fn a_project_without_classes_gets_a_migration_when_its_wrangler_is_older() {
+    let (_tmp, dir) = worker_without_objects("^4.50.0");
+    let diff = dry_run(&dir, &["lock"]);
+    assert!(diff.contains("new_sqlite_classes"), "{diff}");
+    assert!(!diff.contains(r#""type": "durable-object""#), "{diff}");
+}
+
 // ---------------------------------------------------------------------------
 // Refusals: one line, exit 2, nothing written.
 

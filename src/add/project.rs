@@ -133,6 +133,7 @@ pub fn read(root: &Path) -> anyhow::Result<Project> {
             ));
         }
         (false, true) => Style::Exports,
+        (false, false) if wrangler_declares_exports(root) => Style::Exports,
         _ => Style::Migrations,
     };
 
@@ -395,4 +396,54 @@ fn collect_exports(
         }
     }
     Ok(())
+}
+
+/// The first wrangler release that reads the declarative `exports` map.
+const EXPORTS_SINCE: (u64, u64) = (4, 107);
+
+/// Whether a project that declares no class yet should get `exports`: only
+/// when its package.json asks for a wrangler that reads them (a range whose
+/// lowest version is 4.107 or later). Anything else (an older or unpinned
+/// wrangler, none at all) gets `migrations`, which every wrangler 4 reads.
+fn wrangler_declares_exports(root: &Path) -> bool {
+    let Ok(Some(text)) = read_text(root, Path::new("package.json")) else {
+        return false;
+    };
+    let Ok(package) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return false;
+    };
+    ["devDependencies", "dependencies"]
+        .iter()
+        .filter_map(|field| package.get(field)?.get("wrangler")?.as_str())
+        .next()
+        .and_then(lowest_version)
+        .is_some_and(|version| version >= EXPORTS_SINCE)
+}
+
+/// The major and minor version a dependency range starts at (`^4.156.2`,
+/// `~4.120`, `>=4.107.0`, `4.110.1`), or None for anything else.
+fn lowest_version(range: &str) -> Option<(u64, u64)> {
+    let version = range
+        .trim()
+        .trim_start_matches(['^', '~', '>', '=', 'v', ' ']);
+    let mut parts = version.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next().map_or(Some(0), |minor| minor.parse().ok())?;
+    Some((major, minor))
+}
+
+#[cfg(test)]
+mod declaration_tests {
+    use super::lowest_version;
+
+    #[test]
+    fn lowest_version_of_the_ranges_package_json_holds() {
+        assert_eq!(lowest_version("^4.156.2"), Some((4, 156)));
+        assert_eq!(lowest_version("~4.107"), Some((4, 107)));
+        assert_eq!(lowest_version(">=4.107.0"), Some((4, 107)));
+        assert_eq!(lowest_version("3.99.0"), Some((3, 99)));
+        assert_eq!(lowest_version("4"), Some((4, 0)));
+        assert_eq!(lowest_version("latest"), None);
+        assert_eq!(lowest_version("workspace:*"), None);
+    }
 }
