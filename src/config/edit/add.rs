@@ -490,21 +490,26 @@ fn at_end(text: &str, block: &str) -> String {
 /// Insert `block` (whole lines) after the last table named `name`, or at the
 /// end of the file when there is none.
 fn toml_after_tables(text: &str, name: &str, block: &str) -> String {
+    let end = toml_tables(text, name).last().map(|&(_, end)| end);
+    after_or_at_end(text, end, block)
+}
+
+/// Insert `block` (whole lines) after offset `end`, one blank line between,
+/// or at the end of the file when there is no such offset.
+fn after_or_at_end(text: &str, end: Option<usize>, block: &str) -> String {
+    let Some(end) = end else {
+        return at_end(text, block);
+    };
     let nl = newline_of(text);
-    match toml_tables(text, name).last() {
-        Some(&(_, end)) => {
-            let mut out = text.to_string();
-            let mut insertion = String::new();
-            if !text[..end].ends_with('\n') {
-                insertion.push_str(nl);
-            }
-            insertion.push_str(nl);
-            insertion.push_str(block);
-            out.insert_str(end, &insertion);
-            out
-        }
-        None => at_end(text, block),
+    let mut out = text.to_string();
+    let mut insertion = String::new();
+    if !text[..end].ends_with('\n') {
+        insertion.push_str(nl);
     }
+    insertion.push_str(nl);
+    insertion.push_str(block);
+    out.insert_str(end, &insertion);
+    out
 }
 
 /// Add `key = value` lines to the table `name` (after its last key), or
@@ -559,15 +564,7 @@ fn toml_add(config: &WranglerConfig, change: &AddObject) -> Result<String, Strin
                 .map(|table| table.1)
                 .max();
             let last_entry = existing.max(text_tables_with_prefix(&text, "exports."));
-            text = match last_entry {
-                Some(end) => {
-                    let mut out = text.clone();
-                    let prefix = if text[..end].ends_with('\n') { "" } else { nl };
-                    out.insert_str(end, &format!("{prefix}{nl}{table}"));
-                    out
-                }
-                None => at_end(&text, &table),
-            };
+            text = after_or_at_end(&text, last_entry, &table);
         }
         Declaration::Migration { tag } => {
             let reread = WranglerConfig::parse(&config.path, text.clone()).map_err(|error| {
@@ -590,15 +587,8 @@ fn toml_add(config: &WranglerConfig, change: &AddObject) -> Result<String, Strin
                     "[{prefix}exports.{}]{nl}type = \"durable-object\"{nl}storage = \"sqlite\"{nl}",
                     change.class_name
                 );
-                text = match text_tables_with_prefix(&text, &format!("{prefix}exports")) {
-                    Some(end) => {
-                        let mut out = text.clone();
-                        let before = if text[..end].ends_with('\n') { "" } else { nl };
-                        out.insert_str(end, &format!("{before}{nl}{table}"));
-                        out
-                    }
-                    None => at_end(&text, &table),
-                };
+                let last_entry = text_tables_with_prefix(&text, &format!("{prefix}exports"));
+                text = after_or_at_end(&text, last_entry, &table);
             }
             Declaration::Migration { tag } => {
                 let table = format!(
