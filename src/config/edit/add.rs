@@ -184,9 +184,9 @@ fn json_insert(
                         });
                 }
                 (Value::Object(inner), true, Leaf::Property { .. }) => {
-                    return append_property(text, inner, leaf, comments, nl).ok_or_else(|| {
-                        format!("`{}` has a layout that cannot be extended", path.join("."))
-                    });
+                    return append_property(text, inner, &[], leaf, comments, nl).ok_or_else(
+                        || format!("`{}` has a layout that cannot be extended", path.join(".")),
+                    );
                 }
                 _ => {
                     return Err(format!(
@@ -197,20 +197,7 @@ fn json_insert(
             },
             None => {
                 // Create `key` in `object`, holding the rest of the path.
-                let rest = &path[depth..];
-                let range = range_of(object.range);
-                let container = Container {
-                    open: range.start,
-                    close: range.end - 1,
-                    items: object
-                        .properties
-                        .iter()
-                        .map(|p| range_of(p.range))
-                        .collect(),
-                };
-                let render = |layout: Layout<'_>| nested(rest, leaf, layout, comments, nl);
-                return append_item(text, &container, &render)
-                    .map(|edits| apply(text, &edits))
+                return append_property(text, object, &path[depth..], leaf, comments, nl)
                     .ok_or_else(|| {
                         format!(
                             "`{}` has a layout that cannot be extended",
@@ -223,9 +210,12 @@ fn json_insert(
     Err("empty path".into())
 }
 
+/// Append to `object` a property holding `rest` (the keys still to create,
+/// none when the leaf itself is the property) and the leaf.
 fn append_property(
     text: &str,
     object: &jsonc_parser::ast::Object<'_>,
+    rest: &[&str],
     leaf: &Leaf<'_>,
     comments: bool,
     nl: &str,
@@ -240,7 +230,7 @@ fn append_property(
             .map(|p| range_of(p.range))
             .collect(),
     };
-    let render = |layout: Layout<'_>| nested(&[], leaf, layout, comments, nl);
+    let render = |layout: Layout<'_>| nested(rest, leaf, layout, comments, nl);
     append_item(text, &container, &render).map(|edits| apply(text, &edits))
 }
 
