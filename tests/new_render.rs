@@ -26,21 +26,23 @@ fn examples() -> Vec<PathBuf> {
     paths
 }
 
-/// [`assert_no_findings`] without the disk: the plan's files are analyzed
-/// as texts (fast enough for every set of patterns).
-fn assert_no_findings_in_memory(plan: &Plan, label: &str) {
+/// The strictest reading: every rule, scale `large`, the generated tests
+/// held to the same standard as the code.
+fn strictest() -> (OptimizeAnswers, optimize::registry::Selection) {
     let answers = OptimizeAnswers {
         issue: Area::General,
         scale: Scale::Large,
         priority: Priority::Latency,
     };
-    let everything = optimize::registry::Selection::default().with_tests(true);
-    let files: Vec<(PathBuf, String)> = plan
-        .files
-        .iter()
-        .map(|file| (file.path.clone(), file.contents.clone()))
-        .collect();
-    let analysis = optimize::analyze_texts(&files, &answers, &everything).unwrap();
+    (
+        answers,
+        optimize::registry::Selection::default().with_tests(true),
+    )
+}
+
+/// A generated project's analysis: no finding, no diagnostic, and at least
+/// one Durable Object seen.
+fn assert_clean(analysis: &optimize::Analysis, label: &str) {
     let findings: Vec<String> = analysis
         .findings
         .iter()
@@ -65,42 +67,28 @@ fn assert_no_findings_in_memory(plan: &Plan, label: &str) {
     );
 }
 
+/// [`assert_no_findings`] without the disk: the plan's files are analyzed
+/// as texts (fast enough for every set of patterns).
+fn assert_no_findings_in_memory(plan: &Plan, label: &str) {
+    let (answers, everything) = strictest();
+    let files: Vec<(PathBuf, String)> = plan
+        .files
+        .iter()
+        .map(|file| (file.path.clone(), file.contents.clone()))
+        .collect();
+    let analysis = optimize::analyze_texts(&files, &answers, &everything).unwrap();
+    assert_clean(&analysis, label);
+}
+
 /// Write `plan` into a fresh directory and analyze it with every rule at
 /// scale `large` (the strictest): a generated project has no finding.
 fn assert_no_findings(plan: &Plan, label: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("project");
     render::write::write_plan(plan, &root, false).unwrap();
-    let answers = OptimizeAnswers {
-        issue: Area::General,
-        scale: Scale::Large,
-        priority: Priority::Latency,
-    };
-    // The generated tests are held to the same standard as the code.
-    let everything = optimize::registry::Selection::default().with_tests(true);
+    let (answers, everything) = strictest();
     let analysis = optimize::analyze_with(&root, &answers, &everything).unwrap();
-    let findings: Vec<String> = analysis
-        .findings
-        .iter()
-        .map(|finding| {
-            format!(
-                "{} {} {}",
-                finding.code,
-                finding.file.display(),
-                finding.message
-            )
-        })
-        .collect();
-    assert!(findings.is_empty(), "{label}: {findings:#?}");
-    assert!(
-        analysis.diagnostics.is_empty(),
-        "{label}: {:?}",
-        analysis.diagnostics
-    );
-    assert!(
-        !analysis.do_classes.is_empty(),
-        "{label}: the analyzer saw no Durable Object"
-    );
+    assert_clean(&analysis, label);
 }
 
 fn plan_for(flow: NewFlow) -> Plan {
