@@ -118,30 +118,36 @@ pub fn run(args: &AddArgs) -> anyhow::Result<Outcome> {
     };
     let mut chosen: AddPattern = default.clone();
     let ask = mode != Mode::Scripted && file.is_none();
-    chosen.class_name = match args
-        .class_name
+    // A name from its flag, the answers file, the terminal or the default;
+    // None when the person quits at the prompt.
+    let pick = |flag: &Option<String>, id: &str, prompt: &str, default: &str| match flag
         .clone()
-        .or_else(|| text_of(file.as_ref(), "class_name"))
+        .or_else(|| text_of(file.as_ref(), id))
     {
-        Some(name) => name,
-        None if ask => match ask_text("Durable Object class name?", &default.class_name)? {
-            Some(name) => name,
-            None => return Ok(super::quit("nothing was written")),
-        },
-        None => default.class_name.clone(),
+        Some(name) => Ok(Some(name)),
+        None if ask => ask_text(prompt, default),
+        None => Ok(Some(default.to_string())),
     };
-    chosen.binding = match args
-        .binding
-        .clone()
-        .or_else(|| text_of(file.as_ref(), "binding"))
-    {
-        Some(name) => name,
-        None if ask => match ask_text("Binding name on env?", &default.binding)? {
-            Some(name) => name,
-            None => return Ok(super::quit("nothing was written")),
-        },
-        None => default.binding.clone(),
+    let Some(class_name) = pick(
+        &args.class_name,
+        "class_name",
+        "Durable Object class name?",
+        &default.class_name,
+    )?
+    else {
+        return Ok(super::quit("nothing was written"));
     };
+    chosen.class_name = class_name;
+    let Some(binding) = pick(
+        &args.binding,
+        "binding",
+        "Binding name on env?",
+        &default.binding,
+    )?
+    else {
+        return Ok(super::quit("nothing was written"));
+    };
+    chosen.binding = binding;
 
     if ask {
         // The vars the project does not set yet, with the pattern's defaults.
