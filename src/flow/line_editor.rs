@@ -131,6 +131,19 @@ pub fn prompt(
     result
 }
 
+/// Back to the start of the question's first line (`cursor_row` lines up),
+/// clearing everything below it.
+fn rewind(out: &mut impl Write, cursor_row: u16) -> std::io::Result<()> {
+    if cursor_row > 0 {
+        queue!(out, cursor::MoveUp(cursor_row))?;
+    }
+    queue!(
+        out,
+        cursor::MoveToColumn(0),
+        terminal::Clear(terminal::ClearType::FromCursorDown)
+    )
+}
+
 fn run(
     title: &str,
     default: &str,
@@ -154,14 +167,7 @@ fn run(
             Some(message) => format!("# {message}"),
             None => format!("[{help}]"),
         };
-        if cursor_row > 0 {
-            queue!(out, cursor::MoveUp(cursor_row))?;
-        }
-        queue!(
-            out,
-            cursor::MoveToColumn(0),
-            terminal::Clear(terminal::ClearType::FromCursorDown)
-        )?;
+        rewind(&mut out, cursor_row)?;
         let shown_default = if default.is_empty() {
             String::new()
         } else {
@@ -221,14 +227,7 @@ fn run(
             }
         };
         // Leave one line that says how the question ended.
-        if cursor_row > 0 {
-            queue!(out, cursor::MoveUp(cursor_row))?;
-        }
-        queue!(
-            out,
-            cursor::MoveToColumn(0),
-            terminal::Clear(terminal::ClearType::FromCursorDown)
-        )?;
+        rewind(&mut out, cursor_row)?;
         let ending = match &outcome {
             Outcome::Answer(answer) => answer.clone().cyan().to_string(),
             Outcome::Back => "← back".to_string(),
