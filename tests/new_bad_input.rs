@@ -3,16 +3,9 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-fn run(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_do-wizard"))
-        .args(args)
-        .current_dir(cwd)
-        .stdin(Stdio::null())
-        .output()
-        .expect("the binary runs")
-}
+use crate::util::run_scripted as run;
 
 /// Assert exit code 2, a single `error:` line, and return that line.
 fn refused(output: &Output) -> String {
