@@ -190,7 +190,16 @@ try {
   await common(present);
   const withBody = smokes.find(({ module }) => typeof module.bodyRoute === "function");
   if (withBody !== undefined) await bodyLimit(withBody.module.bodyRoute(run));
-  const t = { base, req, check, isError, openSocket, badNames, run, token, sleep };
+  /** Service routes: refused with 401 without a token and with a wrong one. */
+  async function requiresToken(routes) {
+    for (const [method, path] of routes) {
+      let r = await req(method, path, undefined, { authorization: null });
+      check(isError(r, 401), `${method} ${path} without a token -> 401`, r.status);
+      r = await req(method, path, undefined, { authorization: `Bearer ${token}x` });
+      check(isError(r, 401), `${method} ${path} with a wrong token -> 401`, r.status);
+    }
+  }
+  const t = { base, req, check, isError, openSocket, badNames, run, token, sleep, requiresToken };
   for (const { module } of smokes) await module.default(t);
 } catch (error) {
   failures++;

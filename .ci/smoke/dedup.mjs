@@ -2,6 +2,7 @@
 // the first answer, replays with Idempotent-Replayed, 422 for another body,
 // concurrent duplicates answered once, 400 on bad keys and bodies, 401, 405.
 export default async function smoke(t) {
+  await t.requiresToken([["POST", `/idempotent/auth-${t.run}`]]);
   console.log("dedup");
   const key = `key-${t.run}`;
   let r = await t.req("POST", `/idempotent/${key}`, { amount: 10, currency: "EUR" });

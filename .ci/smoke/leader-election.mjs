@@ -5,12 +5,7 @@ export const bodyRoute = (run) => `/leader/big-${run}/elect`;
 
 export default async function smoke(t) {
   const { req, check, isError, badNames, run } = t;
-  for (const [method, path] of [["GET", `/leader/auth-${run}`], ["POST", `/leader/auth-${run}/elect`]]) {
-    let r = await req(method, path, undefined, { authorization: null });
-    check(isError(r, 401), `${method} ${path} without a token -> 401`, r.status);
-    r = await req(method, path, undefined, { authorization: `Bearer ${t.token}x` });
-    check(isError(r, 401), `${method} ${path} with a wrong token -> 401`, r.status);
-  }
+  await t.requiresToken([["GET", `/leader/auth-${run}`], ["POST", `/leader/auth-${run}/elect`]]);
   console.log("leader election");
   const group = `g-${run}`;
   let r = await req("GET", `/leader/${group}`);

@@ -2,6 +2,7 @@
 // acquire, refusal while held, release by token only, fences that grow,
 // expiry, 400 on bad names and bodies, 401 without the token, 405.
 export default async function smoke(t) {
+  await t.requiresToken([["POST", `/lock/auth-${t.run}/acquire`], ["POST", `/lock/auth-${t.run}/release`], ["GET", `/lock/auth-${t.run}`]]);
   console.log("lock");
   const name = `lock-${t.run}`;
   let r = await t.req("GET", `/lock/${name}`);

@@ -1,12 +1,7 @@
 // Drives the rate-limiter routes of a Worker under `wrangler dev` as a client would.
 export default async function smoke(t) {
   const { req, check, isError, badNames, run } = t;
-  for (const [method, path] of [["POST", `/limit/auth-${run}`]]) {
-    let r = await req(method, path, undefined, { authorization: null });
-    check(isError(r, 401), `${method} ${path} without a token -> 401`, r.status);
-    r = await req(method, path, undefined, { authorization: `Bearer ${t.token}x` });
-    check(isError(r, 401), `${method} ${path} with a wrong token -> 401`, r.status);
-  }
+  await t.requiresToken([["POST", `/limit/auth-${run}`]]);
   console.log("rate limiter");
   const key = `key-${run}`;
   let r = await req("POST", `/limit/${key}`);

@@ -1,5 +1,6 @@
 // Drives the scheduler routes of a Worker under `wrangler dev` as a client would.
 export default async function smoke(t) {
+  await t.requiresToken([["POST", `/schedule/auth-${t.run}`], ["GET", `/schedule/auth-${t.run}`], ["GET", `/schedule/auth-${t.run}/runs`], ["DELETE", `/schedule/auth-${t.run}/one`]]);
   console.log("scheduler");
   const schedule = `sched-${t.run}`;
   const path = `/schedule/${schedule}`;

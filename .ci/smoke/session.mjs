@@ -5,12 +5,7 @@ export const bodyRoute = () => "/session";
 
 export default async function smoke(t) {
   const { req, check, isError, badNames, run } = t;
-  for (const [method, path] of [["POST", "/session"], ["GET", `/session/auth-${run}`]]) {
-    let r = await req(method, path, undefined, { authorization: null });
-    check(isError(r, 401), `${method} ${path} without a token -> 401`, r.status);
-    r = await req(method, path, undefined, { authorization: `Bearer ${t.token}x` });
-    check(isError(r, 401), `${method} ${path} with a wrong token -> 401`, r.status);
-  }
+  await t.requiresToken([["POST", "/session"], ["GET", `/session/auth-${run}`]]);
   console.log("session");
   let r = await req("PUT", `/session/s-${run}`, { theme: "dark" });
   check(isError(r, 404), "PUT on a client-chosen id -> 404 (no session is created)", r.status);

@@ -1,5 +1,6 @@
 // Drives the sharded-counter routes of a Worker under `wrangler dev` as a client would.
 export default async function smoke(t) {
+  await t.requiresToken([["POST", `/counter/auth-${t.run}`], ["GET", `/counter/auth-${t.run}`]]);
   console.log("sharded-counter");
   const counter = `counter-${t.run}`;
   let r = await t.req("GET", `/counter/${counter}`);

@@ -4,6 +4,7 @@
 // and a retry, 400/401/404. The project's .dev.vars sets no WEBHOOK_SECRET,
 // so intake is open here (the vitest tests cover signatures).
 export default async function smoke(t) {
+  await t.requiresToken([["GET", `/webhooks/auth-${t.run}`], ["GET", `/webhooks/auth-${t.run}/dead`], ["POST", `/webhooks/auth-${t.run}/dead/one/retry`]]);
   console.log("webhook queue");
   const source = `src-${t.run}`;
   const headers = { authorization: null, "webhook-id": `msg_${t.run}` };
