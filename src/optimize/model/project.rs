@@ -34,11 +34,19 @@ pub struct ProjectModel {
     /// classes may create different tables under one name (see
     /// `table_site`).
     tables: HashMap<String, Vec<(TableDef, PathBuf, TextRange)>>,
-    /// Indexes with the file that creates them.
-    indexes: Vec<(IndexDef, PathBuf)>,
+    /// (lower-case table name, file) → that file's definition in `tables`:
+    /// a lookup per query, however many files create a table of that name.
+    table_in_file: HashMap<(String, PathBuf), usize>,
+    /// Indexes by the lower-case name of their table, and by table name and
+    /// the file that creates them.
+    indexes: HashMap<String, Vec<IndexDef>>,
+    indexes_in_file: HashMap<(String, PathBuf), Vec<IndexDef>>,
     /// Lower-case names of tables some statement inserts into, with the
     /// files that insert.
     inserted: HashMap<String, HashSet<PathBuf>>,
+    /// Lower-case names of tables inserted into by a file that creates no
+    /// table of that name (a helper or schema module writing for others).
+    inserted_elsewhere: HashSet<String>,
     by_path: HashMap<PathBuf, usize>,
     /// The project index, built once: which config owns each file (by
     /// index into `configs`), the files each config owns, configs by
@@ -58,19 +66,30 @@ impl ProjectModel {
     pub fn new(configs: Vec<LoadedConfig>, mut files: Vec<FileFacts>) -> Self {
         files.sort_by(|a, b| a.path.cmp(&b.path));
         let mut tables: HashMap<String, Vec<(TableDef, PathBuf, TextRange)>> = HashMap::new();
-        let mut indexes = Vec::new();
+        let mut table_in_file: HashMap<(String, PathBuf), usize> = HashMap::new();
+        let mut indexes: HashMap<String, Vec<IndexDef>> = HashMap::new();
+        let mut indexes_in_file: HashMap<(String, PathBuf), Vec<IndexDef>> = HashMap::new();
         let mut inserted: HashMap<String, HashSet<PathBuf>> = HashMap::new();
         for file in &files {
             for fact in &file.sql {
                 for statement in &fact.statements {
                     if let Some(table) = &statement.created_table {
-                        let sites = tables.entry(table.name.to_ascii_lowercase()).or_default();
-                        if !sites.iter().any(|(_, path, _)| *path == file.path) {
+                        let name = table.name.to_ascii_lowercase();
+                        let sites = tables.entry(name.clone()).or_default();
+                        if let std::collections::hash_map::Entry::Vacant(entry) =
+                            table_in_file.entry((name, file.path.clone()))
+                        {
+                            entry.insert(sites.len());
                             sites.push((table.clone(), file.path.clone(), fact.range));
                         }
                     }
                     if let Some(index) = &statement.created_index {
-                        indexes.push((index.clone(), file.path.clone()));
+                        let name = index.table.to_ascii_lowercase();
+                        indexes.entry(name.clone()).or_default().push(index.clone());
+                        indexes_in_file
+                            .entry((name, file.path.clone()))
+                            .or_default()
+                            .push(index.clone());
                     }
                     if statement.kind == StatementKind::Insert
                         && let Some(table) = &statement.table
@@ -99,6 +118,15 @@ impl ProjectModel {
                 }
             }
         }
+        let inserted_elsewhere: HashSet<String> = inserted
+            .iter()
+            .filter(|(name, writers)| {
+                writers
+                    .iter()
+                    .any(|writer| !table_in_file.contains_key(&((*name).clone(), writer.clone())))
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
         let by_path = files
             .iter()
             .enumerate()
@@ -143,8 +171,11 @@ impl ProjectModel {
             configs,
             files,
             tables,
+            table_in_file,
             indexes,
+            indexes_in_file,
             inserted,
+            inserted_elsewhere,
             by_path,
             owner,
             owned,
@@ -162,10 +193,11 @@ impl ProjectModel {
     /// tables; where only one file creates the table, every file sees it
     /// (schema modules, helpers).
     fn table_site(&self, name: &str, from: &Path) -> Option<&(TableDef, PathBuf, TextRange)> {
-        let sites = self.tables.get(&name.to_ascii_lowercase())?;
-        sites
-            .iter()
-            .find(|(_, path, _)| path == from)
+        let key = name.to_ascii_lowercase();
+        let sites = self.tables.get(&key)?;
+        self.table_in_file
+            .get(&(key, from.to_path_buf()))
+            .and_then(|&index| sites.get(index))
             .or_else(|| sites.first())
     }
 
@@ -195,18 +227,14 @@ impl ProjectModel {
         table: &'s str,
         from: &Path,
     ) -> impl Iterator<Item = &'s IndexDef> + 's {
-        let site = if self.is_ambiguous(table) {
+        let key = table.to_ascii_lowercase();
+        let indexes = if self.is_ambiguous(table) {
             self.table_site(table, from)
-                .map(|(_, path, _)| path.as_path())
+                .and_then(|(_, path, _)| self.indexes_in_file.get(&(key, path.clone())))
         } else {
-            None
+            self.indexes.get(&key)
         };
-        self.indexes
-            .iter()
-            .filter(move |(index, path)| {
-                index.table.eq_ignore_ascii_case(table) && site.is_none_or(|site| path == site)
-            })
-            .map(|(index, _)| index)
+        indexes.into_iter().flatten()
     }
 
     /// Whether some code inserts into that table (it grows). Where several
@@ -218,16 +246,11 @@ impl ProjectModel {
         let Some(writers) = self.inserted.get(&key) else {
             return false;
         };
-        if !self.is_ambiguous(table) {
+        if !self.is_ambiguous(table) || self.inserted_elsewhere.contains(&key) {
             return true;
         }
-        let Some((_, site, _)) = self.table_site(table, from) else {
-            return true;
-        };
-        let sites = &self.tables[&key];
-        writers
-            .iter()
-            .any(|writer| writer == site || !sites.iter().any(|(_, path, _)| path == writer))
+        self.table_site(table, from)
+            .is_none_or(|(_, site, _)| writers.contains(site))
     }
 
     pub fn file(&self, path: &Path) -> Option<&FileFacts> {
